@@ -1,0 +1,112 @@
+"""Checking and converting field values against their declared types."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.spec import FieldSpec
+
+DEFAULT_MAX_LENGTH = 10_000
+
+
+def coerce(spec: FieldSpec, value: Any) -> Any:
+    """Return ``value`` converted to the field's type, or raise ValueError saying why."""
+    if value is None:
+        return None
+    converter = _CONVERTERS[spec.type]
+    result = converter(spec, value)
+    _check_bounds(spec, result)
+    return result
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Parse an ISO 8601 timestamp with a time zone into an aware UTC datetime."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone (add Z or +08:00)")
+    return moment.astimezone(UTC)
+
+
+def _text(spec: FieldSpec, value: Any) -> str:
+    if isinstance(value, bool | dict | list):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    text = str(value)
+    limit = spec.max_length or DEFAULT_MAX_LENGTH
+    if len(text) > limit:
+        raise ValueError(f"is longer than {limit} characters")
+    if spec.pattern and not re.fullmatch(spec.pattern, text):
+        raise ValueError(f"does not match the pattern {spec.pattern!r}")
+    return text
+
+
+def _integer(spec: FieldSpec, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got true/false")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[-+]?\d{1,18}", value.strip()):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _number(spec: FieldSpec, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got true/false")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _boolean(spec: FieldSpec, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _choice(spec: FieldSpec, value: Any) -> Any:
+    for choice in spec.choices or []:
+        if value == choice or str(value) == str(choice):
+            return choice
+    raise ValueError(f"must be one of {', '.join(map(str, spec.choices or []))}")
+
+
+def _timestamp(spec: FieldSpec, value: Any) -> str:
+    return parse_timestamp(value).isoformat()
+
+
+def _account(spec: FieldSpec, value: Any) -> str:
+    text = str(value)
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", text):
+        raise ValueError(f"{value!r} is not an account name")
+    return text
+
+
+def _check_bounds(spec: FieldSpec, value: Any) -> None:
+    if spec.type not in ("integer", "number"):
+        return
+    if spec.min is not None and value < spec.min:
+        raise ValueError(f"must be at least {spec.min:g}")
+    if spec.max is not None and value > spec.max:
+        raise ValueError(f"must be at most {spec.max:g}")
+
+
+_CONVERTERS = {
+    "text": _text, "integer": _integer, "number": _number, "boolean": _boolean,
+    "choice": _choice, "timestamp": _timestamp, "account": _account,
+}

@@ -1,0 +1,72 @@
+"""What the engine needs from persistence, as a Protocol the storage layer implements.
+
+Contract (checked by the shared store test suite on every backend):
+- ``open_ticket`` and ``apply`` are each one transaction: all rows or none.
+- ``open_ticket`` assigns ids, then seals each new ticket's events with
+  :func:`engine.journal.seal` (``ticket_id=`` the new id) before inserting them.
+- ``apply`` raises :class:`engine.errors.Conflict` when the ticket's stored version is not
+  ``change.expected_version`` (or an event's ``(ticket_id, seq)`` exists), writing nothing.
+- Events are append-only; nothing updates or deletes one.
+- Lookups of what does not exist raise :class:`engine.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from engine.journal import Event
+from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+
+
+class Store(Protocol):
+    """Persistence of process versions, tickets, journals, timers and accounts."""
+
+    # process versions
+    def save_version(self, version: ProcessVersion) -> ProcessVersion:
+        """Store a version unless its digest exists; return the stored one (numbered)."""
+        ...
+
+    def get_version(self, digest: str) -> ProcessVersion: ...
+
+    def current_version(self, name: str) -> ProcessVersion:
+        """The most recently deployed version of a process."""
+        ...
+
+    def list_versions(self, name: str | None = None) -> list[ProcessVersion]: ...
+
+    # tickets and journals
+    def open_ticket(self, new: NewTicket) -> Ticket:
+        """Insert a ticket with its first events and timers; return it with its id."""
+        ...
+
+    def apply(self, change: Change) -> None: ...
+
+    def load_ticket(self, ticket_id: int) -> Ticket: ...
+
+    def list_tickets(self, query: TicketQuery) -> list[Ticket]: ...
+
+    def count_tickets(self, query: TicketQuery) -> int: ...
+
+    def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]: ...
+
+    def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterable[Event]:
+        """Every event (of these tickets), ordered by ticket id and seq."""
+        ...
+
+    # timers
+    def pending_timers(self, ticket_id: int) -> list[Timer]: ...
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        """Pending timers due at or before ``now``, earliest first."""
+        ...
+
+    # accounts
+    def get_account(self, username: str) -> Account: ...
+
+    def save_account(self, account: Account) -> None:
+        """Insert or update an account."""
+        ...
+
+    def list_accounts(self) -> list[Account]: ...

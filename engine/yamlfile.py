@@ -1,0 +1,216 @@
+"""Reading YAML strictly: the one module that turns bytes into located Python data.
+
+Rules: UTF-8 only, no NUL bytes, a size limit; duplicate keys are errors naming both lines;
+only ``true``/``false`` are booleans (``on``/``yes`` stay strings); timestamps stay strings;
+aliases are expanded under a node budget, so a "billion laughs" file fails fast.
+Mappings and lists come back as :class:`Mapping` / :class:`Sequence`, which remember
+where each key and item stood, so that later checks can point at ``path:line:column``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.errors import Problem, SpecError
+
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+
+Location = tuple[int, int]
+
+
+class Mapping(dict[str, Any]):
+    """A YAML mapping that remembers its own position and each key's and value's."""
+
+    def __init__(self, at: Location) -> None:
+        super().__init__()
+        self.at = at
+        self.key_at: dict[str, Location] = {}
+        self.value_at: dict[str, Location] = {}
+
+
+class Sequence(list[Any]):
+    """A YAML list that remembers its own position and each item's."""
+
+    def __init__(self, at: Location) -> None:
+        super().__init__()
+        self.at = at
+        self.item_at: list[Location] = []
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars: no yes/no/on/off booleans, no implicit timestamps."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.inf|\.Inf|\.INF)$"),
+    list("-+0123456789."))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+              yaml.composer.Composer, _Resolver):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+def _at(node: Node) -> Location:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns composed nodes into located data, counting nodes to stop alias bombs."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes = 0
+        self.problems: list[Problem] = []
+        self.active: set[int] = set()
+
+    def fail(self, node: Node, message: str) -> None:
+        line, column = _at(node)
+        self.problems.append(Problem(self.path, line, column, message))
+
+    def build(self, node: Node) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(node)
+        if id(node) in self.active:
+            raise _Recursive(node)
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return self.sequence(node)
+            return self.mapping(node)  # type: ignore[arg-type]
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return int(text.replace("_", ""))
+        if tag == "tag:yaml.org,2002:float":
+            return float(text.replace("_", "").lower().replace(".inf", "inf"))
+        if tag not in ("tag:yaml.org,2002:str", "!"):
+            self.fail(node, f"tag {tag} is not allowed")
+        return text
+
+    def sequence(self, node: SequenceNode) -> Sequence:
+        result = Sequence(_at(node))
+        for item in node.value:
+            result.append(self.build(item))
+            result.item_at.append(_at(item))
+        return result
+
+    def mapping(self, node: MappingNode) -> Mapping:
+        result = Mapping(_at(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(key_node, "merge keys (<<) are not allowed")
+                continue
+            key = self.build(key_node)
+            if not isinstance(key, str | int | bool) or isinstance(key, bool):
+                self.fail(key_node, "a key must be a plain name")
+                continue
+            key = str(key)
+            if key in result:
+                first = result.key_at[key][0]
+                self.fail(key_node, f"duplicate key {key!r} (first defined on line {first})")
+                continue
+            result[key] = self.build(value_node)
+            result.key_at[key] = _at(key_node)
+            result.value_at[key] = _at(value_node)
+        return result
+
+
+class _TooBig(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+class _Recursive(_TooBig):
+    pass
+
+
+def read_text(path: str | Path, *, limit: int = MAX_BYTES) -> str:
+    """Read a file as UTF-8 text, refusing large, binary and non-UTF-8 files."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise SpecError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    return decode(raw, name, limit=limit)
+
+
+def decode(raw: bytes, name: str, *, limit: int = MAX_BYTES) -> str:
+    """Decode bytes read from ``name`` as UTF-8 text with the loader's rules."""
+    if len(raw) > limit:
+        raise SpecError([Problem(name, 1, 1, f"file is larger than {limit} bytes")])
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise SpecError([Problem(name, line, 1, "binary file (contains a NUL byte)")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SpecError([Problem(name, line, column, "not valid UTF-8 text")]) from None
+
+
+def parse(text: str, name: str) -> Any:
+    """Parse one YAML document into located data, or raise SpecError."""
+    try:
+        node = _Loader(text).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or exc.context or "invalid YAML"
+        raise SpecError([Problem(name, line, column, f"YAML syntax: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([Problem(name, 1, 1, f"YAML syntax: {exc}")]) from None
+    if node is None:
+        raise SpecError([Problem(name, 1, 1, "the file is empty")])
+    builder = _Builder(name)
+    try:
+        data = builder.build(node)
+    except _Recursive as exc:
+        builder.fail(exc.node, "recursive alias")
+        data = None
+    except _TooBig as exc:
+        builder.fail(exc.node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+        data = None
+    except RecursionError:
+        builder.fail(node, "document is nested too deeply")
+        data = None
+    if builder.problems:
+        raise SpecError(builder.problems)
+    return data
+
+
+def load(path: str | Path, *, limit: int = MAX_BYTES) -> Any:
+    """Read and parse a YAML file into located data."""
+    return parse(read_text(path, limit=limit), str(path))
