@@ -19,7 +19,7 @@ from engine.durations import parse_duration
 from engine.errors import Problem, SpecError
 from engine.expressions import CONTEXT_NAMES, Expression, ExpressionError, is_expression
 from engine.fields import coerce
-from engine.spec import ANY, SYSTEM_ROLE, Limit, LimitTable, ProcessSpec
+from engine.spec import ACTIONS, ANY, SYSTEM_ROLE, Limit, LimitTable, ProcessSpec
 
 Path_ = tuple[str | int, ...]
 
@@ -227,6 +227,10 @@ class _Checker:
                 self.expression((*loc, "assign"), transition.assign)
             elif transition.assign not in (None, "actor", "nobody"):
                 self.fail((*loc, "assign"), "assign must be actor, nobody or '= expression'")
+            for number, action in enumerate(transition.do):
+                if action not in ACTIONS:
+                    self.fail((*loc, "do", number), f"unknown action {action!r} "
+                              f"(known: {', '.join(ACTIONS)})")
             if transition.start:
                 self.values((*loc, "start", "data"), transition.start.data, fields=False)
                 if transition.start.on_end and transition.start.on_end not in self.triggers:

@@ -19,6 +19,8 @@ StateKind = Literal["start", "task", "waiting", "end"]
 SYSTEM_ROLE = "system"
 """The role of the engine's own account, which fires timers; no person can hold it."""
 ANY = "*"
+ACTIONS = ("open_vendor_account", "close_vendor_account")
+"""The only actions a process may name in ``do``; the desk implements each."""
 
 
 class Model(BaseModel):
@@ -137,6 +139,8 @@ class TransitionSpec(Model):
     """Who holds the ticket afterwards: ``actor``, ``nobody``, or ``= expr`` naming an account."""
     start: ChildStart | None = None
     """A child ticket this transition opens."""
+    do: list[Name] = []
+    """Built-in actions to run with the step (see ``ACTIONS``), e.g. open_vendor_account."""
     tags: list[Name] = []
     """What the step means for the assessment: return, reopen, resolve, reply, confirm, ..."""
 

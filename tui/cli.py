@@ -1,0 +1,63 @@
+"""The ``ticketflow`` command line: the root app, and the one place errors become exit codes.
+
+Exit codes: 0 success; 1 a check that ran and failed; 2 bad input (one ``error:`` line,
+or ``path:line:column: message`` lines for files); 3 a conflict or a refusal. Never a
+traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from engine.errors import SpecError, TicketflowError
+from tui.commands import REGISTRARS
+from tui.output import CheckFailed
+
+app = typer.Typer(
+    name="ticketflow", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+    help="ticketflow: a workflow engine for IT service desks.")
+
+for register in REGISTRARS:
+    register(app)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` and return its exit code."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=list(argv) if argv is not None else None, prog_name="ticketflow",
+                     standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("error: aborted", file=sys.stderr)
+        return 2
+    except CheckFailed as exc:
+        if str(exc):
+            print(str(exc), file=sys.stderr)
+        return 1
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except TicketflowError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) or "failed"
+
+
+def main() -> None:
+    """The console script's entry point."""
+    sys.exit(run())

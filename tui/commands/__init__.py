@@ -1,0 +1,11 @@
+"""The command line's commands, one module per area; each exposes ``register(app)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from tui.commands import files
+
+REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register]

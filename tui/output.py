@@ -1,0 +1,49 @@
+"""Printing for the command line: JSON for scripts, aligned plain text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from typing import Any
+
+import typer
+
+
+class CheckFailed(Exception):
+    """A check ran and failed (exit 1); the message, if any, goes to stderr."""
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    """Print data as indented JSON on stdout."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_default))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print rows as a plain aligned table (control characters made visible)."""
+    cells = [[safe(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    typer.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in cells:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def safe(value: Any, limit: int = 80) -> str:
+    """A value as one printable line: control characters escaped, long text cut."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        value = value.isoformat(timespec="seconds")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
