@@ -6,6 +6,6 @@ from collections.abc import Callable
 
 import typer
 
-from tui.commands import files
+from tui.commands import admin, files, tickets
 
-REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register]
+REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, tickets.register]

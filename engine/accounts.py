@@ -1,0 +1,181 @@
+"""Accounts and passwords (seed §5).
+
+Passwords: at least 6 characters, combining at least two of upper-case letters,
+lower-case letters, digits and special characters; stored only as argon2 hashes, never
+printed or logged. The superuser role is never given to a vendor account.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from datetime import datetime
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from engine.clock import Clock
+from engine.errors import AuthenticationFailed, BadRequest, Forbidden, NotFound
+from engine.model import Account
+
+MIN_LENGTH = 6
+SUPERUSER = "admin"
+"""The role that may deploy processes and manage accounts — never a vendor's."""
+RESERVED_NAMES = ("system",)
+_CLASSES = {
+    "upper-case letters": str.isupper, "lower-case letters": str.islower,
+    "digits": str.isdigit, "special characters": lambda c: not c.isalnum(),
+}
+_HASHER = PasswordHasher()
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password breaks the rule, or None when it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return f"a password needs at least {MIN_LENGTH} characters"
+    kinds = [name for name, test in _CLASSES.items() if any(test(c) for c in password)]
+    if len(kinds) < 2:
+        return ("a password must combine at least two of upper-case letters, lower-case "
+                "letters, digits and special characters")
+    return None
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash of a password that follows the rule; BadRequest otherwise."""
+    problem = password_problem(password)
+    if problem:
+        raise BadRequest(problem)
+    return _HASHER.hash(password)
+
+
+def verify_password(account: Account, password: str) -> bool:
+    """Whether ``password`` is the account's password (constant-time in argon2)."""
+    try:
+        return _HASHER.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def random_password(length: int = 20) -> str:
+    """A strong random password (for temporary vendor accounts and rotations)."""
+    alphabet = string.ascii_letters + string.digits + "-_.!@#%"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if password_problem(candidate) is None:
+            return candidate
+
+
+def check_account(account: Account) -> None:
+    """Refuse an account whose name or roles break the rules."""
+    if not _NAME.match(account.username) or account.username in RESERVED_NAMES:
+        raise BadRequest(f"{account.username!r} is not a valid account name "
+                         "(letters, digits, . _ @ -; not 'system')")
+    if account.vendor and SUPERUSER in account.roles:
+        raise Forbidden(f"the {SUPERUSER} role can never be given to a vendor account")
+    if "system" in account.roles:
+        raise Forbidden("the system role belongs to the engine alone")
+
+
+def authenticate(account: Account, password: str, now: datetime) -> Account:
+    """The account if the password is right and it may act now; AuthenticationFailed else."""
+    if not verify_password(account, password):
+        raise AuthenticationFailed(f"wrong password for {account.username!r}")
+    ensure_active(account, now)
+    return account
+
+
+def ensure_active(account: Account, now: datetime) -> None:
+    """Refuse a disabled or expired account."""
+    if account.disabled:
+        raise AuthenticationFailed(f"account {account.username!r} is disabled")
+    if account.expires_at is not None and now >= account.expires_at:
+        raise AuthenticationFailed(f"account {account.username!r} expired at "
+                                   f"{account.expires_at.isoformat(timespec='seconds')}")
+
+
+class AccountBook:
+    """Creating, changing and authenticating accounts through the store port."""
+
+    def __init__(self, store: AccountStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def login(self, username: str, password: str) -> Account:
+        """The account, if the password is right and it may act; records the login."""
+        try:
+            account = self.store.get_account(username)
+        except NotFound:
+            raise AuthenticationFailed(f"wrong password for {username!r}") from None
+        authenticate(account, password, self.clock.now())
+        account.last_login_at = self.clock.now()
+        self.store.save_account(account)
+        return account
+
+    def add(self, actor: Account | None, *, username: str, password: str, roles: list[str],
+            post: str | None, display_name: str | None = None, vendor: bool = False,
+            expires_at: datetime | None = None) -> Account:
+        """Create an account (admins only, or the very first admin when ``actor`` is None)."""
+        self._require_admin(actor, allow_first=True)
+        if self._exists(username):
+            raise BadRequest(f"account {username!r} exists already")
+        account = Account(username=username, display_name=display_name or username,
+                          roles=sorted(set(roles)), post=post, vendor=vendor,
+                          expires_at=expires_at, password_hash=hash_password(password),
+                          created_at=self.clock.now())
+        check_account(account)
+        self.store.save_account(account)
+        return account
+
+    def update(self, actor: Account, username: str, *, roles: list[str] | None = None,
+               post: str | None = None, disabled: bool | None = None,
+               expires_at: datetime | None = None) -> Account:
+        """Change an account's roles, post, expiry or disabled flag (admins only)."""
+        self._require_admin(actor)
+        account = self.store.get_account(username)
+        if roles is not None:
+            account.roles = sorted(set(roles))
+        if post is not None:
+            account.post = post
+        if disabled is not None:
+            account.disabled = disabled
+        if expires_at is not None:
+            account.expires_at = expires_at
+        check_account(account)
+        self.store.save_account(account)
+        return account
+
+    def set_password(self, actor: Account, username: str, password: str) -> Account:
+        """Change a password: your own, or anyone's as an admin."""
+        if actor.username != username:
+            self._require_admin(actor)
+        account = self.store.get_account(username)
+        account.password_hash = hash_password(password)
+        self.store.save_account(account)
+        return account
+
+    def _exists(self, username: str) -> bool:
+        try:
+            self.store.get_account(username)
+        except NotFound:
+            return False
+        return True
+
+    def _require_admin(self, actor: Account | None, *, allow_first: bool = False) -> None:
+        if actor is None and allow_first and not self.store.list_accounts():
+            return
+        if actor is None or SUPERUSER not in actor.roles:
+            raise Forbidden(f"managing accounts needs the {SUPERUSER} role")
+        ensure_active(actor, self.clock.now())
+
+
+class AccountStore(Protocol):
+    """The part of the store port that accounts need."""
+
+    def get_account(self, username: str) -> Account: ...
+
+    def save_account(self, account: Account) -> None: ...
+
+    def list_accounts(self) -> list[Account]: ...

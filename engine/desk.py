@@ -1,0 +1,352 @@
+"""The desk service: the one API the command line, the terminal app and scenarios use.
+
+Every method that changes data acts as an authenticated :class:`Account`, reads time from
+the clock, plans the step with :mod:`engine.steps` and commits it through the store port
+as one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine import steps
+from engine.accounts import SUPERUSER, ensure_active
+from engine.clock import Clock
+from engine.compiler import CompiledProcess, compile_process
+from engine.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    InvalidTrigger,
+    MissingField,
+    NotFound,
+    ServiceError,
+)
+from engine.journal import Event
+from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+from engine.ports import Store
+from engine.process import Process, parse_process
+from engine.spec import ANY, SYSTEM_ROLE, TransitionSpec
+
+SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROLE], post=None,
+                 password_hash="")
+"""The engine's own account: timers and child processes act as it."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The outcome of deploying one process file."""
+
+    name: str
+    digest: str
+    number: int
+    new: bool
+
+
+class Desk:
+    """Tickets, their journals and timers, on a store, with a clock."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- processes ---------------------------------------------------------------------
+
+    def deploy(self, processes: Iterable[Process], actor: Account) -> list[Deployment]:
+        """Store each process as a new version unless its content is already deployed."""
+        self._require_role(actor, SUPERUSER, "deploying processes")
+        batch = list(processes)
+        self._check_children(batch)
+        return [self._deploy_one(process, actor) for process in batch]
+
+    def _deploy_one(self, process: Process, actor: Account) -> Deployment:
+        try:
+            existing = self.store.get_version(process.digest)
+            return Deployment(existing.name, existing.digest, existing.number, new=False)
+        except NotFound:
+            pass
+        stored = self.store.save_version(ProcessVersion(
+            name=process.name, digest=process.digest, source=process.source, path=process.path,
+            deployed_by=actor.username, deployed_at=self.clock.now()))
+        return Deployment(stored.name, stored.digest, stored.number, new=True)
+
+    def _check_children(self, batch: list[Process]) -> None:
+        names = {process.name for process in batch}
+        for process in batch:
+            for transition in process.spec.transitions:
+                child = transition.start.process if transition.start else None
+                if child and child not in names:
+                    self.store.current_version(child)  # NotFound names the process
+
+    def compiled(self, digest: str) -> CompiledProcess:
+        """The compiled machine of a deployed process version."""
+        version = self.store.get_version(digest)
+        return compile_process(parse_process(version.source, version.path))
+
+    def current(self, name: str) -> CompiledProcess:
+        """The compiled machine of a process's current version."""
+        return self.compiled(self.store.current_version(name).digest)
+
+    def versions(self, name: str | None = None) -> list[ProcessVersion]:
+        """Deployed process versions, oldest first."""
+        return self.store.list_versions(name)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        return self.store.load_ticket(ticket_id)
+
+    def history(self, ticket_id: int) -> list[Event]:
+        self.store.load_ticket(ticket_id)
+        return self.store.events(ticket_id)
+
+    def tickets(self, query: TicketQuery) -> list[Ticket]:
+        return self.store.list_tickets(query)
+
+    def timers(self, ticket_id: int) -> list[Timer]:
+        return self.store.pending_timers(ticket_id)
+
+    def actions(self, ticket: Ticket, actor: Account) -> list[TransitionSpec]:
+        """The transitions this account may fire on the ticket now (guards aside)."""
+        compiled = self.compiled(ticket.digest)
+        return [t for t in compiled.transitions_from(ticket.state)
+                if steps.may_fire(t, ticket, actor)]
+
+    # -- opening and firing ------------------------------------------------------------
+
+    def open(self, process: str, actor: Account, data: dict[str, Any] | None = None,
+             *, parent_id: int | None = None) -> Ticket:
+        """Open a ticket of a process's current version."""
+        now = self._active(actor)
+        if not set(steps.OPENER_ROLES) & set(actor.roles):
+            raise Forbidden(f"opening tickets needs the role {' or '.join(steps.OPENER_ROLES)}")
+        compiled = self.current(process)
+        if parent_id is not None:
+            self.store.load_ticket(parent_id)
+        given = steps.take_input(compiled.spec, None, data or {}, None)
+        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id))
+
+    def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
+                    now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
+                    ) -> NewTicket:
+        spec = compiled.spec
+        data = {name: f.default for name, f in spec.fields.items() if f.default is not None}
+        data.update(given)
+        steps.require([n for n, f in spec.fields.items() if f.required], data, None)
+        start = spec.start_state()
+        ticket = Ticket(id=0, process=spec.process, digest=compiled.process.digest, state=start,
+                        data=data, post=spec.states[start].post, assignee=None, is_open=True,
+                        opened_at=now, updated_at=now, opened_by=actor.username,
+                        parent_id=parent_id, state_since=now)
+        event = steps.new_event(ticket, at=now, actor=actor.username, kind="open", trigger=None,
+                                source=None, changes=steps.changes_between({}, data),
+                                details=details)
+        ticket = steps.advanced(ticket, event, now)
+        ticket.version = 1
+        return NewTicket(ticket, [event], steps.timers_for(compiled, ticket, now))
+
+    def fire(self, ticket_id: int, trigger: str, actor: Account, *,
+             data: dict[str, Any] | None = None, note: str | None = None,
+             expected_version: int | None = None, timer: Timer | None = None) -> Ticket:
+        """Fire a trigger on a ticket as one transaction; the ticket afterwards."""
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict("the ticket was changed by someone else; reload it",
+                           ticket=ticket.id, state=ticket.state)
+        compiled = self.compiled(ticket.digest)
+        change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
+        self.store.apply(change)
+        if not change.ticket.is_open and ticket.is_open and ticket.parent_id is not None:
+            self._child_ended(change.ticket)
+        return change.ticket
+
+    def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
+                   actor: Account, data: dict[str, Any], note: str | None, now: datetime,
+                   timer: Timer | None) -> Change:
+        transition = compiled.transition_for(ticket.state, trigger)
+        if transition is None:
+            raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
+                                 state=ticket.state)
+        steps.check_roles(transition.roles or steps.DEFAULT_ROLES, transition.posts, ticket,
+                          actor, repr(trigger))
+        allowed = set(transition.requires) | set(transition.accepts)
+        proposed = {**ticket.data, **steps.take_input(compiled.spec, allowed, data, ticket)}
+        steps.require(transition.requires, proposed, ticket)
+        names = steps.names_for(ticket, proposed, actor, now)
+        dest = compiled.fire(steps.replace_fields(ticket), trigger, names)
+        moved = steps.with_post(compiled, ticket, dest)
+        moved.data = steps.apply_set(compiled, transition.set, proposed, names, ticket)
+        moved.assignee = self._assignee(compiled, transition, ticket, moved, actor, names)
+        if dest != ticket.state:
+            moved.state_since = now
+        details = {"due_at": timer.due_at.isoformat()} if timer else {}
+        event = steps.new_event(
+            moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
+            trigger=trigger, source=ticket.state, note=note, details=details,
+            changes=self._changes(ticket, moved))
+        moved = steps.advanced(moved, event, now)
+        entered = dest != ticket.state
+        return Change(
+            ticket=moved, expected_version=ticket.version, events=[event],
+            arm=steps.timers_for(compiled, moved, now) if entered else [],
+            cancel_states=[ticket.state] if entered else [],
+            fired_timer=timer.id if timer else None,
+            children=self._children(transition, moved, actor, names, now))
+
+    def _assignee(self, compiled: CompiledProcess, transition: TransitionSpec, before: Ticket,
+                  after: Ticket, actor: Account, names: dict[str, Any]) -> str | None:
+        rule = transition.assign
+        if rule == "actor":
+            return actor.username
+        if rule == "nobody":
+            return None
+        if rule:
+            value = compiled.process.value(rule, names)
+            return str(value) if value else None
+        return before.assignee if after.post == before.post else None
+
+    @staticmethod
+    def _changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:
+        changes = steps.changes_between(before.data, after.data)
+        for key in ("post", "assignee"):
+            if getattr(before, key) != getattr(after, key):
+                changes["_" + key] = [getattr(before, key), getattr(after, key)]
+        return changes
+
+    def _children(self, transition: TransitionSpec, parent: Ticket, actor: Account,
+                  names: dict[str, Any], now: datetime) -> list[NewTicket]:
+        start = transition.start
+        if start is None:
+            return []
+        compiled = self.current(start.process)
+        parent_process = self.compiled(parent.digest).process
+        values = {key: parent_process.value(raw, names) for key, raw in start.data.items()}
+        given = steps.take_input(compiled.spec, None, values, parent)
+        details = {"parent": parent.id, "on_end": start.on_end}
+        return [self._new_ticket(compiled, actor, given, now, parent.id, details)]
+
+    def _child_ended(self, child: Ticket) -> None:
+        """Fire the parent's ``on_end`` trigger when a child ticket reaches an end state."""
+        opening = self.store.events(child.id)[0]
+        trigger = opening.details.get("on_end")
+        if not trigger or child.parent_id is None:
+            return
+        try:
+            self.fire(child.parent_id, trigger, SYSTEM, note=f"child ticket {child.id} ended")
+        except (InvalidTrigger, GuardFailed, MissingField) as exc:
+            self._journal_only(child.parent_id, "child_ended", f"child ticket {child.id} "
+                               f"ended; {trigger!r} not fired: {exc}")
+
+    # -- events that change no state ---------------------------------------------------
+
+    def record(self, ticket_id: int, name: str, actor: Account, *, note: str | None = None,
+               data: dict[str, Any] | None = None) -> Ticket:
+        """Journal an event such as a comment, a customer reply or a complaint."""
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        compiled = self.compiled(ticket.digest)
+        spec = steps.event_spec(compiled.spec, name)
+        if spec is None:
+            raise NotFound(f"the process has no event {name!r}", ticket=ticket.id)
+        steps.check_roles(spec.roles or steps.EVENT_ROLES, spec.posts or [ANY], ticket, actor,
+                          f"recording {name!r}")
+        if spec.note == "required" and not (note or "").strip():
+            raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)
+        names = steps.names_for(ticket, ticket.data, actor, now)
+        after = steps.replace_fields(ticket, data=steps.apply_set(
+            compiled, spec.set, {**ticket.data, **steps.take_input(
+                compiled.spec, set(), data or {}, ticket)}, names, ticket))
+        return self._commit_event(ticket, after, actor.username, "event", name, note, now)
+
+    def _journal_only(self, ticket_id: int, name: str, note: str) -> None:
+        ticket = self.store.load_ticket(ticket_id)
+        self._commit_event(ticket, steps.replace_fields(ticket), SYSTEM.username, "event", name,
+                           note, self.clock.now())
+
+    def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
+                      note: str | None, now: datetime) -> Ticket:
+        event = steps.new_event(after, at=now, actor=actor, kind=kind, trigger=name,
+                                source=before.state, changes=self._changes(before, after),
+                                note=note)
+        after = steps.advanced(after, event, now)
+        self.store.apply(Change(ticket=after, expected_version=before.version, events=[event]))
+        return after
+
+    # -- who holds a ticket ------------------------------------------------------------
+
+    def claim(self, ticket_id: int, actor: Account) -> Ticket:
+        """Take a ticket of your post for yourself."""
+        return self.assign(ticket_id, actor.username, actor)
+
+    def assign(self, ticket_id: int, username: str | None, actor: Account) -> Ticket:
+        """Give a ticket to an account of its post (None: unassign)."""
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        if not ticket.is_open:
+            raise InvalidTrigger("a closed ticket cannot be assigned", ticket=ticket.id,
+                                 state=ticket.state)
+        steps.check_roles(["agent", "supervisor"], None, ticket, actor, "assigning")
+        if username is not None:
+            target = self.store.get_account(username)
+            ensure_active(target, now)
+            if ticket.post and target.post != ticket.post:
+                raise Forbidden(f"{username} is not at the post {ticket.post}",
+                                ticket=ticket.id, state=ticket.state)
+        after = steps.replace_fields(ticket, assignee=username)
+        return self._commit_event(ticket, after, actor.username, "assign", "assign", None, now)
+
+    # -- timers ------------------------------------------------------------------------
+
+    def fire_due(self, *, limit: int = 100) -> int:
+        """Fire every timer due now, earliest first; how many were handled."""
+        handled = 0
+        for timer in self.store.due_timers(self.clock.now(), limit):
+            try:
+                self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer)
+            except Conflict:
+                continue  # another worker fired it, or the ticket moved on first
+            except ServiceError as exc:
+                self._refuse_timer(timer, exc)
+            handled += 1
+        return handled
+
+    def _refuse_timer(self, timer: Timer, error: ServiceError) -> None:
+        """Journal a timer whose trigger was refused, and mark it done."""
+        ticket = self.store.load_ticket(timer.ticket_id)
+        now = self.clock.now()
+        event = steps.new_event(ticket, at=now, actor=SYSTEM.username, kind="timer",
+                                trigger=timer.trigger, source=ticket.state, changes={},
+                                note=f"refused: {error}",
+                                details={"due_at": timer.due_at.isoformat(), "refused": True})
+        self.store.apply(Change(ticket=steps.advanced(ticket, event, now),
+                                expected_version=ticket.version, events=[event],
+                                fired_timer=timer.id))
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def _active(self, actor: Account) -> datetime:
+        now = self.clock.now()
+        if actor is not SYSTEM:
+            ensure_active(actor, now)
+        return now
+
+    @staticmethod
+    def _require_role(actor: Account, role: str, what: str) -> None:
+        if role not in actor.roles:
+            raise Forbidden(f"{what} needs the {role} role")
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as a dict (values stay text; fields convert them)."""
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadRequest(f"expected KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value
+    return result

@@ -1,0 +1,159 @@
+"""Planning one step on a ticket: from a request to the :class:`Change` the store commits.
+
+Pure functions on plain objects: who may act, which input a step takes, what the
+machine decides, what the step sets, which timers it arms and cancels, and the sealed
+journal event — nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from datetime import datetime
+from typing import Any
+
+from engine.compiler import CompiledProcess
+from engine.errors import Forbidden, MissingField
+from engine.fields import coerce, parse_timestamp
+from engine.journal import Event, seal
+from engine.model import Account, Ticket, Timer
+from engine.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
+
+DEFAULT_ROLES = ["agent"]
+EVENT_ROLES = ["agent", "supervisor"]
+OPENER_ROLES = ("agent", "supervisor", "admin")
+
+
+def names_for(ticket: Ticket, data: dict[str, Any], actor: Account, now: datetime
+              ) -> dict[str, Any]:
+    """What expressions see: the fields, plus actor, actor_post, now and state."""
+    return {**data, "actor": actor.username, "actor_post": actor.post,
+            "now": now.isoformat(), "state": ticket.state}
+
+
+def check_roles(roles: list[str], posts: list[str] | None, ticket: Ticket, actor: Account,
+                what: str) -> None:
+    """Refuse an actor without one of the roles or not at an allowed post."""
+    if not set(roles) & set(actor.roles):
+        raise Forbidden(f"{what} needs the role {' or '.join(roles)}", ticket=ticket.id,
+                        state=ticket.state)
+    if SYSTEM_ROLE in actor.roles:
+        return
+    allowed = posts if posts is not None else [ticket.post] if ticket.post else [ANY]
+    if ANY not in allowed and actor.post not in allowed:
+        raise Forbidden(f"{what} is for the post {' or '.join(map(str, allowed))}, "
+                        f"not {actor.post}", ticket=ticket.id, state=ticket.state)
+
+
+def may_fire(transition: TransitionSpec, ticket: Ticket, actor: Account) -> bool:
+    """Whether the actor's roles and post allow this transition (guards aside)."""
+    try:
+        check_roles(transition.roles or DEFAULT_ROLES, transition.posts, ticket, actor,
+                    repr(transition.trigger))
+    except Forbidden:
+        return False
+    return True
+
+
+def take_input(spec: ProcessSpec, allowed: set[str] | None, given: dict[str, Any],
+               ticket: Ticket | None) -> dict[str, Any]:
+    """The actor's input converted to the declared types; MissingField on anything wrong."""
+    result = {}
+    ticket_id, state = (ticket.id, ticket.state) if ticket else (None, None)
+    for name, value in given.items():
+        field = spec.fields.get(name)
+        if field is None or (allowed is not None and name not in allowed):
+            raise MissingField(f"field {name!r} cannot be given here", ticket=ticket_id,
+                               state=state)
+        try:
+            result[name] = coerce(field, value)
+        except ValueError as exc:
+            raise MissingField(f"field {name!r} {exc}", ticket=ticket_id, state=state) from None
+    return result
+
+
+def require(names: list[str], data: dict[str, Any], ticket: Ticket | None) -> None:
+    """Refuse when a required field has no value."""
+    missing = [name for name in names if data.get(name) in (None, "")]
+    if missing:
+        raise MissingField(f"required field {', '.join(map(repr, missing))} is missing",
+                           ticket=ticket.id if ticket else None,
+                           state=ticket.state if ticket else None)
+
+
+def apply_set(compiled: CompiledProcess, values: dict[str, Any], data: dict[str, Any],
+              names: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+    """The data after a step's ``set`` (expressions see the data before it)."""
+    result = dict(data)
+    for name, raw in values.items():
+        value = compiled.process.value(raw, names)
+        try:
+            result[name] = coerce(compiled.spec.fields[name], value)
+        except ValueError as exc:
+            raise MissingField(f"computed field {name!r} {exc}", ticket=ticket.id,
+                               state=ticket.state) from None
+    return result
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field → [before, after] for every field whose value differs."""
+    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)}
+
+
+def timers_for(compiled: CompiledProcess, ticket: Ticket, now: datetime) -> list[Timer]:
+    """The timers a ticket arms on entering its current state."""
+    timers = []
+    for spec in compiled.spec.timers:
+        if spec.state != ticket.state:
+            continue
+        if spec.at:
+            value = ticket.data.get(spec.at)
+            due = parse_timestamp(value) if value else None
+        else:
+            delta = compiled.process.limit(spec.after, ticket.data)
+            due = now + delta if delta is not None else None
+        if due is not None:
+            timers.append(Timer(ticket_id=ticket.id, trigger=spec.fire, due_at=due,
+                                state=ticket.state))
+    return timers
+
+
+def new_event(ticket: Ticket, *, at: datetime, actor: str, kind: str, trigger: str | None,
+              source: str | None, changes: dict[str, list[Any]], note: str | None = None,
+              details: dict[str, Any] | None = None) -> Event:
+    """The next event of a ticket's journal, chained to its head (sealed if it has an id)."""
+    event = Event(ticket_id=ticket.id, seq=ticket.seq + 1, at=at, actor=actor, kind=kind,
+                  trigger=trigger, source=source, dest=ticket.state, changes=changes,
+                  digest=ticket.digest, note=note, details=details or {}, prev_hash=ticket.head)
+    return seal(event)
+
+
+def advanced(ticket: Ticket, event: Event, now: datetime) -> Ticket:
+    """The ticket after an event: one more seq, the new head, one more version."""
+    result = copy(ticket)
+    result.seq, result.head, result.version = event.seq, event.hash, ticket.version + 1
+    result.updated_at = now
+    return result
+
+
+def event_spec(spec: ProcessSpec, name: str) -> EventSpec | None:
+    """A journaled event of the process; ``comment`` exists in every process."""
+    if name == "comment" and name not in spec.events:
+        return EventSpec(title="Comment", note="required", posts=[ANY],
+                         roles=["agent", "supervisor", "admin"])
+    return spec.events.get(name)
+
+
+def with_post(compiled: CompiledProcess, ticket: Ticket, dest: str) -> Ticket:
+    """The ticket in ``dest``: its post follows the state's post; open unless an end."""
+    state = compiled.spec.states[dest]
+    return replace_fields(ticket, state=dest, post=state.post or ticket.post,
+                          is_open=state.kind != "end")
+
+
+def replace_fields(ticket: Ticket, **values: Any) -> Ticket:
+    """A copy of a ticket with some attributes changed."""
+    result = copy(ticket)
+    for key, value in values.items():
+        setattr(result, key, value)
+    return result

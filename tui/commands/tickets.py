@@ -1,0 +1,138 @@
+"""Working tickets: open, fire, assign, claim, comment, record, show, history, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.desk import parse_assignments
+from engine.model import Ticket, TicketQuery
+from tui.options import DEFAULT_DB, Actor, Db, Json
+from tui.output import print_json, print_table, safe
+from tui.records import event_record, ticket_record, timer_record
+from tui.session import acting_account
+from tui.wiring import Workspace, open_workspace
+
+Sets = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, repeatable.")]
+
+
+def register(app: typer.Typer) -> None:
+    for command in (open_, fire, assign, claim, comment, record, show, history, list_):
+        name = command.__name__.rstrip("_")
+        app.command(name=name)(command)
+
+
+def _emit(workspace: Workspace, ticket: Ticket, json: bool) -> None:
+    version = workspace.store.get_version(ticket.digest).number
+    if json:
+        print_json(ticket_record(ticket, version))
+        return
+    typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.state}  "
+               f"post={safe(ticket.post)}  assignee={safe(ticket.assignee)}")
+    for key, value in ticket.data.items():
+        typer.echo(f"  {key}: {safe(value, 200)}")
+
+
+def open_(process: str, set_: Sets = None, db: Db = DEFAULT_DB,
+          actor: Actor = None, json: Json = False,
+          parent: Annotated[int | None, typer.Option(help="Parent ticket id.")] = None) -> None:
+    """Open a ticket of a process."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    ticket = workspace.desk.open(process, account, parse_assignments(set_ or []),
+                                 parent_id=parent)
+    _emit(workspace, ticket, json)
+
+
+def fire(ticket: int, trigger: str, set_: Sets = None, db: Db = DEFAULT_DB,
+         actor: Actor = None, json: Json = False,
+         note: Annotated[str | None, typer.Option(help="A note for the journal.")] = None
+         ) -> None:
+    """Fire a trigger on a ticket."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    moved = workspace.desk.fire(ticket, trigger, account, data=parse_assignments(set_ or []),
+                                note=note)
+    _emit(workspace, moved, json)
+
+
+def assign(ticket: int, name: str, db: Db = DEFAULT_DB, actor: Actor = None,
+           json: Json = False) -> None:
+    """Give a ticket to an account of its post (NAME '-' unassigns)."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    moved = workspace.desk.assign(ticket, None if name == "-" else name, account)
+    _emit(workspace, moved, json)
+
+
+def claim(ticket: int, db: Db = DEFAULT_DB, actor: Actor = None,
+          json: Json = False) -> None:
+    """Take a ticket of your post for yourself."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    _emit(workspace, workspace.desk.claim(ticket, account), json)
+
+
+def comment(ticket: int, text: str, db: Db = DEFAULT_DB, actor: Actor = None,
+            json: Json = False) -> None:
+    """Add a comment to a ticket's journal."""
+    record(ticket, "comment", text, db=db, actor=actor, json=json)
+
+
+def record(ticket: int, event: str,
+           note: Annotated[str | None, typer.Argument(help="The note.")] = None,
+           db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
+    """Record an event that changes no state (a customer reply, a complaint, ...)."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    _emit(workspace, workspace.desk.record(ticket, event, account, note=note), json)
+
+
+def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
+    """Show a ticket with its pending timers."""
+    workspace = open_workspace(db)
+    found = workspace.desk.ticket(ticket)
+    timers = workspace.desk.timers(ticket)
+    if json:
+        version = workspace.store.get_version(found.digest).number
+        print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers]})
+        return
+    _emit(workspace, found, json)
+    for timer in timers:
+        typer.echo(f"  timer {timer.trigger} due {safe(timer.due_at)}")
+
+
+def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
+    """Show a ticket's journal."""
+    events = open_workspace(db).desk.history(ticket)
+    if json:
+        print_json([event_record(e) for e in events])
+        return
+    print_table(["seq", "at", "actor", "kind", "trigger", "from", "to", "note"],
+                [[e.seq, e.at, e.actor, e.kind, e.trigger, e.source, e.dest, e.note]
+                 for e in events])
+
+
+def list_(db: Db = DEFAULT_DB, json: Json = False,
+          state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+          post: Annotated[str | None, typer.Option(help="Only this post.")] = None,
+          process: Annotated[str | None, typer.Option(help="Only this process.")] = None,
+          mine: Annotated[bool, typer.Option("--mine", help="Only mine (needs --as).")] = False,
+          closed: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
+          after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
+          limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+          actor: Actor = None) -> None:
+    """List tickets, newest first, a page at a time."""
+    workspace = open_workspace(db)
+    assignee = acting_account(workspace, actor).username if mine else None
+    query = TicketQuery(state=state, post=post, process=process, assignee=assignee,
+                        is_open=None if closed else True, after=after, limit=limit,
+                        descending=True)
+    tickets = workspace.desk.tickets(query)
+    if json:
+        print_json([ticket_record(t) for t in tickets])
+        return
+    print_table(["id", "process", "state", "post", "assignee", "summary"],
+                [[t.id, t.process, t.state, t.post, t.assignee, t.data.get("summary")]
+                 for t in tickets])

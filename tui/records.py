@@ -1,0 +1,45 @@
+"""Tickets, events and accounts as plain dicts: the shape of ``--json`` output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from engine.journal import Event
+from engine.model import Account, Ticket, Timer
+
+
+def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:
+    """A ticket as JSON-able data (``version``: the process version number)."""
+    return {
+        "id": ticket.id, "process": ticket.process, "version": version,
+        "digest": ticket.digest, "state": ticket.state, "data": ticket.data,
+        "post": ticket.post, "assignee": ticket.assignee, "open": ticket.is_open,
+        "parent": ticket.parent_id, "opened_at": ticket.opened_at.isoformat(),
+        "opened_by": ticket.opened_by, "updated_at": ticket.updated_at.isoformat(),
+        "revision": ticket.version, "events": ticket.seq,
+    }
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """A journal event as JSON-able data."""
+    record = asdict(event)
+    record["at"] = event.at.isoformat()
+    return record
+
+
+def timer_record(timer: Timer) -> dict[str, Any]:
+    """A pending timer as JSON-able data."""
+    return {"trigger": timer.trigger, "due_at": timer.due_at.isoformat(),
+            "state": timer.state, "kind": timer.kind, "status": timer.status}
+
+
+def account_record(account: Account) -> dict[str, Any]:
+    """An account as JSON-able data — never its password hash."""
+    return {
+        "username": account.username, "display_name": account.display_name,
+        "roles": account.roles, "post": account.post, "vendor": account.vendor,
+        "expires_at": account.expires_at.isoformat() if account.expires_at else None,
+        "disabled": account.disabled,
+        "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,
+    }
