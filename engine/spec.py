@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 """A lower-case identifier: letters, digits and underscores, starting with a letter."""
+Source = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]*)$", max_length=64)]
+"""A source state's name, or ``"*"`` for every state that is not an end state."""
 
 FieldType = Literal["text", "integer", "number", "boolean", "choice", "timestamp", "account"]
 StateKind = Literal["start", "task", "waiting", "end"]
@@ -27,7 +29,7 @@ class Model(BaseModel):
     """Base of the spec models: immutable, strict about unknown keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              populate_by_name=True)
+                              populate_by_name=True, strict=True)
 
 
 class FieldSpec(Model):
@@ -115,7 +117,7 @@ class TransitionSpec(Model):
 
     trigger: Name
     """The name agents and timers fire."""
-    source: Name | list[Name] = Field(alias="from")
+    source: Source | list[Source] = Field(alias="from")
     """The state or states it may be fired from; ``"*"`` for every non-end state."""
     to: Name | None = None
     """The destination state (omit when ``choose`` routes instead)."""

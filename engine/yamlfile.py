@@ -20,6 +20,7 @@ from engine.errors import Problem, SpecError
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 Location = tuple[int, int]
 
@@ -68,6 +69,22 @@ class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        """Compose as PyYAML does, refusing nesting deep enough to exhaust the stack."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 def _at(node: Node) -> Location:
@@ -95,6 +112,8 @@ class _Builder:
             raise _Recursive(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            self.fail(node, f"tag {node.tag} is not allowed")
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -188,8 +207,12 @@ def parse(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = exc.problem or exc.context or "invalid YAML"
-        raise SpecError([Problem(name, line, column, f"YAML syntax: {message}")]) from None
+        raise SpecError([Problem(name, line, column, f"YAML syntax: {_syntax(exc)}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"control character U+{code:04X} is not allowed in YAML"
+        raise SpecError([Problem(name, line, column, message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Problem(name, 1, 1, f"YAML syntax: {exc}")]) from None
     if node is None:
@@ -209,6 +232,20 @@ def parse(text: str, name: str) -> Any:
     if builder.problems:
         raise SpecError(builder.problems)
     return data
+
+
+def _syntax(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's message, keeping a context that says what was expected."""
+    problem, context = exc.problem or "", exc.context or ""
+    if context and (not problem or not context.startswith("while")):
+        return f"{context}, {problem}" if problem else context
+    return problem or "invalid YAML"
+
+
+def _position(text: str, offset: int) -> Location:
+    """The 1-based line and column of a character offset in ``text``."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def load(path: str | Path, *, limit: int = MAX_BYTES) -> Any:
