@@ -53,6 +53,7 @@ class Desk:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._compiled: dict[str, CompiledProcess] = {}
 
     # -- processes ---------------------------------------------------------------------
 
@@ -83,9 +84,13 @@ class Desk:
                     self.store.current_version(child)  # NotFound names the process
 
     def compiled(self, digest: str) -> CompiledProcess:
-        """The compiled machine of a deployed process version."""
-        version = self.store.get_version(digest)
-        return compile_process(parse_process(version.source, version.path))
+        """The compiled machine of a deployed process version (cached: versions are immutable)."""
+        compiled = self._compiled.get(digest)
+        if compiled is None:
+            version = self.store.get_version(digest)
+            compiled = compile_process(parse_process(version.source, version.path))
+            self._compiled[digest] = compiled
+        return compiled
 
     def current(self, name: str) -> CompiledProcess:
         """The compiled machine of a process's current version."""
