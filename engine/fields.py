@@ -94,6 +94,8 @@ def _account(spec: FieldSpec, value: Any) -> str:
     text = str(value)
     if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", text):
         raise ValueError(f"{value!r} is not an account name")
+    if spec.pattern and not re.fullmatch(spec.pattern, text):
+        raise ValueError(f"does not match the pattern {spec.pattern!r}")
     return text
 
 

@@ -52,7 +52,7 @@ class FieldSpec(Model):
     max_length: int | None = Field(default=None, gt=0)
     """For text: the longest allowed value, in characters (default 10,000)."""
     pattern: str | None = None
-    """For text: a regular expression the whole value must match."""
+    """For text and account: a regular expression the whole value must match."""
 
 
 class LimitTable(Model):
