@@ -1,0 +1,86 @@
+"""One pool connection per thread, held open for the hot path and used at driver level.
+
+Checking a connection out of SQLAlchemy's pool for every state change costs more than the
+state change itself, so each thread keeps one. On PostgreSQL it runs in autocommit mode
+(a read is one round trip); writes open their own transaction with ``BEGIN``. On SQLite
+the engine's connections are already in autocommit mode; writes ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+
+
+class _Held(threading.local):
+    """This thread's checked-out connection and its reusable cursor."""
+
+    fairy: Any = None
+    driver: Any = None
+    cursor: Any = None
+
+
+class DriverConnections:
+    """Hands each thread its own driver connection and cursor from the engine's pool."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._held = _Held()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self._autocommit = engine.dialect.name == "postgresql"
+        self.begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN"
+
+    def cursor(self) -> Any:
+        """This thread's cursor (checking a connection out on first use)."""
+        cursor = self._held.cursor
+        return cursor if cursor is not None else self._checkout()
+
+    def rollback(self) -> None:
+        """End a failed transaction; drop the connection if even that fails."""
+        try:
+            self._held.driver.rollback()
+        except Exception:
+            self.discard(invalidate=True)
+
+    def discard(self, *, invalidate: bool = False) -> None:
+        """Give this thread's connection back (or throw it away when it is broken)."""
+        fairy = self._held.fairy
+        if fairy is None:
+            return
+        self._held.fairy = self._held.driver = self._held.cursor = None
+        with self._lock:
+            self._all.remove(fairy)
+        if invalidate:
+            fairy.invalidate()
+        else:
+            self._give_back(fairy)
+
+    def close(self) -> None:
+        """Give every thread's connection back to the pool."""
+        with self._lock:
+            held, self._all = self._all, []
+        for fairy in held:
+            self._give_back(fairy)
+        self._held = _Held()
+
+    def _checkout(self) -> Any:
+        fairy = self._engine.raw_connection()
+        driver: Any = fairy.driver_connection
+        if self._autocommit:
+            driver.autocommit = True
+        with self._lock:
+            self._all.append(fairy)
+        held = self._held
+        held.fairy, held.driver, held.cursor = fairy, driver, driver.cursor()
+        return held.cursor
+
+    def _give_back(self, fairy: Any) -> None:
+        try:
+            if self._autocommit:
+                fairy.driver_connection.autocommit = False
+            fairy.close()
+        except Exception:
+            fairy.invalidate()

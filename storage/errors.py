@@ -1,0 +1,90 @@
+"""Storage errors, and the one place database and driver errors are translated.
+
+    TicketflowError                     (engine.errors)
+    ├── ServiceError
+    │   └── Conflict                    a stale version, an event seq taken, a timer gone
+    └── StorageError                    the database refused or failed
+        ├── DatabaseUnavailable         cannot open or reach the database (or a bad URL)
+        ├── DatabaseBusy                another writer held the lock past the busy timeout
+        ├── SchemaError                 tables missing, or a schema newer than this code
+        └── IntegrityViolation          a row broke a constraint (a missing parent, ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import exc as sa_exc
+
+from engine.errors import Conflict, TicketflowError
+from storage.models import EVENT_SEQ_KEY
+
+
+class StorageError(TicketflowError):
+    """The database refused a request or failed to answer."""
+
+    title = "Database error"
+
+
+class DatabaseUnavailable(StorageError):
+    title = "Database unavailable"
+
+
+class DatabaseBusy(StorageError):
+    title = "Database busy"
+    exit_code = 3
+
+
+class SchemaError(StorageError):
+    title = "Database schema problem"
+
+
+class IntegrityViolation(StorageError):
+    title = "Refused by the database"
+
+
+_SEQ_CLASH = ("events.ticket_id, events.seq", EVENT_SEQ_KEY)
+_BUSY = ("database is locked", "database table is locked", "lock timeout")
+_SCHEMA = ("no such table", "no such column", "undefinedtable", "undefinedcolumn")
+
+
+@contextmanager
+def map_db_errors(*, ticket: int | None = None) -> Iterator[None]:
+    """Translate SQLAlchemy and driver errors raised inside into ticketflow errors."""
+    try:
+        yield
+    except TicketflowError:
+        raise
+    except (sa_exc.SQLAlchemyError, OSError) as exc:
+        raise translate(exc, ticket=ticket) from exc
+    except Exception as exc:
+        if not _is_driver_error(exc):
+            raise
+        raise translate(exc, ticket=ticket) from exc
+
+
+def translate(exc: BaseException, *, ticket: int | None = None) -> TicketflowError:
+    """The ticketflow error for a SQLAlchemy or DBAPI error."""
+    original = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig else exc
+    kinds = {cls.__name__ for cls in type(original).__mro__}
+    text = " ".join(str(original).split())
+    lowered = f"{type(original).__name__} {text}".lower()
+    if "IntegrityError" in kinds and any(key in text for key in _SEQ_CLASH):
+        return Conflict("the journal already has this event (changed by someone else)",
+                        ticket=ticket)
+    if "IntegrityError" in kinds:
+        return IntegrityViolation(text)
+    if any(key in lowered for key in _BUSY):
+        return DatabaseBusy(f"the database stayed locked by another writer: {text}")
+    if any(key in lowered for key in _SCHEMA):
+        return SchemaError(f"{text} (run `ticketflow init` to create or upgrade the schema)")
+    if "OperationalError" in kinds or isinstance(exc, sa_exc.ArgumentError | OSError):
+        return DatabaseUnavailable(f"cannot use the database: {text}")
+    return StorageError(text)
+
+
+def _is_driver_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a PEP 249 driver error (sqlite3, psycopg)."""
+    return any(cls.__name__ == "Error" and cls.__module__ in ("sqlite3", "psycopg")
+               for cls in type(exc).__mro__)

@@ -1,0 +1,223 @@
+"""The hot path: load a ticket, and commit a state change in one transaction.
+
+Statements are rendered once from the SQLModel tables (:mod:`storage.rendered`) and run on
+this thread's driver connection (:mod:`storage.connections`). A change is all or nothing:
+the ticket update with its version check, the timer it fires, the timers it cancels and
+arms, its journal events and the child tickets it opens.
+
+Timers fired by several workers: each worker fires a due timer through :meth:`apply` with
+``fired_timer``; the timer is marked fired only while still pending and the ticket only
+moves from the version the worker read, so a second firing is a Conflict and writes
+nothing. No timer fires twice, on SQLite or PostgreSQL, without a claim step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields, replace
+from typing import Any
+
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
+
+from engine.errors import Conflict, NotFound
+from engine.journal import GENESIS, Event, seal
+from engine.model import Change, NewTicket, Ticket, Timer
+from storage.connections import DriverConnections
+from storage.errors import map_db_errors
+from storage.models import metadata
+from storage.rendered import Codec, Rendered, render, rows_getter
+
+TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
+EVENT_COLUMNS = tuple(f.name for f in fields(Event))
+TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind")
+_FIXED = {"id", "opened_at", "opened_by", "parent_id"}
+TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
+
+
+def _binds(names: Sequence[str]) -> dict[str, Any]:
+    return {name: bindparam(name) for name in names}
+
+
+class Statements:
+    """Every hot statement, rendered once for the engine's dialect."""
+
+    def __init__(self, engine: Engine) -> None:
+        tickets, events, timers = (metadata.tables[name] for name in
+                                   ("tickets", "events", "timers"))
+        dialect = engine.dialect
+        self.load = render(select(*(tickets.c[n] for n in TICKET_COLUMNS))
+                           .where(tickets.c.id == bindparam("b_id")), dialect)
+        self.version = render(select(tickets.c.version)
+                              .where(tickets.c.id == bindparam("b_id")), dialect)
+        self.update = render(update(tickets).values(_binds(TICKET_CHANGES)).where(
+            tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version")),
+            dialect)
+        self.insert_ticket = render(insert(tickets).values(_binds(TICKET_COLUMNS[1:]))
+                                    .returning(tickets.c.id), dialect)
+        self.set_head = render(update(tickets).values(_binds(("seq", "head")))
+                               .where(tickets.c.id == bindparam("b_id")), dialect)
+        self.insert_event = render(insert(events).values(_binds(EVENT_COLUMNS)).inline(),
+                                   dialect)
+        self.insert_timer = render(insert(timers).values(_binds(TIMER_COLUMNS)).inline(),
+                                   dialect)
+        self.cancel, self.fire = self._timer_updates(timers, engine)
+
+    @staticmethod
+    def _timer_updates(timers: Table, engine: Engine) -> tuple[Rendered, Rendered]:
+        pending = (timers.c.ticket_id == bindparam("b_ticket"), timers.c.status == "pending")
+        cancel = update(timers).values(status="cancelled").where(
+            *pending, timers.c.state == bindparam("b_state"))
+        fire = update(timers).values(status="fired", fired_at=bindparam("fired_at")).where(
+            *pending, timers.c.id == bindparam("b_id"))
+        return render(cancel, engine.dialect), render(fire, engine.dialect)
+
+
+class HotPath:
+    """Loads tickets and commits changes on per-thread driver connections."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sql = Statements(engine)
+        self.codec = Codec(sqlite=engine.dialect.name == "sqlite")
+        self.connections = DriverConnections(engine)
+        self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
+        self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
+
+    def load_ticket(self, ticket_id: int) -> Ticket:
+        """The ticket as stored now."""
+        with map_db_errors(ticket=ticket_id):
+            cursor = self.connections.cursor()
+            cursor.execute(self.sql.load.sql, self.sql.load.params({"b_id": ticket_id}))
+            rows = cursor.fetchall()
+        if not rows:
+            raise NotFound("no such ticket", ticket=ticket_id)
+        return self._ticket(rows[0])
+
+    def apply(self, change: Change) -> None:
+        """Commit a state change, or raise Conflict and write nothing."""
+        ticket = change.ticket
+        with map_db_errors(ticket=ticket.id), self._transaction() as cursor:
+            self._update_ticket(cursor, ticket, change.expected_version)
+            if change.fired_timer is not None:
+                self._fire_timer(cursor, ticket, change.fired_timer)
+            if change.cancel_states:
+                self._cancel_timers(cursor, ticket.id, change.cancel_states)
+            self._insert_timers(cursor, change.arm)
+            self._insert_events(cursor, change.events)
+            for child in change.children:
+                self._insert_ticket(cursor, child, parent_id=ticket.id)
+
+    def open_ticket(self, new: NewTicket) -> Ticket:
+        """Insert a ticket with its first events and timers; return it with its id."""
+        with map_db_errors(), self._transaction() as cursor:
+            return self._insert_ticket(cursor, new, parent_id=new.ticket.parent_id)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """One write transaction on this thread's connection: the only commit here."""
+        cursor = self.connections.cursor()
+        cursor.execute(self.connections.begin)
+        try:
+            yield cursor
+            cursor.execute("COMMIT")
+        except BaseException:
+            self.connections.rollback()
+            raise
+
+    def _run(self, cursor: Any, statement: Rendered, values: dict[str, Any]) -> Any:
+        cursor.execute(statement.sql, statement.params(values))
+        return cursor
+
+    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> None:
+        values = self._ticket_values(ticket)
+        values["b_id"], values["b_version"] = ticket.id, expected
+        if self._run(cursor, self.sql.update, values).rowcount != 1:
+            found = self._run(cursor, self.sql.version, {"b_id": ticket.id}).fetchall()
+            if not found:
+                raise NotFound("no such ticket", ticket=ticket.id, state=ticket.state)
+            raise Conflict(f"changed by someone else (version {found[0][0]}, this change "
+                           f"was made from version {expected})", ticket=ticket.id)
+
+    def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int) -> None:
+        values = {"b_ticket": ticket.id, "b_id": timer_id,
+                  "fired_at": self.codec.time(ticket.updated_at)}
+        if self._run(cursor, self.sql.fire, values).rowcount != 1:
+            raise Conflict(f"timer {timer_id} was already fired or cancelled",
+                           ticket=ticket.id, state=ticket.state)
+
+    def _cancel_timers(self, cursor: Any, ticket_id: int, states: list[str]) -> None:
+        statement = self.sql.cancel
+        cursor.executemany(statement.sql, [statement.params({"b_ticket": ticket_id,
+                                                             "b_state": state})
+                                           for state in states])
+
+    def _insert_timers(self, cursor: Any, timers: list[Timer]) -> None:
+        if timers:
+            cursor.executemany(self.sql.insert_timer.sql,
+                               [self._timer_row(self._timer_values(t)) for t in timers]
+                               if self.sql.insert_timer.order else
+                               [self._timer_values(t) for t in timers])
+
+    def _insert_events(self, cursor: Any, events: list[Event]) -> None:
+        if len(events) == 1:
+            self._run(cursor, self.sql.insert_event, self._event_values(events[0]))
+        elif events:
+            cursor.executemany(self.sql.insert_event.sql,
+                               [self._event_row(self._event_values(e)) for e in events]
+                               if self.sql.insert_event.order else
+                               [self._event_values(e) for e in events])
+
+    def _insert_ticket(self, cursor: Any, new: NewTicket, *, parent_id: int | None) -> Ticket:
+        ticket = replace(new.ticket, parent_id=parent_id)
+        ticket_id = self._run(cursor, self.sql.insert_ticket,
+                              self._ticket_values(ticket)).fetchall()[0][0]
+        events = chain(new.events, ticket_id=ticket_id)
+        ticket = replace(ticket, id=ticket_id, seq=events[-1].seq if events else 0,
+                         head=events[-1].hash if events else GENESIS)
+        self._run(cursor, self.sql.set_head, {"b_id": ticket_id, "seq": ticket.seq,
+                                              "head": ticket.head})
+        self._insert_events(cursor, events)
+        self._insert_timers(cursor, [replace(t, ticket_id=ticket_id) for t in new.timers])
+        return ticket
+
+    def _ticket_values(self, ticket: Ticket) -> dict[str, Any]:
+        time, json = self.codec.time, self.codec.json
+        return {"process": ticket.process, "digest": ticket.digest, "state": ticket.state,
+                "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
+                "is_open": ticket.is_open, "opened_at": time(ticket.opened_at),
+                "updated_at": time(ticket.updated_at), "opened_by": ticket.opened_by,
+                "parent_id": ticket.parent_id, "version": ticket.version, "seq": ticket.seq,
+                "head": ticket.head, "state_since": time(ticket.state_since),
+                "sla": json(ticket.sla)}
+
+    def _event_values(self, event: Event) -> dict[str, Any]:
+        values = dict(event.__dict__)
+        values["at"] = self.codec.time(event.at)
+        values["changes"] = self.codec.json(event.changes)
+        values["details"] = self.codec.json(event.details)
+        return values
+
+    def _timer_values(self, timer: Timer) -> dict[str, Any]:
+        return {"ticket_id": timer.ticket_id, "trigger": timer.trigger, "state": timer.state,
+                "due_at": self.codec.time(timer.due_at), "status": timer.status,
+                "kind": timer.kind}
+
+    def _ticket(self, row: Sequence[Any]) -> Ticket:
+        (id_, process, digest, state, data, post, assignee, is_open, opened_at, updated_at,
+         opened_by, parent_id, version, seq, head, state_since, sla) = row
+        read_time, read_json = self.codec.read_time, self.codec.read_json
+        return Ticket(id_, process, digest, state, read_json(data), post, assignee,
+                      bool(is_open), read_time(opened_at), read_time(updated_at), opened_by,
+                      parent_id, version, seq, head,
+                      read_time(state_since) if state_since is not None else None,
+                      read_json(sla))
+
+
+def chain(events: list[Event], *, ticket_id: int) -> list[Event]:
+    """Seal a new ticket's events with its id, each chained to the one before."""
+    sealed, previous = [], GENESIS
+    for event in events:
+        event = seal(replace(event, prev_hash=previous), ticket_id=ticket_id)
+        sealed.append(event)
+        previous = event.hash
+    return sealed

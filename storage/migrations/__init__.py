@@ -1,0 +1,1 @@
+"""Alembic migrations of ticketflow's schema (env.py, script.py.mako, versions/)."""

@@ -1,0 +1,171 @@
+"""The SQLModel tables: the one source of truth for Alembic, the ORM, reads and the hot path.
+
+Column names match the fields of the engine's objects (``engine.model``, ``engine.journal``)
+so rows map to them by name. Every timestamp is timezone-aware UTC (:class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING
+metadata: MetaData = SQLModel.metadata
+
+EVENT_SEQ_KEY = "uq_events_ticket_id_seq"
+"""The unique key that makes the journal append-only: a clash is a conflict."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite stores it naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} (ticketflow stores UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class ProcessVersionRow(SQLModel, table=True):
+    """A deployed, immutable process version, keyed by its content hash."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("name", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, index=True)
+    number: int
+    digest: str = Field(max_length=64, unique=True)
+    source: str = Field(sa_type=Text)
+    path: str = Field(max_length=1024)
+    deployed_by: str = Field(max_length=64)
+    deployed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TicketRow(SQLModel, table=True):
+    """One ticket: its state, data and the optimistic-lock version counter."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index(None, "is_open", "post", "id"),
+        Index(None, "assignee", "id"),
+        Index(None, "state", "id"),
+        Index(None, "process", "id"),
+        Index(None, "parent_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    process: str = Field(max_length=64)
+    digest: str = Field(max_length=64, foreign_key="process_versions.digest")
+    state: str = Field(max_length=64)
+    data: dict[str, Any] = _json()
+    post: str | None = Field(default=None, max_length=64)
+    assignee: str | None = Field(default=None, max_length=64)
+    is_open: bool
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    opened_by: str = Field(max_length=64)
+    parent_id: int | None = Field(default=None, foreign_key="tickets.id")
+    version: int = 1
+    seq: int = 0
+    head: str = Field(default="", max_length=64)
+    state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla: dict[str, Any] = _json()
+
+    @declared_attr  # type: ignore[arg-type]
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # The ORM's own optimistic lock on the same counter (the hot path checks it in SQL).
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class EventRow(SQLModel, table=True):
+    """One journal entry; never updated or deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name=EVENT_SEQ_KEY),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    trigger: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=64)
+    dest: str | None = Field(default=None, max_length=64)
+    changes: dict[str, Any] = _json()
+    digest: str = Field(max_length=64)
+    note: str | None = Field(default=None, sa_type=Text)
+    details: dict[str, Any] = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class TimerRow(SQLModel, table=True):
+    """A trigger due on a ticket at a moment: pending, then fired or cancelled."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index(None, "status", "due_at"), Index(None, "ticket_id", "status"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    trigger: str = Field(max_length=64)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    state: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    kind: str = Field(default="timer", max_length=16)
+    fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccountRow(SQLModel, table=True):
+    """A person or a vendor's temporary login; the password only as an argon2 hash."""
+
+    __tablename__ = "accounts"
+
+    username: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    roles: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    post: str | None = Field(default=None, max_length=64)
+    password_hash: str = Field(max_length=200)
+    vendor: bool = False
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled: bool = False
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginSessionRow(SQLModel, table=True):
+    """A short-lived login: only the hash of its token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(foreign_key="accounts.username", max_length=64, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,251 @@
+"""SqlStore: the engine's :class:`engine.ports.Store` on SQLite or PostgreSQL.
+
+State changes go through the hot path (:mod:`storage.hotpath`); everything else reads and
+writes with SQLAlchemy Core on the SQLModel tables, where it reads best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields, replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.errors import NotFound
+from engine.journal import Event
+from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+from storage.errors import map_db_errors
+from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
+from storage.models import metadata
+from storage.queries import ticket_filters
+
+VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS = (metadata.tables[name] for name in (
+    "process_versions", "tickets", "events", "timers", "accounts", "login_sessions"))
+VERSION_COLUMNS = tuple(f.name for f in fields(ProcessVersion))
+TIMER_COLUMNS = tuple(f.name for f in fields(Timer))
+STREAM_BATCH = 1000
+"""Rows fetched at a time when streaming events."""
+IDS_PER_QUERY = 500
+
+
+class SqlStore:
+    """Process versions, tickets, journals, timers and accounts in one SQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._hot = HotPath(engine)
+
+    def close(self) -> None:
+        """Give back every connection and close the pool."""
+        self._hot.connections.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    # -- process versions ----------------------------------------------------------------
+
+    def save_version(self, version: ProcessVersion) -> ProcessVersion:
+        """Store a version unless its digest exists; return the stored one (numbered)."""
+        with self._writing(lock=VERSIONS.name) as connection:
+            found = connection.execute(_versions().where(VERSIONS.c.digest == version.digest))
+            row = found.first()
+            if row is not None:
+                return ProcessVersion(**row._mapping)
+            latest = connection.execute(select(func.max(VERSIONS.c.number))
+                                        .where(VERSIONS.c.name == version.name)).scalar()
+            stored = replace(version, number=(latest or 0) + 1)
+            connection.execute(insert(VERSIONS).values(asdict(stored)))
+            return stored
+
+    def get_version(self, digest: str) -> ProcessVersion:
+        rows = self._read(_versions().where(VERSIONS.c.digest == digest))
+        if not rows:
+            raise NotFound(f"no process version {digest[:12]}")
+        return ProcessVersion(**rows[0]._mapping)
+
+    def current_version(self, name: str) -> ProcessVersion:
+        """The most recently deployed version of a process."""
+        rows = self._read(_versions().where(VERSIONS.c.name == name)
+                          .order_by(VERSIONS.c.number.desc()).limit(1))
+        if not rows:
+            raise NotFound(f"no process {name!r} is deployed")
+        return ProcessVersion(**rows[0]._mapping)
+
+    def list_versions(self, name: str | None = None) -> list[ProcessVersion]:
+        statement = _versions().order_by(VERSIONS.c.name, VERSIONS.c.number)
+        if name is not None:
+            statement = statement.where(VERSIONS.c.name == name)
+        return [ProcessVersion(**row._mapping) for row in self._read(statement)]
+
+    # -- tickets and journals ------------------------------------------------------------
+
+    def open_ticket(self, new: NewTicket) -> Ticket:
+        """Insert a ticket with its first events and timers; return it with its id."""
+        return self._hot.open_ticket(new)
+
+    def apply(self, change: Change) -> None:
+        """Commit a state change in one transaction, or raise Conflict and write nothing."""
+        self._hot.apply(change)
+
+    def load_ticket(self, ticket_id: int) -> Ticket:
+        return self._hot.load_ticket(ticket_id)
+
+    def list_tickets(self, query: TicketQuery) -> list[Ticket]:
+        """One page of tickets, keyset-paged by id (``after`` the last id seen)."""
+        order = TICKETS.c.id.desc() if query.descending else TICKETS.c.id
+        conditions = ticket_filters(query, tickets=TICKETS, timers=TIMERS)
+        if query.after is not None:
+            conditions.append(TICKETS.c.id < query.after if query.descending
+                              else TICKETS.c.id > query.after)
+        statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).where(*conditions)
+                     .order_by(order).limit(max(query.limit, 0)))
+        return [Ticket(**row._mapping) for row in self._read(statement)]
+
+    def count_tickets(self, query: TicketQuery) -> int:
+        """How many tickets match the filters (paging fields ignored)."""
+        conditions = ticket_filters(query, tickets=TICKETS, timers=TIMERS)
+        rows = self._read(select(func.count()).select_from(TICKETS).where(*conditions))
+        return int(rows[0][0])
+
+    def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]:
+        """A ticket's journal in order (up to ``until``, inclusive)."""
+        statement = _events().where(EVENTS.c.ticket_id == ticket_id).order_by(EVENTS.c.seq)
+        if until is not None:
+            statement = statement.where(EVENTS.c.at <= until)
+        events = [Event(**row._mapping) for row in self._read(statement)]
+        if not events:
+            self._require_ticket(ticket_id)
+        return events
+
+    def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterator[Event]:
+        """Every event (of these tickets), ordered by ticket id and seq, streamed."""
+        statement = _events().order_by(EVENTS.c.ticket_id, EVENTS.c.seq)
+        if ticket_ids is None:
+            yield from self._stream(statement)
+            return
+        ids = sorted(set(ticket_ids))
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start:start + IDS_PER_QUERY]
+            yield from self._stream(statement.where(EVENTS.c.ticket_id.in_(chunk)))
+
+    # -- timers --------------------------------------------------------------------------
+
+    def pending_timers(self, ticket_id: int) -> list[Timer]:
+        """A ticket's pending timers, earliest first."""
+        timers = self._timers(TIMERS.c.ticket_id == ticket_id, limit=None)
+        if not timers:
+            self._require_ticket(ticket_id)
+        return timers
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        """Pending timers due at or before ``now``, earliest first.
+
+        Plain reads, also with several workers: each fires a timer through ``apply`` with
+        ``fired_timer``, which marks it fired only while still pending (else Conflict).
+        """
+        return self._timers(TIMERS.c.due_at <= now, limit=limit)
+
+    # -- accounts and login sessions -----------------------------------------------------
+
+    def get_account(self, username: str) -> Account:
+        rows = self._read(select(ACCOUNTS).where(ACCOUNTS.c.username == username))
+        if not rows:
+            raise NotFound(f"no account {username!r}")
+        return Account(**rows[0]._mapping)
+
+    def save_account(self, account: Account) -> None:
+        """Insert or update an account."""
+        values = asdict(account)
+        with self._writing() as connection:
+            upsert = _dialect_insert(connection)(ACCOUNTS).values(values)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=[ACCOUNTS.c.username], set_=values))
+
+    def list_accounts(self) -> list[Account]:
+        rows = self._read(select(ACCOUNTS).order_by(ACCOUNTS.c.username))
+        return [Account(**row._mapping) for row in rows]
+
+    def save_session(self, *, token_hash: str, username: str, created_at: datetime,
+                     expires_at: datetime) -> None:
+        """Remember a login session by the hash of its token."""
+        with self._writing() as connection:
+            connection.execute(insert(SESSIONS).values(
+                token_hash=token_hash, username=username, created_at=created_at,
+                expires_at=expires_at))
+
+    def session_user(self, token_hash: str, *, now: datetime) -> str:
+        """The username of a live session; NotFound when unknown or expired."""
+        rows = self._read(select(SESSIONS.c.username).where(
+            SESSIONS.c.token_hash == token_hash, SESSIONS.c.expires_at > now))
+        if not rows:
+            raise NotFound("no such login session (or it expired): log in again")
+        return str(rows[0][0])
+
+    def end_sessions(self, *, token_hash: str | None = None, before: datetime | None = None
+                     ) -> int:
+        """Forget one session, or every session expired before a moment; how many."""
+        statement = SESSIONS.delete()
+        if token_hash is not None:
+            statement = statement.where(SESSIONS.c.token_hash == token_hash)
+        if before is not None:
+            statement = statement.where(SESSIONS.c.expires_at < before)
+        with self._writing() as connection:
+            return connection.execute(statement).rowcount
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:
+        """One write transaction through SQLAlchemy: the only commit outside the hot path."""
+        with map_db_errors(), self.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            elif lock is not None:
+                connection.exec_driver_sql(f"LOCK TABLE {lock} IN SHARE ROW EXCLUSIVE MODE")
+            yield connection
+            connection.commit()
+
+    def _read(self, statement: Select[Any]) -> list[Any]:
+        with map_db_errors(), self.engine.connect() as connection:
+            return list(connection.execute(statement))
+
+    def _stream(self, statement: Select[Any]) -> Iterator[Event]:
+        with map_db_errors(), self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
+            for row in result:
+                yield Event(**row._mapping)
+
+    def _timers(self, condition: Any, *, limit: int | None) -> list[Timer]:
+        statement = (select(*(TIMERS.c[n] for n in TIMER_COLUMNS))
+                     .where(condition, TIMERS.c.status == "pending")
+                     .order_by(TIMERS.c.due_at, TIMERS.c.id))
+        if limit is not None:
+            statement = statement.limit(max(limit, 0))
+        return [Timer(**row._mapping) for row in self._read(statement)]
+
+    def _require_ticket(self, ticket_id: int) -> None:
+        if not self._read(select(TICKETS.c.id).where(TICKETS.c.id == ticket_id)):
+            raise NotFound("no such ticket", ticket=ticket_id)
+
+
+def _versions() -> Select[Any]:
+    return select(*(VERSIONS.c[n] for n in VERSION_COLUMNS))
+
+
+def _events() -> Select[Any]:
+    return select(*(EVENTS.c[n] for n in EVENT_COLUMNS))
+
+
+def _dialect_insert(connection: Connection) -> Any:
+    """The dialect's INSERT with ON CONFLICT (both SQLite and PostgreSQL have it)."""
+    return sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
