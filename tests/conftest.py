@@ -1,0 +1,65 @@
+"""Shared fixtures. Each block names its owner; add yours below the storage block."""
+
+from __future__ import annotations
+
+# ==== storage: database URLs for every backend (owner: storage) =========================
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+PG_ENV = "TICKETFLOW_TEST_PG"
+PG_SKIP = f"{PG_ENV} not set"
+
+
+@contextmanager
+def pg_schema_url(base: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema of their own, dropped afterwards."""
+    url = make_url(base)
+    schema = f"t_{uuid4().hex[:16]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def backend_url(kind: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database of a kind: sqlite-memory, sqlite-file, postgresql."""
+    if kind == "sqlite-memory":
+        yield "sqlite://"
+    elif kind == "sqlite-file":
+        yield f"sqlite:///{directory / 'ticketflow.db'}"
+    else:
+        base = os.environ.get(PG_ENV)
+        if not base:
+            pytest.skip(PG_SKIP)
+        with pg_schema_url(base) as url:
+            yield url
+
+
+@pytest.fixture(params=["sqlite-memory", "sqlite-file",
+                        pytest.param("postgresql", marks=pytest.mark.pg)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on every backend (PostgreSQL only when TICKETFLOW_TEST_PG is set)."""
+    with backend_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.pg)])
+def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database several processes can open: a SQLite file, or PostgreSQL."""
+    with backend_url(request.param, tmp_path) as url:
+        yield url
+
+# ==== end of storage fixtures ============================================================
