@@ -94,6 +94,20 @@ class ProcessVersion:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A message to a post, kept in the outbox that the terminal app and other systems read."""
+
+    post: str
+    ticket_id: int
+    kind: str
+    """sla_warning, sla_breach, ..."""
+    message: str
+    at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """Everything one state change writes, committed together or not at all."""
 
@@ -110,6 +124,10 @@ class Change:
     """The id of the timer this change fires, marked fired in the same transaction."""
     children: list[NewTicket] = field(default_factory=list)
     """Child tickets this change opens (their ``parent_id`` is this ticket's id)."""
+    cancel_kinds: list[str] = field(default_factory=list)
+    """Pending timers of the ticket of these kinds are cancelled (SLA timers re-armed)."""
+    notifications: list[Notification] = field(default_factory=list)
+    """Rows for the outbox, written in the same transaction."""
 
 
 @dataclass(frozen=True)

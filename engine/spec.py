@@ -182,6 +182,66 @@ class EventSpec(Model):
     """What it means for the assessment: complaint, escalated_complaint, reply, ..."""
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class HolidaySource(Model):
+    """Public holidays taken from the ``holidays`` package."""
+
+    country: str
+    """An ISO 3166 country code such as CN, TW or HK."""
+    subdivision: str | None = None
+    """A province, state or region code the country's holidays know (optional)."""
+
+
+class CalendarSpec(Model):
+    """Business hours: limits and timer delays count working time on it."""
+
+    timezone: str
+    """An IANA time zone such as Asia/Shanghai; working hours are local to it."""
+    hours: dict[Weekday, list[str] | list[list[str]]]
+    """Weekday → ``["09:00", "18:00"]`` or several such pairs; days not listed are off."""
+    holidays: HolidaySource | None = None
+    """Public holidays (and make-up working days) of a country."""
+    dates: list[str] = []
+    """Further days off, as YYYY-MM-DD."""
+    working_dates: list[str] = []
+    """Days worked although off by the rules above (a weekend takes Monday's hours)."""
+
+
+class BreachSpec(Model):
+    """What missing a tier's limit does, besides journaling the breach."""
+
+    hand_to: Name | None = None
+    """The state the ticket moves to (the next tier), by the ladder's trigger."""
+    notify: list[Name] = []
+    """Posts that get a notification in their outbox."""
+    raise_: Name | None = Field(default=None, alias="raise")
+    """An integer or choice field raised one step (a priority, an escalation count)."""
+
+
+class TierSpec(Model):
+    """One tier of the escalation ladder: a state, or every state of a post."""
+
+    state: Name | None = None
+    """The state that is the tier (its ``limit`` applies unless the tier gives one)."""
+    post: Name | None = None
+    """Alternatively a post: the tier is every state of it, timed as one stint."""
+    limit: Limit | None = None
+    """The tier's time limit: a duration or a table keyed by a field such as ``level``."""
+    breach: BreachSpec = BreachSpec()
+    """What happens when the limit is missed."""
+
+
+class EscalationSpec(Model):
+    """The declarative escalation ladder (四級故障): tiers, limits and hand-offs."""
+
+    trigger: Name = "escalate"
+    """The trigger of the hand-offs the ladder adds (journaled like any other)."""
+    tiers: list[TierSpec]
+    """The tiers, first to last."""
+
+
 class ProcessSpec(Model):
     """A whole process: the top level of a process file."""
 
@@ -205,6 +265,12 @@ class ProcessSpec(Model):
     """Triggers fired when tickets wait too long."""
     events: dict[Name, EventSpec] = {}
     """Journaled events that change no state."""
+    calendar: CalendarSpec | None = None
+    """Business hours and holidays (none: limits run around the clock)."""
+    sla_warning: float = Field(default=0.75, gt=0, lt=1)
+    """The share of a limit after which a pre-breach warning is journaled."""
+    escalation: EscalationSpec | None = None
+    """The escalation ladder: what missing each tier's limit does."""
 
     def start_state(self) -> str:
         """The state new tickets open in."""
