@@ -8,7 +8,7 @@ as one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from engine.journal import Event
 from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
 from engine.ports import Store
 from engine.process import Process, parse_process
-from engine.spec import ANY, SYSTEM_ROLE, TransitionSpec
+from engine.spec import SYSTEM_ROLE, TransitionSpec
 
 SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROLE], post=None,
                  password_hash="")
@@ -138,21 +138,7 @@ class Desk:
     def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                     now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
                     ) -> NewTicket:
-        spec = compiled.spec
-        data = {name: f.default for name, f in spec.fields.items() if f.default is not None}
-        data.update(given)
-        steps.require([n for n, f in spec.fields.items() if f.required], data, None)
-        start = spec.start_state()
-        ticket = Ticket(id=0, process=spec.process, digest=compiled.process.digest, state=start,
-                        data=data, post=spec.states[start].post, assignee=None, is_open=True,
-                        opened_at=now, updated_at=now, opened_by=actor.username,
-                        parent_id=parent_id, state_since=now)
-        event = steps.new_event(ticket, at=now, actor=actor.username, kind="open", trigger=None,
-                                source=None, changes=steps.changes_between({}, data),
-                                details=details)
-        ticket = steps.advanced(ticket, event, now)
-        ticket.version = 1
-        return NewTicket(ticket, [event], steps.timers_for(compiled, ticket, now))
+        return steps.plan_open(compiled, actor, given, now, parent_id, details)
 
     def fire(self, ticket_id: int, trigger: str, actor: Account, *,
              data: dict[str, Any] | None = None, note: str | None = None,
@@ -173,55 +159,14 @@ class Desk:
     def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                    actor: Account, data: dict[str, Any], note: str | None, now: datetime,
                    timer: Timer | None) -> Change:
-        transition = compiled.transition_for(ticket.state, trigger)
-        if transition is None:
-            raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
-                                 state=ticket.state)
-        steps.check_roles(transition.roles or steps.DEFAULT_ROLES, transition.posts, ticket,
-                          actor, repr(trigger))
-        allowed = set(transition.requires) | set(transition.accepts)
-        proposed = {**ticket.data, **steps.take_input(compiled.spec, allowed, data, ticket)}
-        steps.require(transition.requires, proposed, ticket)
-        names = steps.names_for(ticket, proposed, actor, now)
-        dest = compiled.fire(steps.replace_fields(ticket), trigger, names)
-        moved = steps.with_post(compiled, ticket, dest)
-        moved.data = steps.apply_set(compiled, transition.set, proposed, names, ticket)
-        moved.assignee = self._assignee(compiled, transition, ticket, moved, actor, names)
-        if dest != ticket.state:
-            moved.state_since = now
-        details = {"due_at": timer.due_at.isoformat()} if timer else {}
-        event = steps.new_event(
-            moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
-            trigger=trigger, source=ticket.state, note=note, details=details,
-            changes=self._changes(ticket, moved))
-        moved = steps.advanced(moved, event, now)
-        entered = dest != ticket.state
-        return Change(
-            ticket=moved, expected_version=ticket.version, events=[event],
-            arm=steps.timers_for(compiled, moved, now) if entered else [],
-            cancel_states=[ticket.state] if entered else [],
-            fired_timer=timer.id if timer else None,
-            children=self._children(transition, moved, actor, names, now))
-
-    def _assignee(self, compiled: CompiledProcess, transition: TransitionSpec, before: Ticket,
-                  after: Ticket, actor: Account, names: dict[str, Any]) -> str | None:
-        rule = transition.assign
-        if rule == "actor":
-            return actor.username
-        if rule == "nobody":
-            return None
-        if rule:
-            value = compiled.process.value(rule, names)
-            return str(value) if value else None
-        return before.assignee if after.post == before.post else None
+        step = steps.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer)
+        moved = step.change.ticket
+        return replace(step.change,
+                       children=self._children(step.transition, moved, actor, step.names, now))
 
     @staticmethod
     def _changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:
-        changes = steps.changes_between(before.data, after.data)
-        for key in ("post", "assignee"):
-            if getattr(before, key) != getattr(after, key):
-                changes["_" + key] = [getattr(before, key), getattr(after, key)]
-        return changes
+        return steps.ticket_changes(before, after)
 
     def _children(self, transition: TransitionSpec, parent: Ticket, actor: Account,
                   names: dict[str, Any], now: datetime) -> list[NewTicket]:
@@ -255,17 +200,7 @@ class Desk:
         now = self._active(actor)
         ticket = self.store.load_ticket(ticket_id)
         compiled = self.compiled(ticket.digest)
-        spec = steps.event_spec(compiled.spec, name)
-        if spec is None:
-            raise NotFound(f"the process has no event {name!r}", ticket=ticket.id)
-        steps.check_roles(spec.roles or steps.EVENT_ROLES, spec.posts or [ANY], ticket, actor,
-                          f"recording {name!r}")
-        if spec.note == "required" and not (note or "").strip():
-            raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)
-        names = steps.names_for(ticket, ticket.data, actor, now)
-        after = steps.replace_fields(ticket, data=steps.apply_set(
-            compiled, spec.set, {**ticket.data, **steps.take_input(
-                compiled.spec, set(), data or {}, ticket)}, names, ticket))
+        after = steps.plan_record(compiled, ticket, name, actor, note, data or {}, now)
         return self._commit_event(ticket, after, actor.username, "event", name, note, now)
 
     def _journal_only(self, ticket_id: int, name: str, note: str) -> None:

@@ -8,14 +8,16 @@ journal event — nothing here touches the database.
 from __future__ import annotations
 
 from copy import copy
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine import vendor
 from engine.compiler import CompiledProcess
-from engine.errors import Forbidden, MissingField
+from engine.errors import Forbidden, InvalidTrigger, MissingField, NotFound
 from engine.fields import coerce, parse_timestamp
 from engine.journal import Event, seal
-from engine.model import Account, Ticket, Timer
+from engine.model import Account, Change, NewTicket, Ticket, Timer
 from engine.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
 
 DEFAULT_ROLES = ["agent"]
@@ -157,3 +159,108 @@ def replace_fields(ticket: Ticket, **values: Any) -> Ticket:
     for key, value in values.items():
         setattr(result, key, value)
     return result
+
+
+@dataclass(frozen=True)
+class Step:
+    """A planned firing: the change to commit, the transition taken and the names it saw."""
+
+    change: Change
+    transition: TransitionSpec
+    names: dict[str, Any]
+
+
+def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+              data: dict[str, Any], note: str | None, now: datetime,
+              timer: Timer | None = None) -> Step:
+    """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
+    transition = compiled.transition_for(ticket.state, trigger)
+    if transition is None:
+        raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
+                             state=ticket.state)
+    check_roles(transition.roles or DEFAULT_ROLES, transition.posts, ticket, actor,
+                repr(trigger))
+    allowed = set(transition.requires) | set(transition.accepts)
+    proposed = {**ticket.data, **take_input(compiled.spec, allowed, data, ticket)}
+    require(transition.requires, proposed, ticket)
+    names = names_for(ticket, proposed, actor, now)
+    dest = compiled.fire(replace_fields(ticket), trigger, names)
+    moved = with_post(compiled, ticket, dest)
+    moved.data = apply_set(compiled, transition.set, proposed, names, ticket)
+    moved.assignee = assignee_after(compiled, transition, ticket, moved, actor, names)
+    if dest != ticket.state:
+        moved.state_since = now
+    details: dict[str, Any] = {"due_at": timer.due_at.isoformat()} if timer else {}
+    if transition.do:
+        details[vendor.DETAILS_KEY] = vendor.actions_for(transition.do, ticket, moved.data, now)
+    event = new_event(
+        moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
+        trigger=trigger, source=ticket.state, note=note, details=details,
+        changes=ticket_changes(ticket, moved))
+    moved = advanced(moved, event, now)
+    entered = dest != ticket.state
+    change = Change(
+        ticket=moved, expected_version=ticket.version, events=[event],
+        arm=timers_for(compiled, moved, now) if entered else [],
+        cancel_states=[ticket.state] if entered else [],
+        fired_timer=timer.id if timer else None)
+    return Step(change, transition, names)
+
+
+def assignee_after(compiled: CompiledProcess, transition: TransitionSpec, before: Ticket,
+                   after: Ticket, actor: Account, names: dict[str, Any]) -> str | None:
+    """Who holds the ticket after a transition (its ``assign`` rule, else by post)."""
+    rule = transition.assign
+    if rule == "actor":
+        return actor.username
+    if rule == "nobody":
+        return None
+    if rule:
+        value = compiled.process.value(rule, names)
+        return str(value) if value else None
+    return before.assignee if after.post == before.post else None
+
+
+def ticket_changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:
+    """The changed fields, plus ``_post`` and ``_assignee`` when those changed."""
+    changes = changes_between(before.data, after.data)
+    for key in ("post", "assignee"):
+        if getattr(before, key) != getattr(after, key):
+            changes["_" + key] = [getattr(before, key), getattr(after, key)]
+    return changes
+
+
+def plan_open(compiled: CompiledProcess, actor: Account, given: dict[str, Any],
+              now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
+              ) -> NewTicket:
+    """Plan a new ticket of a compiled version from already typed input."""
+    spec = compiled.spec
+    data = {name: f.default for name, f in spec.fields.items() if f.default is not None}
+    data.update(given)
+    require([n for n, f in spec.fields.items() if f.required], data, None)
+    start = spec.start_state()
+    ticket = Ticket(id=0, process=spec.process, digest=compiled.process.digest, state=start,
+                    data=data, post=spec.states[start].post, assignee=None, is_open=True,
+                    opened_at=now, updated_at=now, opened_by=actor.username,
+                    parent_id=parent_id, state_since=now)
+    event = new_event(ticket, at=now, actor=actor.username, kind="open", trigger=None,
+                      source=None, changes=changes_between({}, data), details=details)
+    ticket = advanced(ticket, event, now)
+    ticket.version = 1
+    return NewTicket(ticket, [event], timers_for(compiled, ticket, now))
+
+
+def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Account,
+                note: str | None, data: dict[str, Any], now: datetime) -> Ticket:
+    """The ticket after recording an event (not yet journaled); refusals raise."""
+    spec = event_spec(compiled.spec, name)
+    if spec is None:
+        raise NotFound(f"the process has no event {name!r}", ticket=ticket.id)
+    check_roles(spec.roles or EVENT_ROLES, spec.posts or [ANY], ticket, actor,
+                f"recording {name!r}")
+    if spec.note == "required" and not (note or "").strip():
+        raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)
+    names = names_for(ticket, ticket.data, actor, now)
+    return replace_fields(ticket, data=apply_set(
+        compiled, spec.set, {**ticket.data, **take_input(compiled.spec, set(), data, ticket)},
+        names, ticket))
