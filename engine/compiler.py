@@ -95,7 +95,7 @@ class CompiledProcess:
         if event is None or (ticket.state, trigger) not in self._by_source:
             raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
                                  state=ticket.state)
-        firing = _Firing(names)
+        firing = _Firing(self.process.scope(names))
         try:
             moved = event.trigger(ticket, firing=firing)
         except MachineError:

@@ -12,7 +12,7 @@ import ast
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from simpleeval import SimpleEval
+from simpleeval import EvalWithCompoundTypes
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 24
@@ -65,7 +65,7 @@ class Expression:
         self.source = source
         self.tree = _parse(source)
         self.names = _check(self.tree, set(allowed_names) | set(CONTEXT_NAMES))
-        self._evaluator = SimpleEval(functions=FUNCTIONS, names={})
+        self._evaluator = EvalWithCompoundTypes(functions=dict(FUNCTIONS), names={})
 
     def evaluate(self, names: dict[str, Any]) -> Any:
         """Evaluate with these values for the names; raise ExpressionError on failure."""
@@ -74,7 +74,7 @@ class Expression:
         try:
             return evaluator.eval(self.source, previously_parsed=self.tree.body)
         except Exception as exc:  # simpleeval raises many kinds; all mean "cannot evaluate"
-            raise ExpressionError(f"cannot evaluate {self.source!r}: {exc}") from None
+            raise ExpressionError(f"cannot evaluate {_quote(self.source)}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -88,9 +88,14 @@ def _parse(source: str) -> ast.Expression:
     try:
         return ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error in {source!r}: {exc.msg}") from None
+        raise ExpressionError(f"syntax error in {_quote(source)}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionError(f"cannot parse {source!r}") from None
+        raise ExpressionError(f"cannot parse {_quote(source)}") from None
+
+
+def _quote(source: str) -> str:
+    """The source quoted for a message, cut short when long."""
+    return repr(source if len(source) <= 60 else source[:59] + "…")
 
 
 def _check(tree: ast.Expression, allowed: set[str]) -> frozenset[str]:
@@ -115,6 +120,8 @@ def _check_node(node: ast.AST, allowed: set[str], used: set[str]) -> None:
             raise ExpressionError(f"unknown name {node.id!r}")
         used.add(node.id)
     elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            _check_node(node.func, allowed, used)  # say what is called: a lambda, a method
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             raise ExpressionError(f"only the functions {', '.join(FUNCTIONS)} may be called")
     elif isinstance(node, ast.Constant):
@@ -124,12 +131,12 @@ def _check_node(node: ast.AST, allowed: set[str], used: set[str]) -> None:
 def _check_constant(value: object) -> None:
     if isinstance(value, bool) or value is None:
         return
+    if not isinstance(value, int | float | str):
+        raise ExpressionError("only numbers, text, true/false and null are literals")
     if isinstance(value, int | float) and abs(value) > MAX_CONSTANT:
         raise ExpressionError(f"number {value!r} is too large")
     if isinstance(value, str) and len(value) > MAX_STRING:
         raise ExpressionError(f"text literal is longer than {MAX_STRING} characters")
-    if isinstance(value, bytes | complex):
-        raise ExpressionError("only numbers, text, true/false and null are literals")
 
 
 def is_expression(value: object) -> bool:

@@ -39,9 +39,13 @@ class Process:
         """The compiled expression for this source text (``= `` prefix allowed)."""
         return self.expressions[text.removeprefix("=").strip()]
 
+    def scope(self, names: dict[str, Any]) -> dict[str, Any]:
+        """The names expressions see: every declared field (None when unset), then ``names``."""
+        return {**dict.fromkeys(self.spec.fields), **names}
+
     def value(self, raw: Any, names: dict[str, Any]) -> Any:
         """A ``set``/``data`` value: evaluated if written ``= expr``, else taken as is."""
-        return self.expression(raw).evaluate(names) if is_expression(raw) else raw
+        return self.expression(raw).evaluate(self.scope(names)) if is_expression(raw) else raw
 
     def limit(self, limit: Limit | None, data: dict[str, Any]) -> timedelta | None:
         """The duration a limit gives for this ticket's data (None: no limit)."""
@@ -81,21 +85,72 @@ def parse_process(source: str, path: str) -> Process:
 
 def shape_problems(exc: ValidationError, raw: Any, path: str) -> list[Problem]:
     """Turn pydantic's errors into located problems, one per place."""
-    problems: dict[tuple[int, int], Problem] = {}
-    for error in exc.errors():
-        loc = tuple(error["loc"])
+    found: dict[tuple[int, int], tuple[str, list[str]]] = {}
+    for loc, key, error in _relevant(exc, raw):
         extra = error["type"] == "extra_forbidden"
-        line, column = locate(raw, loc, key=extra)
-        name = ".".join(str(p) for p in loc if not _is_union_tag(p))
-        message = f"unknown key {loc[-1]!r}" if extra else f"{name}: {_clean(error['msg'])}"
-        problems.setdefault((line, column), Problem(path, line, column, message))
-    return list(problems.values())
+        line, column = locate(raw, loc, key=extra or key)
+        if extra:
+            heading, message = "", f"unknown key {loc[-1]!r}"
+        elif key:
+            heading, message = ".".join(map(str, loc[:-1])), f"{loc[-1]!r} {error['msg']}"
+        else:
+            heading, message = ".".join(map(str, loc)), error["msg"]
+        found.setdefault((line, column), (heading, []))[1].append(_clean(message))
+    return [Problem(path, line, column, _join(heading, messages))
+            for (line, column), (heading, messages) in found.items()]
 
 
-def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and (part[:1].isupper() or "[" in part or part in ("str",))
+def _relevant(exc: ValidationError, raw: Any) -> list[tuple[tuple[Any, ...], bool, Any]]:
+    """The errors worth showing: of a union's members, those that matched the value's shape.
+
+    An error deeper in the file than another (the value had the member's shape) wins over
+    it, and an error about the value wins over one about its type at the same place.
+    """
+    errors = [(*_data_path(raw, tuple(e["loc"]), e["type"] == "missing"), e)
+              for e in exc.errors()]
+    deeper = [e for e in errors
+              if not any(o[0][:len(e[0])] == e[0] and len(o[0]) > len(e[0]) for o in errors)]
+    valued = {loc for loc, _, e in deeper if not e["type"].endswith("_type")}
+    return [(loc, key, e) for loc, key, e in deeper
+            if loc not in valued or not e["type"].endswith("_type")]
+
+
+def _data_path(raw: Any, loc: tuple[Any, ...], missing: bool) -> tuple[tuple[Any, ...], bool]:
+    """The part of pydantic's location that is in the file, and whether it ends at a key."""
+    node, kept = raw, list[Any]()
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            return tuple(kept), True
+        if isinstance(node, dict) and str(part) in node:
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif not (missing and index == len(loc) - 1):
+            continue  # a union member's name, such as 'str' or 'LimitTable'
+        kept.append(part)
+    return tuple(kept), False
+
+
+def _join(heading: str, messages: list[str]) -> str:
+    unique = list(dict.fromkeys(messages))
+    text = unique[0]
+    if len(unique) > 1:
+        text = "should be " + ", or ".join(m.removeprefix("Input should be ") for m in unique)
+    return f"{heading}: {text}" if heading else text
+
+
+_CLEAN = {
+    "String should match pattern '^[a-z][a-z0-9_]*$'":
+        "must be a lower-case name (letters, digits, _)",
+    "String should match pattern '^(\\*|[a-z][a-z0-9_]*)$'":
+        "must be a lower-case state name or \"*\"",
+    "a valid dictionary or instance of LimitTable": "a table (by:, values:)",
+    "a valid dictionary or instance of ": "a mapping (",
+    "a valid dictionary": "a mapping",
+}
 
 
 def _clean(message: str) -> str:
-    return message.replace("String should match pattern '^[a-z][a-z0-9_]*$'",
-                           "must be a lower-case name (letters, digits, _)")
+    for jargon, plain in _CLEAN.items():
+        message = message.replace(jargon, plain)
+    return message

@@ -98,11 +98,12 @@ class Checker:
             else:
                 self.literal((*loc, name), field, value, f"value for {name!r}")
 
-    def literal(self, loc: Path_, field: FieldSpec, value: Any, what: str) -> None:
+    def literal(self, loc: Path_, field: FieldSpec, value: Any, what: str, *,
+                key: bool = False) -> None:
         try:
             coerce(field, value)
         except ValueError as exc:
-            self.fail(loc, f"{what} {exc}")
+            self.fail(loc, f"{what} {exc}", key=key)
 
     def known(self, loc: Path_, names: list[str], kind: str, declared: set[str]) -> None:
         for index, name in enumerate(names):
@@ -121,7 +122,8 @@ class Checker:
             self.fail((*loc, "by"), f"field {table.by!r} is not declared")
         for value, text in table.values.items():
             if field is not None:
-                self.literal((*loc, "values", value), field, value, f"{table.by} {value!r}")
+                self.literal((*loc, "values", value), field, value, f"{table.by} {value!r}",
+                             key=True)
             self.duration((*loc, "values", value), text)
         if table.default is not None:
             self.duration((*loc, "default"), table.default)

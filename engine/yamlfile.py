@@ -57,6 +57,7 @@ _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.inf|\.Inf|\.INF)$"),
     list("-+0123456789."))
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
@@ -91,36 +92,66 @@ def _at(node: Node) -> Location:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class _Measure:
+    """Counts the nodes a document expands to, each alias counted every time it is used.
+
+    Shared nodes are measured once (memoised), so even a "billion laughs" file is measured
+    in time proportional to its text; a node that contains itself is a recursive alias.
+    """
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+
+    def size(self, node: Node) -> int:
+        key = id(node)
+        if key in self.sizes:
+            return self.sizes[key]
+        if key in self.active:
+            raise _Recursive(node)
+        self.active.add(key)
+        total = 1 + sum(self.size(child) for child in _children(node))
+        self.active.discard(key)
+        self.sizes[key] = total
+        return total
+
+    def culprit(self, root: Node) -> Node:
+        """The top-level value with which the document goes over the budget."""
+        total = 1
+        for child in _children(root):
+            total += self.size(child)
+            if total > MAX_NODES:
+                return child
+        return root
+
+
 class _Builder:
-    """Turns composed nodes into located data, counting nodes to stop alias bombs."""
+    """Turns composed nodes into located data (after :class:`_Measure` bounded their size)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.nodes = 0
         self.problems: list[Problem] = []
-        self.active: set[int] = set()
 
     def fail(self, node: Node, message: str) -> None:
         line, column = _at(node)
         self.problems.append(Problem(self.path, line, column, message))
 
     def build(self, node: Node) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooBig(node)
-        if id(node) in self.active:
-            raise _Recursive(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if node.tag not in _COLLECTION_TAGS:
             self.fail(node, f"tag {node.tag} is not allowed")
-        self.active.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                return self.sequence(node)
-            return self.mapping(node)  # type: ignore[arg-type]
-        finally:
-            self.active.discard(id(node))
+        if isinstance(node, SequenceNode):
+            return self.sequence(node)
+        return self.mapping(node)  # type: ignore[arg-type]
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = node.tag, node.value
@@ -164,13 +195,23 @@ class _Builder:
         return result
 
 
-class _TooBig(Exception):
+class _Recursive(Exception):
     def __init__(self, node: Node) -> None:
         self.node = node
 
 
-class _Recursive(_TooBig):
-    pass
+def _check_size(root: Node, name: str) -> None:
+    """Refuse recursive aliases and documents that expand past ``MAX_NODES``."""
+    measure = _Measure()
+    try:
+        if measure.size(root) <= MAX_NODES:
+            return
+        where, message = measure.culprit(root), f"document expands to more than {MAX_NODES} "\
+                                                  "nodes (alias bomb?)"
+    except _Recursive as exc:
+        where, message = exc.node, "recursive alias"
+    line, column = _at(where)
+    raise SpecError([Problem(name, line, column, message)])
 
 
 def read_text(path: str | Path, *, limit: int = MAX_BYTES) -> str:
@@ -215,20 +256,12 @@ def parse(text: str, name: str) -> Any:
         raise SpecError([Problem(name, line, column, message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Problem(name, 1, 1, f"YAML syntax: {exc}")]) from None
-    if node is None:
+    if node is None or (isinstance(node, ScalarNode) and node.value == "" and not node.style
+                        and node.tag == "tag:yaml.org,2002:null"):
         raise SpecError([Problem(name, 1, 1, "the file is empty")])
+    _check_size(node, name)
     builder = _Builder(name)
-    try:
-        data = builder.build(node)
-    except _Recursive as exc:
-        builder.fail(exc.node, "recursive alias")
-        data = None
-    except _TooBig as exc:
-        builder.fail(exc.node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
-        data = None
-    except RecursionError:
-        builder.fail(node, "document is nested too deeply")
-        data = None
+    data = builder.build(node)
     if builder.problems:
         raise SpecError(builder.problems)
     return data
