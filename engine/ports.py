@@ -13,11 +13,20 @@ Contract (checked by the shared store test suite on every backend):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from engine.journal import Event
-from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+from engine.model import (
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    ProcessVersion,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
 
 
 class Store(Protocol):
@@ -60,6 +69,20 @@ class Store(Protocol):
 
     def due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due at or before ``now``, earliest first."""
+        ...
+
+    def claim_due_timers(self, now: datetime, limit: int, *, worker: str,
+                         lease: timedelta) -> list[Timer]:
+        """Claim due timers no live claim holds (for ``lease``), earliest first.
+
+        Workers claiming at once get different timers (PostgreSQL: SKIP LOCKED).
+        """
+        ...
+
+    # the outbox
+    def notifications(self, post: str | None, *, after: int | None = None,
+                      limit: int = 100) -> list[Notification]:
+        """Notifications (to one post, or all), oldest first, after the id ``after``."""
         ...
 
     # accounts

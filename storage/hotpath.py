@@ -22,7 +22,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from engine.errors import Conflict, NotFound
 from engine.journal import GENESIS, Event, seal
-from engine.model import Change, NewTicket, Ticket, Timer
+from engine.model import Change, NewTicket, Notification, Ticket, Timer
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors
 from storage.models import metadata
@@ -31,6 +31,7 @@ from storage.rendered import Codec, Rendered, render, rows_getter
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind")
+NOTIFICATION_COLUMNS = ("post", "ticket_id", "kind", "message", "at", "details")
 _FIXED = {"id", "opened_at", "opened_by", "parent_id"}
 TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
 
@@ -43,8 +44,8 @@ class Statements:
     """Every hot statement, rendered once for the engine's dialect."""
 
     def __init__(self, engine: Engine) -> None:
-        tickets, events, timers = (metadata.tables[name] for name in
-                                   ("tickets", "events", "timers"))
+        tickets, events, timers, outbox = (metadata.tables[name] for name in
+                                           ("tickets", "events", "timers", "outbox"))
         dialect = engine.dialect
         self.load = render(select(*(tickets.c[n] for n in TICKET_COLUMNS))
                            .where(tickets.c.id == bindparam("b_id")), dialect)
@@ -62,6 +63,11 @@ class Statements:
         self.insert_timer = render(insert(timers).values(_binds(TIMER_COLUMNS)).inline(),
                                    dialect)
         self.cancel, self.fire = self._timer_updates(timers, engine)
+        self.cancel_kind = render(update(timers).values(status="cancelled").where(
+            timers.c.ticket_id == bindparam("b_ticket"), timers.c.status == "pending",
+            timers.c.kind == bindparam("b_kind")), dialect)
+        self.insert_notification = render(
+            insert(outbox).values(_binds(NOTIFICATION_COLUMNS)).inline(), dialect)
 
     @staticmethod
     def _timer_updates(timers: Table, engine: Engine) -> tuple[Rendered, Rendered]:
@@ -102,7 +108,10 @@ class HotPath:
                 self._fire_timer(cursor, ticket, change.fired_timer)
             if change.cancel_states:
                 self._cancel_timers(cursor, ticket.id, change.cancel_states)
+            if change.cancel_kinds:
+                self._cancel_kinds(cursor, ticket.id, change.cancel_kinds)
             self._insert_timers(cursor, change.arm)
+            self._insert_notifications(cursor, change.notifications)
             self._insert_events(cursor, change.events)
             for child in change.children:
                 self._insert_ticket(cursor, child, parent_id=ticket.id)
@@ -150,6 +159,21 @@ class HotPath:
         cursor.executemany(statement.sql, [statement.params({"b_ticket": ticket_id,
                                                              "b_state": state})
                                            for state in states])
+
+    def _cancel_kinds(self, cursor: Any, ticket_id: int, kinds: list[str]) -> None:
+        statement = self.sql.cancel_kind
+        cursor.executemany(statement.sql, [statement.params({"b_ticket": ticket_id,
+                                                             "b_kind": kind})
+                                           for kind in kinds])
+
+    def _insert_notifications(self, cursor: Any, notifications: list[Notification]) -> None:
+        statement = self.sql.insert_notification
+        for notification in notifications:
+            self._run(cursor, statement, {
+                "post": notification.post, "ticket_id": notification.ticket_id,
+                "kind": notification.kind, "message": notification.message,
+                "at": self.codec.time(notification.at),
+                "details": self.codec.json(notification.details)})
 
     def _insert_timers(self, cursor: Any, timers: list[Timer]) -> None:
         if timers:

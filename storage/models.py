@@ -141,6 +141,24 @@ class TimerRow(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)
     kind: str = Field(default="timer", max_length=16)
     fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    """The worker that claimed it (``claim_due_timers``), until ``claimed_until``."""
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationRow(SQLModel, table=True):
+    """The outbox: a message to a post, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "post", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post: str = Field(max_length=64)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    kind: str = Field(max_length=16)
+    message: str = Field(sa_type=Text)
+    at: datetime = Field(sa_type=UTCDateTime)
+    details: dict[str, Any] = _json()
 
 
 class AccountRow(SQLModel, table=True):
@@ -169,3 +187,4 @@ class LoginSessionRow(SQLModel, table=True):
     username: str = Field(foreign_key="accounts.username", max_length=64, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+

@@ -9,23 +9,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, insert, select
+from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.errors import NotFound
 from engine.journal import Event
-from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+from engine.model import (
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    ProcessVersion,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.models import metadata
 from storage.queries import ticket_filters
 
-VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS = (metadata.tables[name] for name in (
-    "process_versions", "tickets", "events", "timers", "accounts", "login_sessions"))
+VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS, OUTBOX = (
+    metadata.tables[name] for name in ("process_versions", "tickets", "events", "timers",
+                                       "accounts", "login_sessions", "outbox"))
+NOTIFICATION_COLUMNS = tuple(f.name for f in fields(Notification))
 VERSION_COLUMNS = tuple(f.name for f in fields(ProcessVersion))
 TIMER_COLUMNS = tuple(f.name for f in fields(Timer))
 STREAM_BATCH = 1000
@@ -154,6 +165,38 @@ class SqlStore:
         ``fired_timer``, which marks it fired only while still pending (else Conflict).
         """
         return self._timers(TIMERS.c.due_at <= now, limit=limit)
+
+    def claim_due_timers(self, now: datetime, limit: int, *, worker: str,
+                         lease: timedelta) -> list[Timer]:
+        """Claim up to ``limit`` due timers no live claim holds, for ``lease``; earliest first.
+
+        On PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED``, so workers claiming at
+        once take different timers; an expired lease (a worker that died) is claimable again.
+        Firing still goes through ``apply``, which fires a timer only while it is pending.
+        """
+        free = or_(TIMERS.c.claimed_until.is_(None), TIMERS.c.claimed_until <= now)
+        picked = (select(TIMERS.c.id).where(TIMERS.c.status == "pending",
+                                            TIMERS.c.due_at <= now, free)
+                  .order_by(TIMERS.c.due_at, TIMERS.c.id).limit(max(limit, 0))
+                  .with_for_update(skip_locked=True))
+        claim = (update(TIMERS).where(TIMERS.c.id.in_(picked.scalar_subquery()))
+                 .values(claimed_by=worker, claimed_until=now + lease)
+                 .returning(*(TIMERS.c[n] for n in TIMER_COLUMNS)))
+        with self._writing() as connection:
+            timers = [Timer(**row._mapping) for row in connection.execute(claim)]
+        return sorted(timers, key=lambda t: (t.due_at, t.id or 0))
+
+    # -- the outbox ----------------------------------------------------------------------
+
+    def notifications(self, post: str | None, *, after: int | None = None,
+                      limit: int = 100) -> list[Notification]:
+        """Outbox rows (for one post, or all), oldest first, after the id ``after``."""
+        statement = select(*(OUTBOX.c[n] for n in NOTIFICATION_COLUMNS)).order_by(OUTBOX.c.id)
+        if post is not None:
+            statement = statement.where(OUTBOX.c.post == post)
+        if after is not None:
+            statement = statement.where(OUTBOX.c.id > after)
+        return [Notification(**row._mapping) for row in self._read(statement.limit(limit))]
 
     # -- accounts and login sessions -----------------------------------------------------
 

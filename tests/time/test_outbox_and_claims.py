@@ -1,0 +1,70 @@
+"""The store's part of time: SLA timers cancelled by kind, the outbox, claims of due timers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from engine.model import Notification
+from storage import SqlStore, open_store
+from tests.storage.samples import NOW, opening, step, ticket, timer, version
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlStore]:
+    with open_store(store_url) as opened:
+        opened.save_version(version())
+        yield opened
+
+
+def test_a_change_cancels_pending_timers_of_a_kind_only(store: SqlStore) -> None:
+    opened = store.open_ticket(opening(ticket(), timers=[
+        timer(0, state="submitted", minutes=5, trigger="desk", kind="sla_breach"),
+        timer(0, state="submitted", minutes=4, trigger="desk", kind="sla_warning"),
+        timer(0, state="submitted", minutes=9)]))
+    store.apply(step(opened, dest="submitted", cancel_kinds=["sla_warning", "sla_breach"],
+                     arm=[timer(opened.id, state="submitted", minutes=50, trigger="desk",
+                                kind="sla_breach")]))
+    assert [(t.kind, t.due_at - NOW) for t in store.pending_timers(opened.id)] == [
+        ("timer", timedelta(minutes=9)), ("sla_breach", timedelta(minutes=50))]
+
+
+def test_notifications_are_written_with_the_change_and_read_per_post(store: SqlStore) -> None:
+    opened = store.open_ticket(opening(ticket()))
+    notes = [Notification(post=post, ticket_id=opened.id, kind="sla_breach", message=text,
+                          at=NOW, details={"clock": "desk"})
+             for post, text in (("service_desk", "late"), ("response_group", "yours now"),
+                                ("service_desk", "later"))]
+    store.apply(step(opened, dest="received", notifications=notes))
+    desk = store.notifications("service_desk")
+    assert [(n.message, n.details, n.at) for n in desk] == [
+        ("late", {"clock": "desk"}, NOW), ("later", {"clock": "desk"}, NOW)]
+    assert [n.message for n in store.notifications("service_desk", after=desk[0].id)] == [
+        "later"]
+    assert len(store.notifications(None)) == 3
+
+
+def test_a_refused_change_writes_no_notification(store: SqlStore) -> None:
+    opened = store.open_ticket(opening(ticket()))
+    store.apply(step(opened, dest="received"))
+    stale = step(opened, dest="closed", notifications=[Notification(
+        post="service_desk", ticket_id=opened.id, kind="sla_breach", message="x", at=NOW)])
+    with pytest.raises(Exception, match="changed by someone else"):
+        store.apply(stale)
+    assert store.notifications(None) == []
+
+
+def test_claims_hand_each_due_timer_to_one_worker_until_the_lease_ends(
+        store: SqlStore) -> None:
+    store.open_ticket(opening(ticket(), timers=[
+        timer(0, state="submitted", minutes=m) for m in (3, 1, 2, 60)]))
+    lease = timedelta(minutes=5)
+    first = store.claim_due_timers(NOW + timedelta(minutes=10), 2, worker="a", lease=lease)
+    second = store.claim_due_timers(NOW + timedelta(minutes=10), 5, worker="b", lease=lease)
+    assert [t.due_at - NOW for t in first] == [timedelta(minutes=1), timedelta(minutes=2)]
+    assert [t.due_at - NOW for t in second] == [timedelta(minutes=3)]
+    later = NOW + timedelta(minutes=16)  # a's lease ran out: a died, its timers are free
+    assert [t.due_at - NOW for t in store.claim_due_timers(later, 5, worker="c", lease=lease)
+            ] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=3)]
