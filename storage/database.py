@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import SchemaError, StorageError, map_db_errors
+from storage.migrations import HEAD
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 BUSY_TIMEOUT_MS = 5000
@@ -66,28 +65,43 @@ def _sqlite_pragmas(connection: Any, record: Any, *, synchronous: str) -> None:
 
 def migration_config() -> Config:
     """Alembic's configuration, built in code: no alembic.ini needed at run time."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision; cheap when it is already there."""
-    config = migration_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
+    """Bring the schema to the newest revision; cheap (no Alembic import) when there."""
     with map_db_errors(), engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        if revision(connection) == HEAD:
             return
         _lock_schema(connection)
-        config.attributes["connection"] = connection
-        try:
-            command.upgrade(config, "head")
-        except CommandError as exc:
-            raise SchemaError(f"cannot upgrade the database schema: {exc}") from exc
+        _run_migrations(connection)
         connection.commit()
 
 
-def _lock_schema(connection: Any) -> None:
+def revision(connection: Connection) -> str | None:
+    """The schema revision the database is at (None: no schema yet)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _run_migrations(connection: Connection) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
+    config = migration_config()
+    config.attributes["connection"] = connection
+    try:
+        command.upgrade(config, "head")
+    except CommandError as exc:
+        raise SchemaError(f"cannot upgrade the database schema: {exc}") from exc
+
+
+def _lock_schema(connection: Connection) -> None:
     """Serialise concurrent upgrades (several processes opening a new database at once)."""
     connection.rollback()
     if connection.dialect.name == "sqlite":

@@ -56,6 +56,10 @@ def map_db_errors(*, ticket: int | None = None) -> Iterator[None]:
         yield
     except TicketflowError:
         raise
+    except sa_exc.StatementError as exc:
+        if isinstance(exc.orig, ValueError | TypeError):  # our own value check, not the db
+            raise exc.orig from exc
+        raise translate(exc, ticket=ticket) from exc
     except (sa_exc.SQLAlchemyError, OSError) as exc:
         raise translate(exc, ticket=ticket) from exc
     except Exception as exc:

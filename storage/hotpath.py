@@ -20,9 +20,11 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
+from engine.admin_journal import AdminEntry
 from engine.errors import Conflict, NotFound
 from engine.journal import GENESIS, Event, seal
-from engine.model import Change, NewTicket, Notification, Ticket, Timer
+from engine.model import Account, Change, NewTicket, Notification, Ticket, Timer
+from storage.admin_journal import AdminWriter
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors
 from storage.models import metadata
@@ -86,6 +88,7 @@ class HotPath:
         self.sql = Statements(engine)
         self.codec = Codec(sqlite=engine.dialect.name == "sqlite")
         self.connections = DriverConnections(engine)
+        self.admin = AdminWriter(engine)
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
 
@@ -115,11 +118,19 @@ class HotPath:
             self._insert_events(cursor, change.events)
             for child in change.children:
                 self._insert_ticket(cursor, child, parent_id=ticket.id)
+            if change.admin or change.accounts:
+                self.admin.write(cursor, change.admin, change.accounts)
 
     def open_ticket(self, new: NewTicket) -> Ticket:
         """Insert a ticket with its first events and timers; return it with its id."""
         with map_db_errors(), self._transaction() as cursor:
             return self._insert_ticket(cursor, new, parent_id=new.ticket.parent_id)
+
+    def append_admin(self, entries: list[AdminEntry], accounts: list[Account]
+                     ) -> list[AdminEntry]:
+        """Save accounts and append admin journal entries in one transaction."""
+        with map_db_errors(), self._transaction() as cursor:
+            return self.admin.write(cursor, entries, accounts)
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:

@@ -188,3 +188,17 @@ class LoginSessionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
+
+class AdminEntryRow(SQLModel, table=True):
+    """One entry of the admin journal (deploys, migrations, accounts, logins, seals)."""
+
+    __tablename__ = "admin_journal"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    subject: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from engine.admin_journal import AdminEntry
 from engine.errors import NotFound
 from engine.journal import Event
 from engine.model import (
@@ -28,6 +29,7 @@ from engine.model import (
     TicketQuery,
     Timer,
 )
+from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.models import metadata
@@ -65,8 +67,12 @@ class SqlStore:
 
     # -- process versions ----------------------------------------------------------------
 
-    def save_version(self, version: ProcessVersion) -> ProcessVersion:
-        """Store a version unless its digest exists; return the stored one (numbered)."""
+    def save_version(self, version: ProcessVersion, *, journal: AdminEntry | None = None
+                     ) -> ProcessVersion:
+        """Store a version unless its digest exists; return the stored one (numbered).
+
+        ``journal``: the admin journal entry recording the deploy, appended with it.
+        """
         with self._writing(lock=VERSIONS.name) as connection:
             found = connection.execute(_versions().where(VERSIONS.c.digest == version.digest))
             row = found.first()
@@ -76,6 +82,8 @@ class SqlStore:
                                         .where(VERSIONS.c.name == version.name)).scalar()
             stored = replace(version, number=(latest or 0) + 1)
             connection.execute(insert(VERSIONS).values(asdict(stored)))
+            if journal is not None:
+                self._hot.admin.write(connection.connection.cursor(), [journal], [])
             return stored
 
     def get_version(self, digest: str) -> ProcessVersion:
@@ -244,6 +252,26 @@ class SqlStore:
             statement = statement.where(SESSIONS.c.expires_at < before)
         with self._writing() as connection:
             return connection.execute(statement).rowcount
+
+    # -- the admin journal ---------------------------------------------------------------
+
+    def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None
+                     ) -> list[AdminEntry]:
+        """Append entries (chained here) and save these accounts, in one transaction."""
+        return self._hot.append_admin(entries, accounts or [])
+
+    def admin_entries(self, *, since: datetime | None = None) -> list[AdminEntry]:
+        """The admin journal in order (entries at or after ``since``, when given)."""
+        statement = select(ADMIN).order_by(ADMIN.c.seq)
+        if since is not None:
+            statement = statement.where(ADMIN.c.at >= since)
+        return [entry_from_row(row) for row in self._read(statement)]
+
+    def admin_head(self) -> tuple[int, str]:
+        """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
+        rows = self._read(select(ADMIN.c.seq, ADMIN.c.hash).order_by(ADMIN.c.seq.desc())
+                          .limit(1))
+        return (int(rows[0][0]), str(rows[0][1])) if rows else (0, "")
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -1,0 +1,89 @@
+"""Appending to the admin journal inside whichever transaction records the change.
+
+The entry is chained to the journal's head read in the same transaction (SQLite's
+``BEGIN IMMEDIATE`` already serialises writers; PostgreSQL locks the table first), and
+sealed with :func:`engine.admin_journal.chained`. Accounts the change saves are upserted
+in the same transaction. Statements are rendered once, like the hot path's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.admin_journal import AdminEntry, chained
+from engine.journal import GENESIS
+from engine.model import Account
+from storage.models import metadata
+from storage.rendered import Codec, render
+
+ADMIN = metadata.tables["admin_journal"]
+ACCOUNTS = metadata.tables["accounts"]
+ENTRY_COLUMNS = ("seq", "at", "actor", "kind", "subject", "details", "prev_hash", "hash")
+ACCOUNT_COLUMNS = tuple(column.name for column in ACCOUNTS.columns)
+
+
+class AdminWriter:
+    """Rendered statements that append entries and save accounts on a driver cursor."""
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        self.codec = Codec(sqlite=dialect.name == "sqlite")
+        self.lock = None if self.codec.sqlite else (
+            "LOCK TABLE admin_journal IN SHARE ROW EXCLUSIVE MODE")
+        self.head = render(select(ADMIN.c.seq, ADMIN.c.hash).order_by(ADMIN.c.seq.desc())
+                           .limit(bindparam("b_limit")), dialect)
+        self.insert = render(insert(ADMIN).values(
+            {name: bindparam(name) for name in ENTRY_COLUMNS}), dialect)
+        upsert = (sqlite.insert if self.codec.sqlite else postgresql.insert)(ACCOUNTS).values(
+            {name: bindparam(name) for name in ACCOUNT_COLUMNS})
+        self.save_account = render(upsert.on_conflict_do_update(
+            index_elements=[ACCOUNTS.c.username],
+            set_={name: upsert.excluded[name] for name in ACCOUNT_COLUMNS[1:]}), dialect)
+
+    def write(self, cursor: Any, entries: list[AdminEntry], accounts: list[Account]
+              ) -> list[AdminEntry]:
+        """Save the accounts and append the entries; the entries as chained."""
+        for account in accounts:
+            cursor.execute(self.save_account.sql,
+                           self.save_account.params(self._account_values(account)))
+        if not entries:
+            return []
+        if self.lock:
+            cursor.execute(self.lock)
+        seq, previous = self.read_head(cursor)
+        placed = []
+        for entry in entries:
+            seq += 1
+            entry = chained(entry, seq=seq, prev_hash=previous)
+            cursor.execute(self.insert.sql, self.insert.params(self._entry_values(entry)))
+            placed.append(entry)
+            previous = entry.hash
+        return placed
+
+    def read_head(self, cursor: Any) -> tuple[int, str]:
+        """The seq and hash of the journal's latest entry ((0, GENESIS) when empty)."""
+        cursor.execute(self.head.sql, self.head.params({"b_limit": 1}))
+        rows = cursor.fetchall()
+        return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
+
+    def _entry_values(self, entry: AdminEntry) -> dict[str, Any]:
+        return {"seq": entry.seq, "at": self.codec.time(entry.at), "actor": entry.actor,
+                "kind": entry.kind, "subject": entry.subject,
+                "details": self.codec.json(entry.details), "prev_hash": entry.prev_hash,
+                "hash": entry.hash}
+
+    def _account_values(self, account: Account) -> dict[str, Any]:
+        values = asdict(account)
+        values["roles"] = self.codec.json(account.roles)
+        for name in ("expires_at", "created_at", "last_login_at"):
+            values[name] = self.codec.time(values[name])
+        return values
+
+
+def entry_from_row(row: Any) -> AdminEntry:
+    """An admin journal entry read back through SQLAlchemy."""
+    return AdminEntry(**row._mapping)

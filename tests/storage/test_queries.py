@@ -1,0 +1,101 @@
+"""Listing tickets: every filter, counts, and keyset pagination both ways."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.model import Ticket, TicketQuery
+from storage import SqlStore
+from tests.storage.samples import NOW, opening, step, ticket, timer, version
+
+DESK, GROUP = "service_desk", "handling_group"
+
+
+@pytest.fixture
+def desk(deployed: SqlStore) -> tuple[SqlStore, list[Ticket]]:
+    """Eight tickets across states, posts, assignees, processes, parents and timers."""
+    deployed.save_version(version("other", "process: other\n"))
+    other = deployed.get_version(version("other", "process: other\n").digest)
+    specs = [dict(state="submitted", post=DESK), dict(state="received", post=DESK,
+                                                      assignee="ann"),
+             dict(state="handling", post=GROUP, assignee="bob"),
+             dict(state="handling", post=GROUP),
+             dict(state="closed", post=None, is_open=False, assignee="ann"),
+             dict(state="submitted", post=DESK, process="other", digest=other.digest),
+             dict(state="received", post=DESK, assignee="bob"),
+             dict(state="handling", post=GROUP, assignee="ann")]
+    tickets = [deployed.open_ticket(opening(ticket(**spec))) for spec in specs]
+    deployed.apply(step(tickets[1], dest="received", children=[opening(ticket(state="child"))]))
+    tickets.append(deployed.list_tickets(TicketQuery(parent_id=tickets[1].id))[0])
+    return deployed, tickets
+
+
+def ids(store: SqlStore, **filters: object) -> list[int]:
+    return [t.id for t in store.list_tickets(TicketQuery(**filters))]  # type: ignore[arg-type]
+
+
+def positions(tickets: list[Ticket], *indexes: int) -> list[int]:
+    return [tickets[i].id for i in indexes]
+
+
+def test_every_filter(desk: tuple[SqlStore, list[Ticket]]) -> None:
+    store, t = desk
+    assert ids(store, state="handling") == positions(t, 2, 3, 7)
+    assert ids(store, post=GROUP) == positions(t, 2, 3, 7)
+    assert ids(store, assignee="ann") == positions(t, 1, 4, 7)
+    assert ids(store, process="other") == positions(t, 5)
+    assert ids(store, is_open=False) == positions(t, 4)
+    assert ids(store, is_open=True, post=DESK) == positions(t, 0, 1, 5, 6, 8)
+    assert ids(store, unassigned=True, is_open=True) == positions(t, 0, 3, 5, 8)
+    assert ids(store, parent_id=t[1].id) == positions(t, 8)
+    assert ids(store, state="handling", assignee="ann") == positions(t, 7)
+    assert ids(store) == positions(t, *range(9))
+
+
+def test_overdue_tickets_have_a_pending_timer_due_before_the_moment(
+        deployed: SqlStore) -> None:
+    late = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
+                                                                minutes=5)]))
+    later = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
+                                                                 minutes=50)]))
+    cancelled = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
+                                                                     minutes=1)]))
+    deployed.apply(step(cancelled, dest="received", cancel_states=["submitted"]))
+    assert ids(deployed, overdue_at=NOW + timedelta(minutes=10)) == [late.id]
+    assert ids(deployed, overdue_at=NOW + timedelta(hours=1)) == [late.id, later.id]
+    assert ids(deployed, overdue_at=NOW + timedelta(minutes=5)) == []
+    assert deployed.count_tickets(TicketQuery(overdue_at=NOW + timedelta(hours=1))) == 2
+
+
+def test_counts_ignore_paging(desk: tuple[SqlStore, list[Ticket]]) -> None:
+    store, _ = desk
+    assert store.count_tickets(TicketQuery()) == 9
+    assert store.count_tickets(TicketQuery(post=DESK, limit=1, after=10**6)) == 5
+    assert store.count_tickets(TicketQuery(state="nowhere")) == 0
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_pages_walk_every_ticket_once(desk: tuple[SqlStore, list[Ticket]],
+                                            descending: bool) -> None:
+    store, t = desk
+    seen: list[int] = []
+    after = None
+    while True:
+        page = ids(store, after=after, limit=4, descending=descending)
+        if not page:
+            break
+        assert len(page) <= 4
+        seen += page
+        after = page[-1]
+    expected = [ticket.id for ticket in t]
+    assert seen == (sorted(expected, reverse=True) if descending else sorted(expected))
+
+
+def test_pages_combine_with_filters(desk: tuple[SqlStore, list[Ticket]]) -> None:
+    store, t = desk
+    assert ids(store, post=DESK, limit=2) == positions(t, 0, 1)
+    assert ids(store, post=DESK, limit=2, after=t[1].id) == positions(t, 5, 6)
+    assert ids(store, post=DESK, descending=True, after=t[6].id) == positions(t, 5, 1, 0)
+    assert ids(store, limit=0) == []
