@@ -1,32 +1,42 @@
 """Who is acting: the account named by ``--as`` (or ``TICKETFLOW_USER``), authenticated by
-``TICKETFLOW_PASSWORD`` or an interactive prompt."""
+``TICKETFLOW_PASSWORD``, a login session from ``ticketflow login``, or a prompt."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 
 from engine.errors import AuthenticationFailed, BadRequest
 from engine.model import Account
+from engine.sessions import LoginSessions
 from tui.wiring import Workspace
 
 
 def acting_account(workspace: Workspace, name: str | None) -> Account:
-    """Authenticate the acting account; refuse clearly when none is named."""
+    """Authenticate the acting account; refuse clearly when none can be found."""
+    saved = session_file().read().get(workspace.url)
+    if os.environ.get("TICKETFLOW_PASSWORD") is None and saved and name in (None,
+                                                                            saved["username"]):
+        return LoginSessions(workspace.store, workspace.desk.clock).resume(saved["token"])
     if not name:
-        raise BadRequest("name the acting account with --as NAME or TICKETFLOW_USER")
-    return workspace.accounts.login(name, _password(name))
+        raise BadRequest("name the acting account with --as NAME or TICKETFLOW_USER "
+                         "(or run 'ticketflow login')")
+    return workspace.accounts.login(name, password(name))
 
 
-def _password(name: str) -> str:
-    password = os.environ.get("TICKETFLOW_PASSWORD")
-    if password is not None:
-        return password
+def password(name: str) -> str:
+    """The password of ``name`` from TICKETFLOW_PASSWORD or a hidden prompt."""
+    given = os.environ.get("TICKETFLOW_PASSWORD")
+    if given is not None:
+        return given
     if not sys.stdin.isatty():
-        raise AuthenticationFailed(f"no password for {name!r}: set TICKETFLOW_PASSWORD "
-                                   "or run in a terminal")
+        raise AuthenticationFailed(f"no password for {name!r}: set TICKETFLOW_PASSWORD, "
+                                   "run 'ticketflow login', or run in a terminal")
     return str(typer.prompt(f"Password for {name}", hide_input=True))
 
 
@@ -37,3 +47,29 @@ def read_new_password(from_stdin: bool, prompt: str = "New password") -> str:
     if not sys.stdin.isatty():
         raise BadRequest("give the password with --password-stdin or run in a terminal")
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+class SessionFile:
+    """The tokens of this user's login sessions, one per database URL, readable only by them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write(self, sessions: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(sessions, handle)
+
+
+def session_file() -> SessionFile:
+    """Where login sessions are kept: $TICKETFLOW_HOME/sessions.json (~/.ticketflow)."""
+    home = os.environ.get("TICKETFLOW_HOME") or Path.home() / ".ticketflow"
+    return SessionFile(Path(home) / "sessions.json")

@@ -147,3 +147,18 @@ def test_deploying_an_invalid_file_reports_its_location(cli: Cli, tmp_path: Path
         "to: received", "to: nowhere", 1))
     code, _, err = cli("deploy", str(broken), user="root", password=ADMIN)
     assert code == 2 and f"{broken}:" in err and "nowhere" in err
+
+
+def test_login_sessions_replace_the_password(cli: Cli, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path / "home"))
+    assert cli("login", user="ann", password=AGENT)[0] == 0
+    saved = (tmp_path / "home" / "sessions.json")
+    assert saved.stat().st_mode & 0o077 == 0 and AGENT not in saved.read_text()
+    monkeypatch.delenv("TICKETFLOW_PASSWORD")
+    monkeypatch.delenv("TICKETFLOW_USER")
+    opened = cli.json("open", "service_desk", "--set", "summary=via session")
+    assert isinstance(opened, dict) and opened["opened_by"] == "ann"
+    assert cli("logout")[0] == 0
+    code, _, err = cli("open", "service_desk", "--set", "summary=x")
+    assert code == 2 and "--as" in err

@@ -8,7 +8,12 @@ import pytest
 
 from engine.desk import Desk
 from engine.errors import (
-    AuthenticationFailed, Conflict, Forbidden, GuardFailed, InvalidTrigger, MissingField,
+    AuthenticationFailed,
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    InvalidTrigger,
+    MissingField,
     NotFound,
 )
 from engine.journal import GENESIS, compute_hash

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import typer
 
-from tui.commands import admin, files, tickets
+from tui.commands import admin, files, kpi, login, tickets
 
-REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, tickets.register]
+REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, login.register,
+                                                   tickets.register,
+                                                   kpi.register]
