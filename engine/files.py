@@ -140,8 +140,8 @@ def _check_data(parent: Process, child: Process, start: ChildStart, loc: tuple[A
                 yield _problem(parent, (*loc, "data", name), f"{child.name}.{name} {exc}")
     for name, spec in fields.items():
         if spec.required and spec.default is None and name not in start.data:
-            yield _problem(parent, loc, f"process {child.name!r} requires field {name!r}; "
-                           "give it in 'data'")
+            yield _problem(parent, (*loc, "data"), f"process {child.name!r} requires field "
+                           f"{name!r}; give it in 'data'")
 
 
 def _problem(process: Process, loc: tuple[Any, ...], message: str, *, key: bool = False

@@ -85,7 +85,7 @@ def parse_process(source: str, path: str) -> Process:
 
 def shape_problems(exc: ValidationError, raw: Any, path: str) -> list[Problem]:
     """Turn pydantic's errors into located problems, one per place."""
-    found: dict[tuple[int, int], tuple[str, list[str]]] = {}
+    found: dict[tuple[int, int, str], list[str]] = {}
     for loc, key, error in _relevant(exc, raw):
         extra = error["type"] == "extra_forbidden"
         line, column = locate(raw, loc, key=extra or key)
@@ -95,9 +95,9 @@ def shape_problems(exc: ValidationError, raw: Any, path: str) -> list[Problem]:
             heading, message = ".".join(map(str, loc[:-1])), f"{loc[-1]!r} {error['msg']}"
         else:
             heading, message = ".".join(map(str, loc)), error["msg"]
-        found.setdefault((line, column), (heading, []))[1].append(_clean(message))
+        found.setdefault((line, column, heading), []).append(_clean(message))
     return [Problem(path, line, column, _join(heading, messages))
-            for (line, column), (heading, messages) in found.items()]
+            for (line, column, heading), messages in found.items()]
 
 
 def _relevant(exc: ValidationError, raw: Any) -> list[tuple[tuple[Any, ...], bool, Any]]:
