@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import SchemaError, StorageError, map_db_errors
-from storage.migrations import HEAD
+from storage.migrations import head
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -75,7 +75,7 @@ def migration_config() -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision; cheap (no Alembic import) when there."""
     with map_db_errors(), engine.connect() as connection:
-        if revision(connection) == HEAD:
+        if revision(connection) == head():
             return
         _lock_schema(connection)
         _run_migrations(connection)
