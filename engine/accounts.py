@@ -17,6 +17,14 @@ from typing import Protocol
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from engine.admin_journal import (
+    ACCOUNT_CHANGED,
+    ACCOUNT_CREATED,
+    PASSWORD_CHANGED,
+    AdminEntry,
+    account_entry,
+    login_entry,
+)
 from engine.clock import Clock
 from engine.errors import AuthenticationFailed, BadRequest, Forbidden, NotFound
 from engine.model import Account
@@ -115,14 +123,19 @@ class AccountBook:
         self.clock = clock
 
     def login(self, username: str, password: str) -> Account:
-        """The account, if the password is right and it may act; records the login."""
+        """The account, if the password is right and it may act; journals the attempt."""
+        now = self.clock.now()
         try:
             account = self.store.get_account(username)
+            authenticate(account, password, now)
         except NotFound:
+            self.store.append_admin([login_entry(username, now, "unknown account")])
             raise AuthenticationFailed(f"wrong password for {username!r}") from None
-        authenticate(account, password, self.clock.now())
-        account.last_login_at = self.clock.now()
-        self.store.save_account(account)
+        except AuthenticationFailed as exc:
+            self.store.append_admin([login_entry(username, now, str(exc))])
+            raise
+        account.last_login_at = now
+        self.store.append_admin([login_entry(username, now)], accounts=[account])
         return account
 
     def add(self, actor: Account | None, *, username: str, password: str, roles: list[str],
@@ -137,7 +150,7 @@ class AccountBook:
                           expires_at=expires_at, password_hash=hash_password(password),
                           created_at=self.clock.now())
         check_account(account)
-        self.store.save_account(account)
+        self._journal(ACCOUNT_CREATED, account, actor)
         return account
 
     def update(self, actor: Account, username: str, *, roles: list[str] | None = None,
@@ -155,7 +168,7 @@ class AccountBook:
         if expires_at is not None:
             account.expires_at = expires_at
         check_account(account)
-        self.store.save_account(account)
+        self._journal(ACCOUNT_CHANGED, account, actor)
         return account
 
     def set_password(self, actor: Account, username: str, password: str) -> Account:
@@ -164,8 +177,13 @@ class AccountBook:
             self._require_admin(actor)
         account = self.store.get_account(username)
         account.password_hash = hash_password(password)
-        self.store.save_account(account)
+        self._journal(PASSWORD_CHANGED, account, actor)
         return account
+
+    def _journal(self, kind: str, account: Account, actor: Account | None) -> None:
+        """Save the account with its admin journal entry (never the password)."""
+        entry = account_entry(kind, account, actor.username if actor else "-", self.clock.now())
+        self.store.append_admin([entry], accounts=[account])
 
     def _exists(self, username: str) -> bool:
         try:
@@ -190,3 +208,6 @@ class AccountStore(Protocol):
     def save_account(self, account: Account) -> None: ...
 
     def list_accounts(self) -> list[Account]: ...
+
+    def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None
+                     ) -> list[AdminEntry]: ...

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import steps
 from engine.accounts import SUPERUSER, ensure_active
+from engine.admin_journal import deploy_entry
 from engine.clock import Clock
 from engine.compiler import CompiledProcess, compile_process
 from engine.errors import (
@@ -31,6 +32,7 @@ from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, Tic
 from engine.ports import Store
 from engine.process import Process, parse_process
 from engine.spec import SYSTEM_ROLE, TransitionSpec
+from engine.vendor import Deliver, materialise
 
 SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROLE], post=None,
                  password_hash="")
@@ -70,9 +72,11 @@ class Desk:
             return Deployment(existing.name, existing.digest, existing.number, new=False)
         except NotFound:
             pass
-        stored = self.store.save_version(ProcessVersion(
+        version = ProcessVersion(
             name=process.name, digest=process.digest, source=process.source, path=process.path,
-            deployed_by=actor.username, deployed_at=self.clock.now()))
+            deployed_by=actor.username, deployed_at=self.clock.now())
+        stored = self.store.save_version(
+            version, journal=deploy_entry(version, actor.username, version.deployed_at))
         return Deployment(stored.name, stored.digest, stored.number, new=True)
 
     def _check_children(self, batch: list[Process]) -> None:
@@ -142,8 +146,13 @@ class Desk:
 
     def fire(self, ticket_id: int, trigger: str, actor: Account, *,
              data: dict[str, Any] | None = None, note: str | None = None,
-             expected_version: int | None = None, timer: Timer | None = None) -> Ticket:
-        """Fire a trigger on a ticket as one transaction; the ticket afterwards."""
+             expected_version: int | None = None, timer: Timer | None = None,
+             deliver: Deliver | None = None) -> Ticket:
+        """Fire a trigger on a ticket as one transaction; the ticket afterwards.
+
+        ``deliver`` is handed, once and after the commit, the temporary password of each
+        vendor account the step opens; it is never stored in clear.
+        """
         now = self._active(actor)
         ticket = self.store.load_ticket(ticket_id)
         if expected_version is not None and ticket.version != expected_version:
@@ -151,7 +160,11 @@ class Desk:
                            ticket=ticket.id, state=ticket.state)
         compiled = self.compiled(ticket.digest)
         change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
+        change, credentials = materialise(change, self._account, actor.username, now)
         self.store.apply(change)
+        for credential in credentials:
+            if deliver is not None:
+                deliver(credential)
         if not change.ticket.is_open and ticket.is_open and ticket.parent_id is not None:
             self._child_ended(change.ticket)
         return change.ticket
@@ -268,6 +281,12 @@ class Desk:
                                 fired_timer=timer.id))
 
     # -- accounts ----------------------------------------------------------------------
+
+    def _account(self, username: str) -> Account | None:
+        try:
+            return self.store.get_account(username)
+        except NotFound:
+            return None
 
     def _active(self, actor: Account) -> datetime:
         now = self.clock.now()

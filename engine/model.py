@@ -128,6 +128,10 @@ class Change:
     """Pending timers of the ticket of these kinds are cancelled (SLA timers re-armed)."""
     notifications: list[Notification] = field(default_factory=list)
     """Rows for the outbox, written in the same transaction."""
+    accounts: list[Account] = field(default_factory=list)
+    """Accounts the step creates or changes (vendor accounts), saved in the same transaction."""
+    admin: list[Any] = field(default_factory=list)
+    """Admin journal entries (``engine.admin_journal.AdminEntry``, unchained) it appends."""
 
 
 @dataclass(frozen=True)

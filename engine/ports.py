@@ -8,6 +8,8 @@ Contract (checked by the shared store test suite on every backend):
   ``change.expected_version`` (or an event's ``(ticket_id, seq)`` exists), writing nothing.
 - Events are append-only; nothing updates or deletes one.
 - Lookups of what does not exist raise :class:`engine.errors.NotFound`.
+- ``apply`` also saves ``change.accounts`` and appends ``change.admin`` to the admin
+  journal, in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from engine.admin_journal import AdminEntry
 from engine.journal import Event
 from engine.model import (
     Account,
@@ -33,8 +36,13 @@ class Store(Protocol):
     """Persistence of process versions, tickets, journals, timers and accounts."""
 
     # process versions
-    def save_version(self, version: ProcessVersion) -> ProcessVersion:
-        """Store a version unless its digest exists; return the stored one (numbered)."""
+    def save_version(self, version: ProcessVersion, *, journal: AdminEntry | None = None
+                     ) -> ProcessVersion:
+        """Store a version unless its digest exists; return the stored one (numbered).
+
+        ``journal``: the admin journal entry recording the deploy, appended in the same
+        transaction when the version is new.
+        """
         ...
 
     def get_version(self, digest: str) -> ProcessVersion: ...
@@ -93,3 +101,21 @@ class Store(Protocol):
         ...
 
     def list_accounts(self) -> list[Account]: ...
+
+    # the admin journal
+    def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None
+                     ) -> list[AdminEntry]:
+        """Append entries and save these accounts in one transaction; the entries chained.
+
+        The store reads the journal's head in that transaction and chains each entry with
+        :func:`engine.admin_journal.chained`.
+        """
+        ...
+
+    def admin_entries(self, *, since: datetime | None = None) -> list[AdminEntry]:
+        """The admin journal in seq order (from ``since`` on, when given)."""
+        ...
+
+    def admin_head(self) -> tuple[int, str]:
+        """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
+        ...

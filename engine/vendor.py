@@ -14,14 +14,16 @@ The actions read these fields of the ticket: ``vendor_account`` (the account nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from engine.accounts import SUPERUSER, check_account, hash_password, random_password
+from engine.admin_journal import VENDOR_CLOSED, VENDOR_OPENED, account_entry
 from engine.errors import BadRequest, Forbidden, MissingField, NotFound
 from engine.fields import parse_timestamp
-from engine.model import Account, Ticket
+from engine.model import Account, Change, Ticket
 
 OPEN = "open_vendor_account"
 CLOSE = "close_vendor_account"
@@ -45,6 +47,10 @@ class Credential:
     password: str = field(repr=False)
     expires_at: datetime | None
     ticket_id: int
+
+
+Deliver = Callable[[Credential], None]
+"""Who receives a temporary password, once (the CLI prints it to the supervisor)."""
 
 
 def actions_for(actions: list[str], ticket: Ticket, data: dict[str, Any], now: datetime
@@ -122,3 +128,28 @@ def closed_account(action: dict[str, Any], existing: Account | None, ticket_id: 
         post=existing.post, vendor=True, expires_at=existing.expires_at,
         password_hash=hash_password(random_password()), disabled=True,
         created_at=existing.created_at, last_login_at=existing.last_login_at)
+
+
+def materialise(change: Change, existing: Callable[[str], Account | None], actor: str,
+                now: datetime) -> tuple[Change, list[Credential]]:
+    """The change with the vendor accounts its step opens or closes, and their passwords.
+
+    The accounts are saved and the episode journaled in the admin journal by the same
+    transaction as the step; the credentials are for the caller to hand over once.
+    """
+    actions = change.events[0].details.get(DETAILS_KEY) if change.events else None
+    if not actions:
+        return change, []
+    ticket_id = change.ticket.id
+    accounts, entries, credentials = [], [], []
+    for action in actions:
+        found = existing(action["username"])
+        if action["action"] == "open":
+            account, credential = opened_account(action, found, now, ticket_id)
+            credentials.append(credential)
+        else:
+            account = closed_account(action, found, ticket_id)
+        kind = VENDOR_OPENED if action["action"] == "open" else VENDOR_CLOSED
+        accounts.append(account)
+        entries.append(account_entry(kind, account, actor, now, ticket=ticket_id))
+    return replace(change, accounts=accounts, admin=entries), credentials
