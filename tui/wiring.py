@@ -21,9 +21,14 @@ class Workspace:
     accounts: AccountBook
 
 
-def open_workspace(url: str, *, clock: Clock | None = None) -> Workspace:
-    """Open (creating or upgrading the schema of) the database at ``url``."""
-    store = open_store(url)
+def open_workspace(url: str, *, clock: Clock | None = None,
+                   synchronous: str = "FULL") -> Workspace:
+    """Open (creating or upgrading the schema of) the database at ``url``.
+
+    ``synchronous`` is SQLite's durability setting; only bulk builders such as the demo
+    desk lower it to ``NORMAL``.
+    """
+    store = open_store(url, synchronous=synchronous)
     clock = clock or SystemClock()
     return Workspace(url=url, store=store, desk=Desk(store, clock),
                      accounts=AccountBook(store, clock))

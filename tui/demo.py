@@ -1,0 +1,236 @@
+"""The demo desk: the shipped processes, one account per role and post, and a few hundred
+tickets worked over the last three days — all through the Desk API on a virtual clock
+walked forward, so that the journal, the timers, the escalations and the SLA alarms are real.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from engine import yamlfile
+from engine.clock import VirtualClock
+from engine.errors import SpecError, TicketflowError
+from engine.model import Account, Ticket
+from engine.process import Process, load_process
+from engine.spec import FieldSpec, TransitionSpec
+from tui.screens.login import DemoLogin
+from tui.wiring import Workspace
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+SPAN = timedelta(days=3)
+PEOPLE = [  # username, display name, role, post
+    ("amy", "Amy Chen", "admin", None),
+    ("ann", "Ann Lin", "agent", "service_desk"),
+    ("rob", "Rob Wu", "agent", "response_group"),
+    ("hal", "Hal Tsai", "agent", "handling_group"),
+    ("val", "Val Huang", "agent", "vendor"),
+    ("sue", "Sue Lee", "supervisor", "service_desk"),
+    ("ian", "Ian Ho", "auditor", None),
+]
+LOGINS = [DemoLogin(name, f"{name}-demo", role, post) for name, _, role, post in PEOPLE]
+"""The demo's accounts and passwords, shown on the demo desk's login screen."""
+
+TEXTS: dict[str, list[str]] = {
+    "summary": ["Core router down in the Taipei data centre", "Billing batch (BSS) stuck at 40%",
+                "VPN gateway rejects new sessions", "Disk array degraded on OSS inventory",
+                "Customer cannot top up prepaid account", "Email relay queue growing",
+                "Suspicious login attempts on the CRM portal", "Printer queue frozen on floor 7",
+                "EDA message bus latency above 2 s", "New hire needs access to MSS reports",
+                "SMS gateway drops 5% of messages", "Backup job failed on the base platform",
+                "Password reset for a branch account", "Slow query on the order database"],
+    "description": ["Reported by phone at the front desk.", "Raised by the monitoring module.",
+                    "The customer sent screenshots by email."],
+    "customer": ["Kao Ming (0912-345-678)", "Branch 12, Hsinchu", "Lin Office Supplies"],
+    "resolution": ["Restarted the service and cleared the queue.", "Replaced the faulty line card.",
+                   "Applied the documented workaround (see the article).",
+                   "Rolled back the last configuration change."],
+    "return_reason": ["Not our group: it is a network fault.", "Missing the customer's details."],
+    "pending_reason": ["Waiting for a spare part.", "Customer unreachable until Monday."],
+    "withdraw_reason": ["Duplicate of an open ticket."],
+    "change_notice": ["CN-2026-118: firmware upgraded on the edge routers."],
+    "approval_reference": ["APR-2026-0412", "APR-2026-0419"],
+    "refusal_reason": ["Superuser rights are never granted to vendors."],
+    "register_note": ["Account closed, password rotated, episode registered."],
+    "purpose": ["Apply the vendor's hotfix.", "Collect diagnostic logs."],
+    "affected_system": ["BSS billing", "OSS inventory", "MSS reporting", "EDA bus"],
+    "vendor_name": ["Huawei", "Ericsson", "Oracle"],
+    "note": ["Customer called again, asks for an update.", "Checked the logs, nothing new.",
+             "Handed over at the shift change."],
+}
+WEIGHTS = {"withdraw": 0.05, "send_back": 0.25, "pend": 0.3, "reopen": 0.2, "refuse": 0.3,
+           "approve_verbally": 0.6, "request_vendor_access": 0.25, "solve_at_desk": 0.8,
+           "hand_up": 0.7}
+STALL = 0.3
+"""The chance that nobody touches a ticket again after a step (timers then take over)."""
+SWEEP = timedelta(minutes=10)
+"""How often the simulated timer worker looks for due timers."""
+
+
+@dataclass(order=True)
+class Visit:
+    """A moment at which the simulation acts: open a ticket, or work one."""
+
+    at: datetime
+    order: int
+    ticket_id: int | None = field(default=None, compare=False)
+    process: str | None = field(default=None, compare=False)
+
+
+def shipped_processes(folder: Path = FLOWS) -> list[Process]:
+    """Every process file in ``flows/`` (the assessment and scenario files are skipped)."""
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yamlfile.load(path)
+        except SpecError:
+            continue
+        if isinstance(data, dict) and "process" in data:
+            found.append(load_process(path))
+    return found
+
+
+def is_demo_ready(workspace: Workspace) -> bool:
+    """Whether the desk already holds accounts (the demo never overwrites a desk)."""
+    return bool(workspace.store.list_accounts())
+
+
+def build_demo(workspace: Workspace, clock: VirtualClock, *, tickets: int = 220,
+               seed: int = 7) -> int:
+    """Create accounts, deploy, and work tickets from ``clock``'s time for three days."""
+    people = _accounts(workspace)
+    workspace.desk.deploy(shipped_processes(), people["amy"])
+    traffic = Traffic(workspace, clock, people, random.Random(seed))
+    return traffic.run(tickets, clock.now() + SPAN)
+
+
+def _accounts(workspace: Workspace) -> dict[str, Account]:
+    """The first admin, then everyone else at once (hashing a password takes a while)."""
+    def add(admin: Account | None, index: int) -> Account:
+        name, display, role, post = PEOPLE[index]
+        return workspace.accounts.add(admin, username=name, password=LOGINS[index].password,
+                                      roles=[role], post=post, display_name=display)
+
+    admin = add(None, 0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        others = list(pool.map(lambda index: add(admin, index), range(1, len(PEOPLE))))
+    return {account.username: account for account in [admin, *others]}
+
+
+class Traffic:
+    """A day at the desk, compressed: tickets arrive, people act, timers fire."""
+
+    def __init__(self, workspace: Workspace, clock: VirtualClock, people: dict[str, Account],
+                 rng: random.Random) -> None:
+        self.desk = workspace.desk
+        self.clock = clock
+        self.people = people
+        self.rng = rng
+        self.agenda: list[Visit] = []
+        self.order = 0
+
+    def run(self, tickets: int, end: datetime) -> int:
+        """Open ``tickets`` tickets spread until ``end``, work them, fire what falls due."""
+        start = self.clock.now()
+        for _ in range(tickets):
+            moment = start + (end - start) * self.rng.random() ** 0.8
+            process = "fault_escalation" if self.rng.random() < 0.35 else "service_desk"
+            self.plan(moment, process=process)
+        sweep = start
+        while self.agenda and self.agenda[0].at < end:
+            visit = heapq.heappop(self.agenda)
+            self.clock.set(max(visit.at, self.clock.now()))
+            if visit.at >= sweep:
+                self.fire_due()
+                sweep = visit.at + SWEEP
+            self.visit(visit)
+        self.clock.set(end)
+        self.fire_due()
+        return tickets
+
+    def plan(self, at: datetime, *, ticket_id: int | None = None, process: str | None = None
+             ) -> None:
+        self.order += 1
+        heapq.heappush(self.agenda, Visit(at, self.order, ticket_id, process))
+
+    def fire_due(self) -> None:
+        while self.desk.fire_due(limit=200):
+            pass
+
+    def visit(self, visit: Visit) -> None:
+        try:
+            if visit.process:
+                ticket = self.desk.open(visit.process, self.people["ann"],
+                                        self.opening_data(visit.process))
+            else:
+                ticket = self.work(self.desk.ticket(visit.ticket_id or 0))
+        except TicketflowError:
+            return
+        if ticket.is_open and self.rng.random() > STALL:
+            delay = timedelta(minutes=self.rng.expovariate(1 / 35) + 1)
+            self.plan(self.clock.now() + delay, ticket_id=ticket.id)
+
+    def opening_data(self, process: str) -> dict[str, Any]:
+        spec = self.desk.current(process).spec
+        data = {name: self.value(name, field) for name, field in spec.fields.items()
+                if field.required}
+        if "priority" in spec.fields:
+            data["priority"] = self.rng.choice(["critical", "high", "normal", "normal", "low"])
+        return data
+
+    def work(self, ticket: Ticket) -> Ticket:
+        """One person acts on the ticket: a comment now and then, else a step."""
+        if not ticket.is_open:
+            return ticket
+        roll = self.rng.random()
+        if roll < 0.08:
+            return self.desk.record(ticket.id, "comment", self.people["ann"],
+                                    note=self.rng.choice(TEXTS["note"]))
+        if roll < 0.11 and ticket.process != "vendor_access":
+            return self.desk.record(ticket.id, "complaint", self.people["sue"],
+                                    note="The customer complained about the delay.")
+        for person, transition in self.choices(ticket):
+            try:
+                return self.desk.fire(ticket.id, transition.trigger, person,
+                                      data=self.step_data(transition, ticket))
+            except TicketflowError:
+                continue
+        return ticket
+
+    def choices(self, ticket: Ticket) -> list[tuple[Account, TransitionSpec]]:
+        """Who may do what now, shuffled by each trigger's weight."""
+        found = []
+        for person in self.people.values():
+            if person.post == ticket.post or "supervisor" in person.roles:
+                found += [(person, t) for t in self.desk.actions(ticket, person)]
+        self.rng.shuffle(found)
+        found.sort(key=lambda pair: -WEIGHTS.get(pair[1].trigger, 1.0) * self.rng.random())
+        return found
+
+    def step_data(self, transition: TransitionSpec, ticket: Ticket) -> dict[str, Any]:
+        spec = self.desk.compiled(ticket.digest).spec
+        names = [*transition.requires, *transition.accepts]
+        return {name: self.value(name, spec.fields[name]) for name in dict.fromkeys(names)
+                if name in transition.requires or self.rng.random() < 0.5}
+
+    def value(self, name: str, field: FieldSpec) -> Any:
+        """A plausible value for a field, by its name and type."""
+        rng = self.rng
+        if field.type == "choice":
+            return rng.choice([c for c in field.choices or [] if c != "superuser"])
+        if field.type == "boolean":
+            return name == "password_changed" or rng.random() < 0.3
+        if field.type in ("integer", "number"):
+            return rng.randint(int(field.min or 1), int(min(field.max or 4, 4)))
+        if field.type == "timestamp":
+            return (self.clock.now() + timedelta(hours=rng.randint(3, 30))).isoformat()
+        if field.type == "account":
+            return f"vendor_{rng.randint(100, 999)}"
+        if field.pattern and field.pattern.startswith("KB-"):
+            return f"KB-{rng.randint(1000, 9999)}"
+        return rng.choice(TEXTS.get(name, TEXTS["note"]))

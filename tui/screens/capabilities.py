@@ -1,0 +1,70 @@
+"""What the rest of the product offers the app today: the one place optional modules are looked up.
+
+Parts of the engine land over time (SLA figures, notifications, the scenario runner, audit,
+the assessment, a cheap change marker on the store). Screens ask :class:`Capabilities`
+instead of probing modules themselves, so each probe happens here, once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from engine.desk import Desk
+from engine.ports import Store
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _function(module: ModuleType | None, name: str) -> Callable[..., Any] | None:
+    found = getattr(module, name, None) if module else None
+    return found if callable(found) else None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Optional services, each None until the module that provides it exists."""
+
+    slas: Callable[[int], Any] | None = None
+    """``Desk.slas(ticket_id)``: every running SLA of a ticket."""
+    notifications: Callable[..., Any] | None = None
+    """``Desk.notifications(post, ...)``: escalations and warnings for a post."""
+    last_change: Callable[[], Any] | None = None
+    """``Store.last_change()``: a cheap marker that moves whenever any ticket changes."""
+    run_scenarios: Callable[..., Any] | None = None
+    """The scenario runner (``engine.scenarios``)."""
+    verify: Callable[..., Any] | None = None
+    """The journal verifier (``engine.audit``)."""
+    assessor: Callable[[], Any] | None = None
+    """Builds the assessment's ``Assessor`` (``engine.kpi``): ``report`` and ``explain``."""
+    mermaid: Callable[..., str] | None = None
+    """``engine.diagram.mermaid(spec)``: the state graph as Mermaid text."""
+
+
+def _assessor(store: Store) -> Callable[[], Any] | None:
+    kpi = _module("engine.kpi")
+    make, find = _function(kpi, "Assessor"), _function(kpi, "find_assessment")
+    if make is None or find is None:
+        return None
+    return lambda: make(store, find())
+
+
+def discover(desk: Desk, store: Store) -> Capabilities:
+    """Look up, once, which optional services exist in this installation."""
+    scenarios, audit = _module("engine.scenarios"), _module("engine.audit")
+    return Capabilities(
+        slas=getattr(desk, "slas", None),
+        notifications=getattr(desk, "notifications", None),
+        last_change=getattr(store, "last_change", None),
+        run_scenarios=_function(scenarios, "run_files") or _function(scenarios, "run_paths"),
+        verify=_function(audit, "verify_ticket") or _function(audit, "verify"),
+        assessor=_assessor(store),
+        mermaid=_function(_module("engine.diagram"), "mermaid"))

@@ -1,0 +1,177 @@
+"""Admin: edit a process file with its problems marked as you type and its graph alongside.
+
+Ctrl+S writes the file; Ctrl+D deploys after a confirmation that shows the diff against
+the deployed version; nothing is deployed otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static, TextArea
+
+from engine.errors import NotFound, SpecError, TicketflowError
+from engine.process import Process, parse_process
+from tui.screens.base import DeskScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.widgets.diff_view import diff_text
+from tui.widgets.state_graph import StateGraph
+from tui.widgets.yaml_editor import YamlEditor
+
+CHECK_DELAY = 0.25
+"""Seconds of quiet typing before the file is checked again."""
+
+
+def problems_by_line(error: SpecError) -> dict[int, str]:
+    """0-based line → the problems reported on it."""
+    found: dict[int, str] = {}
+    for problem in error.problems:
+        line = max(problem.line - 1, 0)
+        found[line] = "; ".join(filter(None, [found.get(line), problem.message]))
+    return found
+
+
+class EditorScreen(DeskScreen[None]):
+    """A process file in a YAML editor, checked as you type."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+d", "deploy", "Deploy"),
+        Binding("f8", "next_problem", "Next problem"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, path: Path, text: str) -> None:
+        super().__init__()
+        self.path = path
+        self.saved_text = text
+        self.process: Process | None = None
+        self.problems: dict[int, str] = {}
+        self.pending: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="editor-body"):
+            yield YamlEditor(self.saved_text, id="editor-text")
+            with Vertical(id="editor-side"):
+                yield Static(id="editor-problems")
+                with VerticalScroll(id="editor-graph-scroll"):
+                    yield StateGraph(id="editor-graph")
+        yield Static(id="editor-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Edit {self.path}"
+        self.check()
+        self.query_one(YamlEditor).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(YamlEditor).text
+
+    @on(TextArea.Changed, "#editor-text")
+    def edited(self) -> None:
+        if self.pending is not None:
+            self.pending.stop()
+        self.pending = self.set_timer(CHECK_DELAY, self.check)
+
+    @on(TextArea.SelectionChanged, "#editor-text")
+    def moved(self) -> None:
+        self._status()
+
+    def check(self) -> None:
+        """Validate the text; mark each problem at its line; redraw the graph if valid."""
+        try:
+            self.process = parse_process(self.text, str(self.path))
+            self.problems = {}
+        except SpecError as exc:
+            self.problems = problems_by_line(exc)
+        except TicketflowError as exc:
+            self.problems = {0: str(exc)}
+        self.query_one(YamlEditor).mark(self.problems)
+        self._show_problems()
+        if self.process is not None:
+            graph = self.query_one(StateGraph)
+            graph.show(self.process.spec)
+            if self.problems:
+                graph.border_title = f"{graph.border_title} · last valid"
+        self._status()
+
+    def _show_problems(self) -> None:
+        box = self.query_one("#editor-problems", Static)
+        box.border_title = f"Problems · {len(self.problems)}"
+        text = Text()
+        for line, message in sorted(self.problems.items()):
+            text.append(f"{line + 1:>4}  ", style="bold red")
+            text.append(message + "\n")
+        box.update(text if self.problems else Text("valid", style="green"))
+
+    def _status(self) -> None:
+        editor = self.query_one(YamlEditor)
+        row, column = editor.cursor_location
+        unsaved = " · unsaved" if self.text != self.saved_text else ""
+        here = editor.problem_here
+        self.query_one("#editor-status", Static).update(
+            f"{row + 1}:{column + 1}{unsaved}" + (f"  ✗ {here}" if here else ""))
+
+    def action_next_problem(self) -> None:
+        editor = self.query_one(YamlEditor)
+        row = editor.cursor_location[0]
+        lines = sorted(self.problems)
+        if lines:
+            target = next((line for line in lines if line > row), lines[0])
+            editor.move_cursor((target, 0))
+
+    def action_save(self) -> bool:
+        """Write the text to the file."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(self.text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return False
+        self.saved_text = self.text
+        self.notify(f"{self.path} saved", title="Saved")
+        self._status()
+        return True
+
+    def action_deploy(self) -> None:
+        """Ask, showing the diff against the deployed version; deploy only on yes."""
+        self.check()
+        process = self.process
+        if self.problems or process is None:
+            self.notify("fix the problems first", title="Not deployed", severity="error")
+            return
+        try:
+            deployed = self.desk.store.current_version(process.name)
+            before, name = deployed.source, f"{process.name} v{deployed.number}"
+        except NotFound:
+            before, name = "", "(not deployed)"
+        question = f"Deploy {process.name} from {self.path}? The file is saved first."
+        self.app.push_screen(
+            ConfirmScreen(question, diff_text(before, process.source, name, "editor"),
+                          yes="Deploy"),
+            lambda yes: self._deploy(process) if yes else None)
+
+    def _deploy(self, process: Process) -> None:
+        if not self.action_save():
+            return
+        done = self.attempt(lambda: self.desk.deploy([process], self.session.account))
+        for item in done or []:
+            status = "deployed" if item.new else "unchanged (already deployed)"
+            self.notify(f"{item.name} v{item.number} {status}", title="Deploy")
+
+    def action_back(self) -> None:
+        if self.text == self.saved_text:
+            self.dismiss()
+            return
+        self.app.push_screen(ConfirmScreen("Leave the editor and lose the unsaved changes?",
+                                           yes="Discard"),
+                             lambda yes: self.dismiss() if yes else None)

@@ -1,0 +1,110 @@
+"""A dialog asking for a step's fields (and a note), each checked as you type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from engine.spec import FieldSpec
+from tui.widgets.field_input import Check, FieldInput
+
+NOTE = "_note"
+"""The draft key of the note."""
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A field the dialog asks for."""
+
+    name: str
+    spec: FieldSpec
+    required: bool
+    check: Check | None = None
+    """A further rule beyond the field's type (a password rule, a known post)."""
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """What the agent submitted: field texts (empty ones left out) and the note."""
+
+    values: dict[str, str]
+    note: str
+
+
+class FieldFormScreen(ModalScreen[FormResult | None]):
+    """Fields and a note; Ctrl+S submits once every field is valid, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+
+    def __init__(self, title: str, fields: list[FormField], *,
+                 note: Literal["required", "optional"] | None = "optional",
+                 draft: dict[str, str] | None = None, explain: str = "") -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.note = note
+        self.draft = draft if draft is not None else {}
+        self.explain = explain
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box"):
+            yield Static(self.form_title, id="form-title")
+            if self.explain:
+                yield Static(self.explain, id="form-explain")
+            with VerticalScroll(id="form-fields"):
+                for field in self.fields:
+                    yield FieldInput(field.name, field.spec, required=field.required,
+                                     value=self.draft.get(field.name, ""), check=field.check)
+                if self.note:
+                    yield Label("Note" + (" *" if self.note == "required" else ""),
+                                classes="field-label")
+                    yield TextArea(self.draft.get(NOTE, ""), id="form-note")
+            with Horizontal(id="form-buttons"):
+                yield Button("Submit  ^s", variant="primary", id="form-submit")
+                yield Button("Cancel  esc", id="form-cancel")
+
+    def on_mount(self) -> None:
+        self.focus_next()
+
+    @on(FieldInput.Edited)
+    def keep_draft(self, event: FieldInput.Edited) -> None:
+        self.draft[event.name] = event.value
+
+    @on(TextArea.Changed, "#form-note")
+    def keep_note(self, event: TextArea.Changed) -> None:
+        self.draft[NOTE] = event.text_area.text
+
+    @on(Input.Submitted)
+    def next_or_submit(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1] and not self.note:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#form-submit")
+    def action_submit(self) -> None:
+        invalid = [f for f in self.query(FieldInput) if not f.valid]
+        note = self.query_one("#form-note", TextArea).text if self.note else ""
+        if invalid:
+            invalid[0].query_one(Input).focus()
+            self.notify(f"{', '.join(f.field_name for f in invalid)}: fix before submitting",
+                        title="Invalid fields", severity="warning")
+        elif self.note == "required" and not note.strip():
+            self.query_one("#form-note", TextArea).focus()
+            self.notify("a note is required", title="Note", severity="warning")
+        else:
+            values = {f.field_name: f.value for f in self.query(FieldInput) if f.value.strip()}
+            self.dismiss(FormResult(values, note.strip()))
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

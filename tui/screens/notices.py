@@ -1,0 +1,38 @@
+"""The notifications the desk sent the agent's post since login; Enter opens the ticket."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, OptionList
+from textual.widgets.option_list import Option
+
+from tui.screens.base import DeskScreen
+from tui.screens.ticket import TicketScreen
+
+
+class NoticesScreen(DeskScreen[None]):
+    """Newest first."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OptionList(id="notices-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Notifications"
+        self.desk_changed()
+        self.query_one(OptionList).focus()
+
+    def desk_changed(self) -> None:
+        box = self.query_one(OptionList)
+        notices = list(reversed(self.session.notices))
+        box.clear_options()
+        box.add_options([Option(f"{self.session.local(n.at)}  {n.title}: {n.message}",
+                                id=str(n.ticket_id) if n.ticket_id else None)
+                         for n in notices] or [Option("nothing yet", disabled=True)])
+
+    @on(OptionList.OptionSelected)
+    def open_ticket(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.push_screen(TicketScreen(int(event.option.id)))

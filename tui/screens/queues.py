@@ -1,0 +1,227 @@
+"""The home screen: the account's queues on the left, the chosen queue as a virtual list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.model import Ticket, TicketQuery
+from tui.output import safe
+from tui.screens.accounts import AccountsScreen
+from tui.screens.assessment import AssessmentScreen
+from tui.screens.base import DeskScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.notices import NoticesScreen
+from tui.screens.open_ticket import open_ticket
+from tui.screens.processes import ProcessesScreen
+from tui.screens.queue_filter import FILTER_HELP, Queue, filtered, parse_filter, queues_for
+from tui.screens.replay import ReplayScreen
+from tui.screens.ticket import TicketScreen
+from tui.widgets.queue_list import Column, QueueList
+
+COLUMNS = [Column("#", 7), Column("state", 18), Column("post", 16), Column("assignee", 12),
+           Column("process", 16), Column("updated", 11), Column("summary", 0)]
+PAGE = 100
+
+
+class QueueScreen(DeskScreen[None]):
+    """The account's queues; Enter opens a ticket."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "queue(0)", "Queue 1", show=False),
+        Binding("2", "queue(1)", "Queue 2", show=False),
+        Binding("3", "queue(2)", "Queue 3", show=False),
+        Binding("4", "queue(3)", "Queue 4", show=False),
+        Binding("5", "queue(4)", "Queue 5", show=False),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("n", "new_ticket", "New ticket"),
+        Binding("c", "claim", "Claim"),
+        Binding("s", "graph", "State graph"),
+        Binding("o", "order", "Order"),
+        Binding("r", "reload", "Reload"),
+        Binding("P", "processes", "Processes"),
+        Binding("U", "accounts", "Accounts"),
+        Binding("R", "replay", "Replay"),
+        Binding("K", "assessment", "Assessment"),
+        Binding("N", "notices", "Notices"),
+        Binding("L", "logout", "Log out"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queues: list[Queue] = []
+        self.queue_index = 0
+        self.changes: dict[str, object] = {}
+        self.descending = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="queue-body"):
+            yield OptionList(id="queue-nav")
+            with Vertical(id="queue-main"):
+                yield Input(placeholder=FILTER_HELP, id="queue-filter")
+                yield QueueList(COLUMNS, self.cells, page=PAGE, id="queue-list")
+                yield Static(id="queue-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        account = self.session.account
+        self.title = "ticketflow"
+        self.sub_title = f"{account.display_name} · {', '.join(account.roles)}" + (
+            f" · {account.post}" if account.post else "")
+        self.queues = queues_for(self.session)
+        nav = self.query_one("#queue-nav", OptionList)
+        nav.add_options([Option(f"{n + 1} {q.title}", id=q.key) for n, q in enumerate(self.queues)])
+        nav.highlighted = 0
+        self.load()
+        self.query_one(QueueList).focus()
+
+    # -- the list ------------------------------------------------------------------------
+
+    def cells(self, ticket: Ticket) -> list[str]:
+        """One ticket's cells, as the columns show them."""
+        summary = ticket.data.get("summary") or ticket.data.get("title") or ""
+        return [f"#{ticket.id}", ticket.state, safe(ticket.post), safe(ticket.assignee),
+                ticket.process, self.session.local(ticket.updated_at)[5:], safe(summary, 200)]
+
+    def query_now(self) -> TicketQuery:
+        """The current queue's query with the filter, order and the clock of this moment."""
+        query = filtered(self.queues[self.queue_index].query, self.changes)
+        if query.overdue_at is not None:
+            query = replace(query, overdue_at=self.session.now())
+        return replace(query, descending=self.descending)
+
+    def load(self) -> None:
+        """Show the current queue from its first page."""
+        query = self.query_now()
+        desk = self.desk
+
+        def fetch(after: int | None, limit: int, backwards: bool) -> list[Ticket]:
+            return desk.tickets(replace(query, after=after, limit=limit,
+                                        descending=query.descending != backwards))
+
+        def count() -> int:
+            return desk.store.count_tickets(query)
+
+        self.attempt(lambda: self.query_one(QueueList).show(fetch, count))
+
+    def desk_changed(self) -> None:
+        self.attempt(self.query_one(QueueList).reload)
+
+    @on(QueueList.Highlighted)
+    def show_position(self, event: QueueList.Highlighted) -> None:
+        queue = self.queues[self.queue_index].title
+        shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
+        filters = " ".join(f"{k}:{v}" for k, v in self.changes.items())
+        order = "newest first" if self.descending else "oldest first"
+        self.query_one("#queue-status", Static).update(
+            f"{queue} · {shown} · {order}" + (f" · filter {filters}" if filters else ""))
+
+    @on(QueueList.Selected)
+    def open_ticket(self, event: QueueList.Selected) -> None:
+        self.open_ticket_id(event.ticket.id)
+
+    def open_ticket_id(self, ticket_id: int) -> None:
+        if self.attempt(lambda: self.desk.ticket(ticket_id)) is not None:
+            self.app.push_screen(TicketScreen(ticket_id), lambda _: self.desk_changed())
+
+    @on(OptionList.OptionSelected, "#queue-nav")
+    def pick_queue(self, event: OptionList.OptionSelected) -> None:
+        self.action_queue(event.option_index)
+        self.query_one(QueueList).focus()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_queue(self, index: int) -> None:
+        if 0 <= index < len(self.queues):
+            self.queue_index = index
+            self.query_one("#queue-nav", OptionList).highlighted = index
+            self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Submitted, "#queue-filter")
+    def apply_filter(self, event: Input.Submitted) -> None:
+        try:
+            changes, ticket_id = parse_filter(event.value)
+        except ValueError as exc:
+            self.notify(str(exc), title="Filter", severity="error")
+            return
+        if ticket_id is not None:
+            self.open_ticket_id(ticket_id)
+            return
+        self.changes = changes
+        if not event.value.strip():
+            event.input.remove_class("shown")
+        self.load()
+        self.query_one(QueueList).focus()
+
+    def action_order(self) -> None:
+        self.descending = not self.descending
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_claim(self) -> None:
+        ticket = self.query_one(QueueList).current
+        if ticket is None:
+            return
+        if self.attempt(lambda: self.desk.claim(ticket.id, self.session.account)):
+            self.notify(f"#{ticket.id} is yours", title="Claimed")
+            self.desk_changed()
+
+    def action_new_ticket(self) -> None:
+        def opened(ticket_id: int) -> None:
+            self.load()
+            self.open_ticket_id(ticket_id)
+
+        open_ticket(self, opened)
+
+    def action_graph(self) -> None:
+        ticket = self.query_one(QueueList).current
+        if ticket is not None:
+            self.app.push_screen(GraphScreen(ticket.digest, ticket.state))
+
+    def action_processes(self) -> None:
+        self.app.push_screen(ProcessesScreen())
+
+    def action_accounts(self) -> None:
+        self.app.push_screen(AccountsScreen())
+
+    def action_replay(self) -> None:
+        ticket = self.query_one(QueueList).current
+        if ticket is not None:
+            self.app.push_screen(ReplayScreen(ticket.id))
+
+    def action_assessment(self) -> None:
+        self.app.push_screen(AssessmentScreen())
+
+    def action_notices(self) -> None:
+        self.app.push_screen(NoticesScreen())
+
+    def action_logout(self) -> None:
+        self.app.call_later(self.app.run_action, "logout")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show each role the keys it may use."""
+        session = self.session
+        needs = {"processes": "admin", "accounts": "admin", "replay": "auditor",
+                 "assessment": "auditor"}
+        if action in needs:
+            return session.has(needs[action]) and (
+                action != "assessment" or session.capabilities.assessor is not None)
+        if action in ("claim", "new_ticket"):
+            return session.works_tickets or (action == "new_ticket" and session.has("admin"))
+        return super().check_action(action, parameters)

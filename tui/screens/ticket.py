@@ -1,0 +1,153 @@
+"""The ticket view: its card, running SLAs, children, notices, actions and journal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.compiler import CompiledProcess
+from engine.journal import Event
+from engine.model import Ticket, TicketQuery, Timer
+from tui.screens.graph import GraphScreen
+from tui.screens.replay import ReplayScreen
+from tui.screens.ticket_actions import TicketActions
+from tui.widgets.sla_panel import Deadline, SlaPanel
+from tui.widgets.ticket_card import TicketCard
+from tui.widgets.timeline import Timeline
+
+
+def timer_deadlines(timers: list[Timer]) -> list[Deadline]:
+    """Pending timers as deadlines (SLA timers carry their kind)."""
+    return [Deadline(timer.trigger, timer.due_at, timer.kind) for timer in timers
+            if timer.status == "pending"]
+
+
+def sla_deadlines(slas: Any) -> list[Deadline]:
+    """The desk's running SLA clocks (``Desk.slas``) as deadlines."""
+    found = []
+    for sla in slas or []:
+        due, left = getattr(sla, "due_at", None), getattr(sla, "remaining", None)
+        if not isinstance(due, datetime):
+            continue
+        kind = ("sla breached" if getattr(sla, "breached", False) else
+                "sla warned" if getattr(sla, "warned", False) else "sla")
+        label = f"{getattr(sla, 'clock', 'SLA')} ({getattr(sla, 'post', None) or '-'})"
+        found.append(Deadline(label, due, kind, paused=not getattr(sla, "running", True),
+                              left=left if isinstance(left, timedelta) else None))
+    return found
+
+
+class TicketScreen(TicketActions):
+    """One ticket; Enter on an action fires it through its form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "claim", "Claim"),
+        Binding("a", "assign", "Assign"),
+        Binding("m", "comment", "Comment"),
+        Binding("e", "record", "Record event"),
+        Binding("x", "complaint", "Complaint"),
+        Binding("s", "graph", "State graph"),
+        Binding("R", "replay", "Replay"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.ticket: Ticket | None = None
+        self.compiled: CompiledProcess | None = None
+        self.events: list[Event] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="ticket-body"):
+            with VerticalScroll(id="ticket-left"):
+                yield TicketCard(id="ticket-card")
+                yield SlaPanel(self.session.now, id="ticket-slas")
+                yield OptionList(id="ticket-children")
+                yield Static(id="ticket-notices")
+            with Vertical(id="ticket-right"):
+                yield OptionList(id="ticket-actions")
+                with VerticalScroll(id="ticket-journal"):
+                    yield Timeline(id="ticket-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#ticket-actions", OptionList).focus()
+
+    def desk_changed(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the ticket, its journal, timers and children again, and redraw."""
+        loaded = self.attempt(self._load)
+        if loaded is None:
+            return
+        ticket, compiled = loaded
+        local = self.session.local
+        version = self.attempt(lambda: self.desk.store.get_version(ticket.digest).number) or 0
+        self.title = f"#{ticket.id} {ticket.data.get('summary', '')}"
+        self.sub_title = f"{ticket.process} · {ticket.state}"
+        self.query_one(TicketCard).show(ticket, compiled.spec, version, local)
+        journal = self.query_one("#ticket-journal", VerticalScroll)
+        journal.border_title = self.query_one(Timeline).show(self.events, local)
+        journal.scroll_end(animate=False)
+        self.query_one(SlaPanel).show(self.attempt(lambda: self._deadlines(ticket)) or [])
+        self._show_children(ticket)
+        self._show_notices(ticket)
+        self.show_actions()
+
+    def _load(self) -> tuple[Ticket, CompiledProcess]:
+        ticket = self.desk.ticket(self.ticket_id)
+        self.compiled = self.desk.compiled(ticket.digest)
+        self.events = self.desk.history(self.ticket_id)
+        self.ticket = ticket
+        return ticket, self.compiled
+
+    def _deadlines(self, ticket: Ticket) -> list[Deadline]:
+        slas = self.session.capabilities.slas
+        found = sla_deadlines(slas(ticket.id)) if slas else []
+        timers = timer_deadlines(self.desk.timers(ticket.id))
+        return found + [d for d in timers if not (slas and d.kind.startswith("sla"))]
+
+    def _show_children(self, ticket: Ticket) -> None:
+        children = self.attempt(lambda: self.desk.tickets(
+            TicketQuery(parent_id=ticket.id, limit=50))) or []
+        box = self.query_one("#ticket-children", OptionList)
+        box.border_title = f"Child tickets · {len(children)}"
+        box.clear_options()
+        box.add_options([Option(f"#{c.id} {c.process} · {c.state}"
+                                + ("" if c.is_open else " (closed)"), id=str(c.id))
+                         for c in children])
+        box.display = bool(children)
+
+    def _show_notices(self, ticket: Ticket) -> None:
+        notices = [n for n in self.session.notices if n.ticket_id == ticket.id]
+        box = self.query_one("#ticket-notices", Static)
+        box.border_title = "Notifications"
+        box.update("\n".join(f"{self.session.local(n.at)}  {n.title}: {n.message}"
+                             for n in notices[-10:]))
+        box.display = bool(notices)
+
+    @on(OptionList.OptionSelected, "#ticket-children")
+    def open_child(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.push_screen(TicketScreen(int(event.option.id)))
+
+    def action_graph(self) -> None:
+        if self.ticket is not None:
+            self.app.push_screen(GraphScreen(self.ticket.digest, self.ticket.state))
+
+    def action_replay(self) -> None:
+        self.app.push_screen(ReplayScreen(self.ticket_id))

@@ -1,0 +1,243 @@
+"""What an agent does on a ticket: fire a trigger through its form, claim, assign, record.
+
+On a conflict (someone changed the ticket first) the screen says so, reloads, and opens
+the form again with what the agent typed — drafts live in the session until a step succeeds.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from engine import steps
+from engine.compiler import CompiledProcess
+from engine.errors import Conflict, Forbidden, GuardFailed, MissingField, TicketflowError
+from engine.model import Ticket
+from engine.spec import ANY, EventSpec, TransitionSpec
+from tui.screens.base import DeskScreen
+from tui.screens.choice import ChoiceScreen
+from tui.screens.field_form import FieldFormScreen, FormField, FormResult
+
+RETRY = (Conflict, MissingField, GuardFailed)
+"""Refusals after which the form opens again with what the agent typed."""
+
+
+def destination(transition: TransitionSpec) -> str:
+    """Where a transition goes: its state, or the gateway's choices."""
+    return transition.to or " | ".join(b.to for b in transition.choose or [])
+
+
+class TicketActions(DeskScreen[None]):
+    """The ticket screen's actions; the subclass loads ``ticket`` and ``compiled``."""
+
+    ticket: Ticket | None
+    compiled: CompiledProcess | None
+    ticket_id: int
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    # -- what may be done ----------------------------------------------------------------
+
+    def allowed_events(self) -> dict[str, EventSpec]:
+        """The journaled events this account may record on the ticket (comment included)."""
+        ticket, compiled = self.ticket, self.compiled
+        if ticket is None or compiled is None:
+            return {}
+        found = {}
+        for name in dict.fromkeys(["comment", *compiled.spec.events]):
+            spec = steps.event_spec(compiled.spec, name)
+            if spec is not None and self._may_record(spec, ticket):
+                found[name] = spec
+        return found
+
+    def _may_record(self, spec: EventSpec, ticket: Ticket) -> bool:
+        try:
+            steps.check_roles(spec.roles or steps.EVENT_ROLES, spec.posts or [ANY], ticket,
+                              self.session.account, "recording")
+        except Forbidden:
+            return False
+        return True
+
+    def allowed_triggers(self) -> list[TransitionSpec]:
+        """The triggers this account may fire now (guards are checked when firing)."""
+        ticket = self.ticket
+        if ticket is None or not ticket.is_open or not self.session.works_tickets:
+            return []
+        return self.attempt(lambda: self.desk.actions(ticket, self.session.account)) or []
+
+    def show_actions(self) -> None:
+        """List the actions in the actions pane."""
+        ticket, account = self.ticket, self.session.account
+        options = [Option(f"▶ {t.title or t.trigger}  → {destination(t)}", id=f"fire:{t.trigger}")
+                   for t in self.allowed_triggers()]
+        if ticket and ticket.is_open and self.session.works_tickets:
+            if ticket.assignee != account.username and account.post == ticket.post:
+                options.append(Option("⇄ Claim", id="claim"))
+            options.append(Option("⇄ Assign…", id="assign"))
+        options += [Option(f"✎ {spec.title or name}", id=f"event:{name}")
+                    for name, spec in self.allowed_events().items()]
+        pane = self.query_one("#ticket-actions", OptionList)
+        pane.border_title = "Actions"
+        pane.clear_options()
+        pane.add_options(options or [Option("nothing you may do here now", disabled=True)])
+        pane.highlighted = 0 if options else None
+
+    @on(OptionList.OptionSelected, "#ticket-actions")
+    def act(self, event: OptionList.OptionSelected) -> None:
+        kind, _, name = (event.option.id or "").partition(":")
+        if kind == "fire":
+            self.start_fire(name)
+        elif kind == "event":
+            self.start_record(name)
+        elif kind == "claim":
+            self.action_claim()
+        elif kind == "assign":
+            self.action_assign()
+
+    # -- firing --------------------------------------------------------------------------
+
+    def start_fire(self, trigger: str) -> None:
+        """Open the trigger's form; its draft survives conflicts and refusals."""
+        ticket, compiled = self.ticket, self.compiled
+        if ticket is None or compiled is None:
+            return
+        transition = compiled.transition_for(ticket.state, trigger)
+        if transition is None:
+            self.notify(f"{trigger!r} is not possible in {ticket.state!r} any more",
+                        title="Not possible now", severity="warning")
+            return
+        fields = self._form_fields(transition, ticket, compiled)
+        draft = self.session.drafts.setdefault((ticket.id, trigger), {})
+        version = ticket.version
+        self.app.push_screen(
+            FieldFormScreen(transition.title or trigger, fields, draft=draft,
+                            explain=f"{ticket.state} → {destination(transition)}"),
+            lambda result: self.finish_fire(trigger, version, result))
+
+    @staticmethod
+    def _form_fields(transition: TransitionSpec, ticket: Ticket,
+                     compiled: CompiledProcess) -> list[FormField]:
+        fields = compiled.spec.fields
+        names = list(dict.fromkeys([*transition.requires, *transition.accepts]))
+        return [FormField(name, fields[name], required=name in transition.requires
+                          and ticket.data.get(name) in (None, "")) for name in names]
+
+    def finish_fire(self, trigger: str, version: int, result: FormResult | None) -> None:
+        """Fire with what the form gave, as of the version the form was opened on."""
+        if result is None:
+            return
+        try:
+            self.desk.fire(self.ticket_id, trigger, self.session.account, data=result.values,
+                           note=result.note or None, expected_version=version)
+        except RETRY as exc:
+            self.refused_with_draft(exc, lambda: self.start_fire(trigger))
+            return
+        except TicketflowError as exc:
+            self.report(exc)
+            self.reload()
+            return
+        self.session.drafts.pop((self.ticket_id, trigger), None)
+        self.notify(f"#{self.ticket_id}: {trigger}", title="Done")
+        self.reload()
+
+    def refused_with_draft(self, error: TicketflowError, again: object) -> None:
+        """Say why, reload (on a conflict), and reopen the form with the agent's input."""
+        if isinstance(error, Conflict):
+            self.notify("Someone else changed this ticket first. It is reloaded; "
+                        "your input is kept — check it and submit again.",
+                        title=error.title, severity="warning", timeout=10)
+        else:
+            self.report(error)
+        self.reload()
+        if callable(again):
+            self.call_after_refresh(again)
+
+    # -- recording, claiming, assigning -------------------------------------------------
+
+    def start_record(self, name: str) -> None:
+        spec = self.allowed_events().get(name)
+        if spec is None:
+            self.notify(f"you may not record {name!r} here", title="Not allowed",
+                        severity="warning")
+            return
+        draft = self.session.drafts.setdefault((self.ticket_id, "event:" + name), {})
+        self.app.push_screen(FieldFormScreen(spec.title or name, [], note=spec.note, draft=draft),
+                             lambda result: self.finish_record(name, result))
+
+    def finish_record(self, name: str, result: FormResult | None) -> None:
+        if result is None:
+            return
+        try:
+            self.desk.record(self.ticket_id, name, self.session.account,
+                             note=result.note or None)
+        except RETRY as exc:
+            self.refused_with_draft(exc, lambda: self.start_record(name))
+            return
+        except TicketflowError as exc:
+            self.report(exc)
+            return
+        self.session.drafts.pop((self.ticket_id, "event:" + name), None)
+        self.notify(f"#{self.ticket_id}: {name} recorded", title="Recorded")
+        self.reload()
+
+    def action_comment(self) -> None:
+        self.start_record("comment")
+
+    def action_record(self) -> None:
+        events = self.allowed_events()
+        choices = [(name, spec.title or name) for name, spec in events.items()]
+        self.app.push_screen(ChoiceScreen("Record an event", choices),
+                             lambda name: self.start_record(name) if name else None)
+
+    def action_complaint(self) -> None:
+        for name, spec in self.allowed_events().items():
+            if "complaint" in spec.tags:
+                self.start_record(name)
+                return
+        self.notify("this process records no complaints, or not by you",
+                    title="Complaint", severity="warning")
+
+    def action_claim(self) -> None:
+        if self.attempt(lambda: self.desk.claim(self.ticket_id, self.session.account)):
+            self.notify(f"#{self.ticket_id} is yours", title="Claimed")
+        self.reload()
+
+    def action_assign(self) -> None:
+        ticket = self.ticket
+        if ticket is None:
+            return
+        accounts = self.attempt(self.desk.store.list_accounts) or []
+        now = self.session.now()
+        choices = [(a.username, f"{a.username}  {a.display_name}") for a in accounts
+                   if a.post == ticket.post and a.can_act(now)
+                   and {"agent", "supervisor"} & set(a.roles)]
+        self.app.push_screen(ChoiceScreen(f"Assign #{ticket.id} to", [*choices,
+                                                                       ("-", "nobody")]),
+                             self.finish_assign)
+
+    def finish_assign(self, username: str | None) -> None:
+        if username is None:
+            return
+        target = None if username == "-" else username
+        if self.attempt(lambda: self.desk.assign(self.ticket_id, target, self.session.account)):
+            self.notify(f"#{self.ticket_id} → {username}", title="Assigned")
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show the keys this account may use on this ticket."""
+        ticket, session = self.ticket, self.session
+        works = session.works_tickets and ticket is not None and ticket.is_open
+        if action == "claim":
+            return works and ticket is not None and ticket.post == session.account.post and (
+                ticket.assignee != session.account.username)
+        if action == "assign":
+            return works
+        if action in ("comment", "record"):
+            return bool(self.allowed_events())
+        if action == "complaint":
+            return any("complaint" in s.tags for s in self.allowed_events().values())
+        if action == "replay":
+            return session.has("auditor") or session.has("admin")
+        return super().check_action(action, parameters)

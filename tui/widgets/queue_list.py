@@ -1,0 +1,241 @@
+"""A ticket queue as a virtual list: only the visible lines are drawn, pages are fetched
+as the cursor nears either end of what is held (see :mod:`tui.widgets.queue_window`).
+
+Unlike ``DataTable``, nothing here grows with the size of the queue: opening a queue of
+100,000 tickets costs one count and one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from engine.model import Ticket
+from tui.widgets.queue_window import Fetch, QueueWindow
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the queue: its title and width (0: takes the rest of the line)."""
+
+    title: str
+    width: int
+
+
+Cells = Callable[[Ticket], Sequence[str]]
+
+
+class QueueList(ScrollView, can_focus=True):
+    """Tickets of a queue, one per line, with a cursor; fed page by page."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-list--header", "queue-list--cursor", "queue-list--closed", "queue-list--more"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to a ticket (None: the queue is empty)."""
+
+        queue_list: QueueList
+        ticket: Ticket | None
+        position: int
+        """1-based position of the ticket in the whole queue."""
+
+    @dataclass
+    class Selected(Message):
+        """The agent chose a ticket (Enter or a double click)."""
+
+        queue_list: QueueList
+        ticket: Ticket
+
+    def __init__(self, columns: Sequence[Column], cells: Cells, *, page: int = 100,
+                 capacity: int = 1000, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self.cells = cells
+        self.window = QueueWindow(lambda after, limit, back: [], page=page, capacity=capacity)
+        self.count: Callable[[], int] = lambda: 0
+        self.total = 0
+        self.cursor = 0
+
+    # -- feeding -------------------------------------------------------------------------
+
+    def show(self, fetch: Fetch, count: Callable[[], int]) -> None:
+        """Show another queue (or the same one filtered): count it, fetch its first page."""
+        self.window.fetch, self.count = fetch, count
+        self.total = count()
+        self.window.load_head()
+        self.cursor = 0
+        self._resized()
+        self.scroll_to(y=0, animate=False)
+        self._announce()
+
+    def reload(self) -> None:
+        """Fetch the held stretch again, keeping the cursor on the same ticket if it is there."""
+        current = self.current
+        self.total = self.count()
+        self.window.reload()
+        ids = [ticket.id for ticket in self.window.rows]
+        if current is not None and current.id in ids:
+            self.cursor = ids.index(current.id)
+        self.cursor = min(self.cursor, max(len(ids) - 1, 0))
+        self._resized()
+        self._announce()
+
+    @property
+    def current(self) -> Ticket | None:
+        """The ticket under the cursor."""
+        rows = self.window.rows
+        return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
+
+    @property
+    def position(self) -> int:
+        """1-based position of the cursor in the whole queue (0 when empty)."""
+        return self.window.offset + self.cursor + 1 if self.window.rows else 0
+
+    # -- moving --------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(self._body_height() - 1, 1))
+
+    def action_first(self) -> None:
+        if not self.window.at_head:
+            self.window.load_head()
+            self._resized()
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        if not self.window.at_tail:
+            self.total = self.count()
+            self.window.load_tail(self.total)
+            self._resized()
+        self.move_to(len(self.window.rows) - 1)
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self, self.current))
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on a held row, fetching more rows when it nears an end."""
+        self.cursor = max(0, min(index, len(self.window.rows) - 1))
+        self._grow()
+        self._follow_cursor()
+        self.refresh()
+        self._announce()
+
+    def _grow(self) -> None:
+        margin = self._body_height() + 1
+        if self.cursor >= len(self.window.rows) - margin and not self.window.at_tail:
+            dropped = self.window.grow_forward()
+            self.cursor -= dropped
+            self._resized()
+            self.scroll_to(y=max(self.scroll_y - dropped, 0), animate=False)
+        if self.cursor < margin and not self.window.at_head:
+            added = self.window.grow_backward()
+            self.cursor += added
+            self._resized()
+            self.scroll_to(y=self.scroll_y + added, animate=False)
+
+    def _follow_cursor(self) -> None:
+        body = self._body_height()
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        top, body = round(new_value), self._body_height()
+        rows = len(self.window.rows)
+        near_end = top + 2 * body >= rows and not self.window.at_tail
+        if near_end or (top < body and not self.window.at_head):
+            self.call_later(self._grow_while_scrolling)
+
+    def _grow_while_scrolling(self) -> None:
+        """Mouse-wheel scrolling: keep the cursor in view and fetch what comes next."""
+        top, body = round(self.scroll_y), self._body_height()
+        self.cursor = max(top, min(self.cursor, top + body - 1))
+        self._grow()
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            return
+        index = round(self.scroll_y) + event.y - 1
+        if index == self.cursor and event.chain > 1:
+            self.action_select()
+        elif 0 <= index < len(self.window.rows):
+            self.move_to(index)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _body_height(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _resized(self) -> None:
+        more = 0 if self.window.at_tail else 1
+        self.virtual_size = Size(self.scrollable_content_region.width,
+                                 len(self.window.rows) + 1 + more)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._resized()
+        self._follow_cursor()
+
+    def _announce(self) -> None:
+        self.post_message(self.Highlighted(self, self.current, self.position))
+
+    def _widths(self, width: int) -> list[int]:
+        fixed = sum(c.width + 1 for c in self.columns if c.width)
+        return [c.width or max(width - fixed, 4) for c in self.columns]
+
+    def _line(self, texts: Sequence[str], width: int, style: Style) -> Strip:
+        parts = []
+        for text, size in zip(texts, self._widths(width), strict=False):
+            fits = cell_len(text) <= size
+            parts.append(set_cell_size(text if fits else set_cell_size(text, size - 1) + "…",
+                                       size))
+        return Strip([Segment(set_cell_size(" ".join(parts), width), style)], width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            header = base + self.get_component_rich_style("queue-list--header")
+            return self._line([c.title for c in self.columns], width, header)
+        index = round(self.scroll_y) + y - 1
+        rows = self.window.rows
+        if index == len(rows) and not self.window.at_tail:
+            more = base + self.get_component_rich_style("queue-list--more")
+            return Strip([Segment(set_cell_size("  … more as you scroll", width), more)], width)
+        if not 0 <= index < len(rows):
+            return Strip.blank(width, base)
+        ticket = rows[index]
+        style = base
+        if not ticket.is_open:
+            style += self.get_component_rich_style("queue-list--closed")
+        if index == self.cursor:
+            style += self.get_component_rich_style("queue-list--cursor")
+        return self._line(self.cells(ticket), width, style)

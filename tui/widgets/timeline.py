@@ -1,0 +1,57 @@
+"""A ticket's journal as a timeline: who did what, when, and what it changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.journal import Event
+from tui.output import safe
+
+KIND_MARKS = {"open": "◆", "fire": "●", "timer": "◷", "event": "✎", "assign": "⇄",
+              "migrate": "⇪"}
+
+
+def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
+    """``field: before → after`` for each change (``_post`` shows as ``post``)."""
+    return [f"{name.lstrip('_')}: {safe(before, 60)} → {safe(after, 60)}"
+            for name, (before, after) in changes.items()]
+
+
+def event_line(event: Event) -> str:
+    """The headline of an event: what happened and where the ticket went."""
+    if event.kind == "open":
+        return f"opened in {event.dest}"
+    what = event.trigger or event.kind
+    moved = f"  {event.source} → {event.dest}" if event.source != event.dest else ""
+    return f"{what}{moved}"
+
+
+def timeline(events: list[Event], local: Callable[[datetime | None], str]) -> Text:
+    """The whole journal, oldest first."""
+    text = Text()
+    for index, event in enumerate(events):
+        mark = KIND_MARKS.get(event.kind, "●")
+        text.append(f"{mark} ", style="bold cyan")
+        text.append(f"{local(event.at)}  ", style="dim")
+        text.append(f"{event.actor}  ", style="bold")
+        text.append(event_line(event) + "\n")
+        bar = "│   " if index < len(events) - 1 else "    "
+        for line in describe_changes(event.changes):
+            text.append(bar + line + "\n", style="dim")
+        if event.note:
+            text.append(bar + "“" + safe(event.note, 500) + "”\n", style="italic")
+    return text
+
+
+class Timeline(Static):
+    """Shows a journal; the screen hands it the events."""
+
+    def show(self, events: list[Event], local: Callable[[datetime | None], str]) -> str:
+        """Show the journal; the title for the pane that holds it."""
+        self.update(timeline(events, local))
+        return f"Journal · {len(events)} events"
