@@ -66,6 +66,10 @@ class Store(Protocol):
 
     def count_tickets(self, query: TicketQuery) -> int: ...
 
+    def last_change(self) -> int:
+        """A marker that grows with every committed change: the highest journal event id."""
+        ...
+
     def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]: ...
 
     def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterable[Event]:

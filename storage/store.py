@@ -136,6 +136,11 @@ class SqlStore:
         rows = self._read(select(func.count()).select_from(TICKETS).where(*conditions))
         return int(rows[0][0])
 
+    def last_change(self) -> int:
+        """The highest journal event id: it grows with every committed change (one index read)."""
+        rows = self._read(select(func.max(EVENTS.c.id)))
+        return int(rows[0][0] or 0)
+
     def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]:
         """A ticket's journal in order (up to ``until``, inclusive)."""
         statement = _events().where(EVENTS.c.ticket_id == ticket_id).order_by(EVENTS.c.seq)
