@@ -1,0 +1,223 @@
+"""Crash safety: processes firing transitions and timers, killed with SIGKILL at random.
+
+A campaign runs rounds. Each round forks agent processes (opening tickets, firing triggers,
+recording remarks through the Desk) and worker processes (claiming due timers and firing
+them), lets each run for its own random time, and kills it with SIGKILL — mid-transaction
+as often as not. Each child appends every acknowledged command (after the desk call
+returned) to its ``*.ack`` file and fsyncs it. When every child of the round is dead, the
+database is opened afresh and checked (:func:`tests.reliability.world.check_desk` and
+:func:`~tests.reliability.world.missing_acks`); the next round restarts the children.
+
+Run a bigger campaign by hand::
+
+    python -m tests.reliability.crash --db sqlite:////tmp/crash.db --kills 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from engine.errors import Conflict, GuardFailed, InvalidTrigger, ServiceError
+from engine.model import TicketQuery
+from tests.reliability.world import (
+    AGENTS,
+    AckLog,
+    check_desk,
+    missing_acks,
+    opened,
+    prepare,
+    read_acks,
+)
+
+KILLS_ENV = "TICKETFLOW_KILLS"
+NEXT = {"new": ["take"], "working": ["park", "finish", "finish"], "parked": ["wake"]}
+"""What an agent tries on a ticket in each state of the crash loop."""
+EXPECTED = (Conflict, InvalidTrigger, GuardFailed)
+"""Refusals that are part of the game: another process moved the ticket first."""
+LEASE = timedelta(seconds=2)
+SUICIDE = 0.03
+"""How often an agent kills itself inside a transaction, after its writes, before COMMIT."""
+
+
+# -- the children ------------------------------------------------------------------------
+
+def agent(url: str, name: str, directory: Path, seed: int) -> None:
+    """Open, fire and remark on tickets until killed; ack each committed command."""
+    rng = random.Random(seed)
+    log = AckLog(directory / f"{name}-{os.getpid()}.ack")
+    with opened(url) as workspace:
+        desk, me = workspace.desk, workspace.store.get_account(name)
+        _crash_inside_transactions(workspace.store, rng)
+        recent: list[int] = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
+        while True:
+            if not recent or rng.random() < 0.15:
+                ticket = desk.open("crash", me, {"summary": f"from {name}"})
+                recent.append(ticket.id)
+                log.write(op="open", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
+                continue
+            ticket_id = rng.choice(recent[-30:])
+            try:
+                ticket = desk.ticket(ticket_id)
+                if not ticket.is_open:
+                    recent.remove(ticket_id)
+                    continue
+                if rng.random() < 0.1:
+                    ticket = desk.record(ticket_id, "remark", me, note=f"{name} was here")
+                    log.write(op="remark", ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
+                    continue
+                trigger = rng.choice(NEXT[ticket.state])
+                ticket = desk.fire(ticket_id, trigger, me)
+                log.write(op=trigger, ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
+            except EXPECTED:
+                pass
+
+
+def _crash_inside_transactions(store: Any, rng: random.Random) -> None:
+    """Now and then SIGKILL this process between a change's last write and its COMMIT."""
+    hot = store._hot
+    insert_events = hot._insert_events
+
+    def then_maybe_die(cursor: Any, events: list[Any]) -> None:
+        insert_events(cursor, events)
+        if rng.random() < SUICIDE:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    hot._insert_events = then_maybe_die
+
+
+def worker(url: str, name: str, directory: Path, seed: int) -> None:
+    """Claim due timers and fire them until killed; ack each timer handled."""
+    log = AckLog(directory / f"{name}-{os.getpid()}.ack")
+    with opened(url) as workspace:
+        desk, store = workspace.desk, workspace.store
+        while True:
+            claimed = store.claim_due_timers(desk.clock.now(), 20, worker=name, lease=LEASE)
+            for timer in claimed:
+                if desk.fire_timer(timer):
+                    log.write(op="timer", timer=timer.id)
+            if not claimed:
+                time.sleep(0.02)
+
+
+def _child(role: Any, url: str, name: str, directory: Path, seed: int) -> None:
+    """Run a child; anything unexpected is written where the harness finds it."""
+    try:
+        role(url, name, directory, seed)
+    except ServiceError as exc:
+        _failed(directory, name, f"{type(exc).__name__}: {exc}")
+    except BaseException:
+        _failed(directory, name, traceback.format_exc())
+
+
+def _failed(directory: Path, name: str, text: str) -> None:
+    (directory / f"{name}-{os.getpid()}.failed").write_text(text)
+    os._exit(1)
+
+
+# -- the harness ----------------------------------------------------------------------------
+
+@dataclass
+class Campaign:
+    """What a campaign did: kills, rounds, acknowledged commands, problems found."""
+
+    kills: int = 0
+    """Children killed, by the harness at a random moment or by themselves mid-commit."""
+    inside: int = 0
+    """Of those, how many killed themselves inside a transaction (before its COMMIT)."""
+    rounds: int = 0
+    acks: int = 0
+    tickets: int = 0
+    events: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, workers: int = 1,
+                 seed: int = 0, lifetime: tuple[float, float] = (0.2, 1.0)) -> Campaign:
+    """Kill children ``kills`` times, checking the whole desk after each round."""
+    rng = random.Random(seed)
+    context = multiprocessing.get_context("fork")
+    prepare(url).workspace.store.close()  # type: ignore[attr-defined]
+    campaign = Campaign()
+    while campaign.kills < kills and not campaign.problems:
+        campaign.rounds += 1
+        children = [(agent, AGENTS[i % len(AGENTS)]) for i in range(agents)]
+        children += [(worker, f"worker{i + 1}") for i in range(workers)]
+        started = []
+        for role, name in children:
+            process = context.Process(target=_child, daemon=True,
+                                      args=(role, url, name, directory, rng.randrange(2**32)))
+            process.start()
+            started.append((time.monotonic() + rng.uniform(*lifetime), process))
+        killed, inside = _kill_all(started)
+        campaign.kills += killed
+        campaign.inside += inside
+        campaign.problems += _failures(directory)
+        campaign.problems += _check(url, directory, campaign)
+    return campaign
+
+
+def _kill_all(started: list[tuple[float, Any]]) -> tuple[int, int]:
+    """SIGKILL each child at its own moment; (children killed, of them by themselves)."""
+    kills = inside = 0
+    for deadline, process in sorted(started, key=lambda pair: pair[0]):
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        elif process.exitcode == -signal.SIGKILL:
+            kills += 1  # it killed itself mid-commit
+            inside += 1
+        process.join()
+    return kills, inside
+
+
+def _failures(directory: Path) -> list[str]:
+    return [f"{path.stem} failed: {path.read_text()}" for path in directory.glob("*.failed")]
+
+
+def _check(url: str, directory: Path, campaign: Campaign) -> list[str]:
+    with opened(url) as workspace:
+        store = workspace.store
+        acks = read_acks(directory)
+        campaign.acks = len(acks)
+        problems = check_desk(store) + missing_acks(store, acks)  # type: ignore[arg-type]
+        campaign.tickets = store.count_tickets(TicketQuery(is_open=None))
+        campaign.events = sum(1 for _ in store.iter_events())
+    return [f"after round {campaign.rounds}: {p}" for p in problems]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="an empty database URL")
+    parser.add_argument("--kills", type=int, default=int(os.environ.get(KILLS_ENV, 50)))
+    parser.add_argument("--agents", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as directory:
+        started = time.perf_counter()
+        result = run_campaign(args.db, Path(directory), kills=args.kills, agents=args.agents,
+                              workers=args.workers, seed=args.seed)
+    seconds = time.perf_counter() - started
+    print(f"{result.kills} kills ({result.inside} inside a transaction) in {result.rounds} "
+          f"rounds, {seconds:.1f} s: {result.acks} acknowledged commands, "
+          f"{result.tickets} tickets, {result.events} events, {len(result.problems)} problems")
+    for problem in result.problems:
+        print(problem)
+    return 1 if result.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
