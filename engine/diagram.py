@@ -7,9 +7,13 @@ their conditions (``else`` for the default).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from engine.spec import ANY, Limit, ProcessSpec, TimerSpec, TransitionSpec
+
+_UNSAFE = re.compile(r"[#:;]")
+"""Characters that end a Mermaid label (``:``, ``;``) or start an entity code (``#``)."""
 
 
 def mermaid(spec: ProcessSpec) -> str:
@@ -104,4 +108,4 @@ def _flat(text: str) -> str:
 
 def _text(text: str) -> str:
     """Text safe inside a Mermaid label: one line, ``#``, ``:`` and ``;`` as entity codes."""
-    return _flat(text).replace("#", "#35;").replace(":", "#58;").replace(";", "#59;")
+    return _UNSAFE.sub(lambda match: f"#{ord(match[0])};", _flat(text))
