@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from engine import steps
+from engine import alarms, sla, steps
 from engine.accounts import SUPERUSER, ensure_active
 from engine.admin_journal import deploy_entry
 from engine.clock import Clock
@@ -28,7 +28,16 @@ from engine.errors import (
     ServiceError,
 )
 from engine.journal import Event
-from engine.model import Account, Change, NewTicket, ProcessVersion, Ticket, TicketQuery, Timer
+from engine.model import (
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    ProcessVersion,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
 from engine.ports import Store
 from engine.process import Process, parse_process
 from engine.spec import SYSTEM_ROLE, TransitionSpec
@@ -117,7 +126,8 @@ class Desk:
         return self.store.list_tickets(query)
 
     def timers(self, ticket_id: int) -> list[Timer]:
-        return self.store.pending_timers(ticket_id)
+        """A ticket's pending process timers (its SLA clocks: :meth:`slas`)."""
+        return [t for t in self.store.pending_timers(ticket_id) if t.kind not in sla.SLA_KINDS]
 
     def actions(self, ticket: Ticket, actor: Account) -> list[TransitionSpec]:
         """The transitions this account may fire on the ticket now (guards aside)."""
@@ -227,7 +237,11 @@ class Desk:
                                 source=before.state, changes=self._changes(before, after),
                                 note=note)
         after = steps.advanced(after, event, now)
-        self.store.apply(Change(ticket=after, expected_version=before.version, events=[event]))
+        clocks = sla.clocks_for(self.compiled(before.digest).process).step(before, after, now)
+        after.sla = clocks.sla
+        self.store.apply(Change(ticket=after, expected_version=before.version, events=[event],
+                                arm=clocks.arm,
+                                cancel_kinds=sla.SLA_KINDS if clocks.cancel else []))
         return after
 
     # -- who holds a ticket ------------------------------------------------------------
@@ -257,16 +271,44 @@ class Desk:
 
     def fire_due(self, *, limit: int = 100) -> int:
         """Fire every timer due now, earliest first; how many were handled."""
-        handled = 0
-        for timer in self.store.due_timers(self.clock.now(), limit):
-            try:
+        return sum(self.fire_timer(timer)
+                   for timer in self.store.due_timers(self.clock.now(), limit))
+
+    def fire_claimed(self, worker: str, *, limit: int = 100,
+                     lease: timedelta = timedelta(minutes=1)) -> int:
+        """Claim due timers for ``worker`` and fire them, earliest first; how many fired."""
+        claimed = self.store.claim_due_timers(self.clock.now(), limit, worker=worker,
+                                              lease=lease)
+        return sum(self.fire_timer(timer) for timer in claimed)
+
+    def fire_timer(self, timer: Timer) -> bool:
+        """Fire one due timer as the system account; False when someone else did first."""
+        try:
+            if timer.kind in sla.SLA_KINDS:
+                ticket = self.store.load_ticket(timer.ticket_id)
+                self.store.apply(alarms.plan_alarm(self.compiled(ticket.digest), ticket, timer,
+                                                   SYSTEM, self.clock.now()))
+            else:
                 self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer)
-            except Conflict:
-                continue  # another worker fired it, or the ticket moved on first
-            except ServiceError as exc:
+        except Conflict:
+            return False  # another worker fired it, or the ticket moved on first
+        except ServiceError as exc:
+            try:
                 self._refuse_timer(timer, exc)
-            handled += 1
-        return handled
+            except Conflict:
+                return False
+        return True
+
+    def slas(self, ticket_id: int) -> list[sla.RunningSla]:
+        """Every open SLA clock of a ticket with its remaining working time now."""
+        ticket = self.store.load_ticket(ticket_id)
+        return sla.clocks_for(self.compiled(ticket.digest).process).running(
+            ticket, self.clock.now())
+
+    def notifications(self, post: str | None, *, after: int | None = None,
+                      limit: int = 100) -> list[Notification]:
+        """The outbox of a post (None: every post), oldest first, after the id ``after``."""
+        return self.store.notifications(post, after=after, limit=limit)
 
     def _refuse_timer(self, timer: Timer, error: ServiceError) -> None:
         """Journal a timer whose trigger was refused, and mark it done."""

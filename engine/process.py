@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import yamlfile
+from engine import ladder, yamlfile
 from engine.durations import parse_duration
 from engine.errors import Problem, SpecError
 from engine.expressions import Expression, is_expression
@@ -76,8 +76,11 @@ def parse_process(source: str, path: str) -> Process:
         spec = ProcessSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError(shape_problems(exc, raw, path)) from None
+    timing = ladder.time_problems(spec)  # calendar and escalation ladder
+    spec = ladder.expand(spec)
     checker = Checker(spec, raw, path)
-    problems = checker.run()
+    problems = [Problem(path, *locate(raw, loc), message) for loc, message in timing]
+    problems += checker.run()
     if problems:
         raise SpecError(problems)
     return Process(spec, source, path, digest_of(source), checker.expressions)

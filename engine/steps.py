@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine import vendor
+from engine import sla, vendor
 from engine.compiler import CompiledProcess
 from engine.errors import Forbidden, InvalidTrigger, MissingField, NotFound
 from engine.fields import coerce, parse_timestamp
@@ -113,7 +113,8 @@ def timers_for(compiled: CompiledProcess, ticket: Ticket, now: datetime) -> list
             due = parse_timestamp(value) if value else None
         else:
             delta = compiled.process.limit(spec.after, ticket.data)
-            due = now + delta if delta is not None else None
+            calendar = sla.clocks_for(compiled.process).calendar  # working time, if any
+            due = calendar.add_working(now, delta) if delta is not None else None
         if due is not None:
             timers.append(Timer(ticket_id=ticket.id, trigger=spec.fire, due_at=due,
                                 state=ticket.state))
@@ -199,11 +200,14 @@ def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Ac
         changes=ticket_changes(ticket, moved))
     moved = advanced(moved, event, now)
     entered = dest != ticket.state
+    clocks = sla.clocks_for(compiled.process).step(ticket, moved, now)
+    moved.sla = clocks.sla
     change = Change(
         ticket=moved, expected_version=ticket.version, events=[event],
-        arm=timers_for(compiled, moved, now) if entered else [],
+        arm=(timers_for(compiled, moved, now) if entered else []) + clocks.arm,
         cancel_states=[ticket.state] if entered else [],
-        fired_timer=timer.id if timer else None)
+        fired_timer=timer.id if timer else None,
+        cancel_kinds=sla.SLA_KINDS if clocks.cancel else [])
     return Step(change, transition, names)
 
 
@@ -247,7 +251,9 @@ def plan_open(compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                       source=None, changes=changes_between({}, data), details=details)
     ticket = advanced(ticket, event, now)
     ticket.version = 1
-    return NewTicket(ticket, [event], timers_for(compiled, ticket, now))
+    clocks = sla.clocks_for(compiled.process).step(None, ticket, now)
+    ticket.sla = clocks.sla
+    return NewTicket(ticket, [event], timers_for(compiled, ticket, now) + clocks.arm)
 
 
 def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Account,

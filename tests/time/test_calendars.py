@@ -18,15 +18,17 @@ WEEK = ["mon", "tue", "wed", "thu", "fri"]
 
 
 def calendar(**spec: object) -> Calendar:
-    values = {"timezone": "Asia/Shanghai", "hours": {d: ["09:00", "18:00"] for d in WEEK}}
+    values: dict[str, object] = {"timezone": "Asia/Shanghai",
+                                 "hours": {d: ["09:00", "18:00"] for d in WEEK}}
     values.update(spec)
     built = build_calendar(CalendarSpec.model_validate(values))
     assert isinstance(built, Calendar)
     return built
 
 
-def at(zone: ZoneInfo, *parts: int) -> datetime:
-    return datetime(*parts, tzinfo=zone)  # type: ignore[misc]
+def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0,
+       minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 def local(moment: datetime, zone: ZoneInfo = SHANGHAI) -> datetime:
