@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import yamlfile
+from engine.assessment import parse_assessment
 from engine.errors import Problem, SpecError
 from engine.expressions import is_expression
 from engine.fields import coerce
@@ -22,7 +23,8 @@ from engine.process import Process, parse_process
 from engine.spec import ChildStart
 from engine.validate import locate
 
-KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process}
+KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process,
+                                               "assessment": parse_assessment}
 """Top-level key → the loader of that kind of file: ``loader(source, path)``."""
 
 SUFFIXES = (".yaml", ".yml")

@@ -1,0 +1,118 @@
+"""The assessment on the command line: ``ticketflow kpi --period YYYY-MM|YYYY``."""
+
+from __future__ import annotations
+
+import csv as csv_module
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from engine.durations import format_duration
+from engine.indicators import Count
+from engine.kpi import Assessor, Explanation, Report, find_assessment
+from tui.options import DEFAULT_DB, Db, Json
+from tui.output import print_json, print_table
+from tui.wiring import open_workspace
+
+REPORT_COLUMNS = ["period", "post", "indicator", "numerator", "denominator", "rate", "score",
+                  "weight"]
+EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(kpi)
+
+
+def kpi(
+    period: Annotated[str, typer.Option("--period", help="A month (YYYY-MM) or a year (YYYY), "
+                                        "in the desk's time zone.")],
+    post: Annotated[list[str] | None, typer.Option(
+        "--post", help="Only this post (repeatable); --explain needs exactly one.")] = None,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="INDICATOR",
+        help="List the tickets counted on each side of this indicator for --post.")] = None,
+    assessment: Annotated[Path | None, typer.Option(
+        "--assessment", envvar="TICKETFLOW_ASSESSMENT",
+        help="The assessment file (default: flows/assessment.yaml).")] = None,
+    db: Db = DEFAULT_DB, json: Json = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """The assessment per post: each indicator's numerator, denominator, rate and score."""
+    if json and csv:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
+    if explain is not None and len(post or []) != 1:
+        raise typer.BadParameter("--explain needs exactly one --post", param_hint="--post")
+    rules = find_assessment(assessment)
+    assessor = Assessor(open_workspace(db).store, rules)
+    if explain is not None:
+        show_explanation(assessor.explain(period, explain, (post or [""])[0]), json, csv)
+    else:
+        show_report(assessor.report(period, post), json, csv)
+
+
+def show_report(report: Report, json: bool, csv: bool) -> None:
+    """Print a report as JSON, CSV or a table per post."""
+    if json:
+        print_json(report.as_dict())
+        return
+    rows = [[report.period.label, post.post, f.indicator, f.numerator, f.denominator,
+             "" if f.rate is None else float(f.rate), f.score, f.weight]
+            for post in report.posts for f in post.figures]
+    if csv:
+        totals = [[report.period.label, p.post, "total", "", "", "", p.total,
+                   sum(f.weight for f in p.figures if f.weight > 0)] for p in report.posts]
+        write_csv(REPORT_COLUMNS, rows + totals)
+        return
+    typer.echo(f"assessment {report.period.label} ({report.time_zone}, "
+               f"{report.period.start:%Y-%m-%d %H:%M}Z to {report.period.end:%Y-%m-%d %H:%M}Z)")
+    for post in report.posts:
+        typer.echo("")
+        typer.echo(f"{post.post}: total {post.total}")
+        print_table(["indicator", "counted", "of", "rate", "score", "weight"],
+                    [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score, f.weight]
+                     for f in post.figures])
+
+
+def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
+    """Print the tickets behind one figure."""
+    figure = explanation.figure
+    sides = [("counted", c) for c in explanation.counted] + [
+        ("not counted", c) for c in explanation.others]
+    if json:
+        print_json({"period": explanation.period.label, "post": explanation.post,
+                    **figure.as_dict(), "counted": [count_record(c) for c in explanation.counted],
+                    "others": [count_record(c) for c in explanation.others]})
+        return
+    if csv:
+        write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c)] for side, c in sides])
+        return
+    typer.echo(f"{figure.indicator} of {explanation.post} in {explanation.period.label}: "
+               f"{figure.numerator} of {figure.denominator} ({figure.rate_text}), "
+               f"score {figure.score}")
+    if sides:
+        print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c)] for side, c in sides])
+
+
+def count_record(count: Count) -> dict[str, Any]:
+    at, measured, limit, clock = count_cells(count)
+    return {"ticket": count.ticket_id, "at": at or None, "measured": measured or None,
+            "limit": limit or None, "clock": clock or None}
+
+
+def count_cells(count: Count) -> list[str]:
+    """A count's when, what was measured, against what, and which clock, as text."""
+    return [count.at.isoformat() if count.at else "", _duration(count.measured),
+            _duration(count.limit), count.clock or ""]
+
+
+def _duration(value: timedelta | None) -> str:
+    return format_duration(value) if value is not None else ""
+
+
+def write_csv(headers: list[str], rows: list[list[Any]]) -> None:
+    writer = csv_module.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
