@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from engine import ladder, yamlfile
 from engine.durations import parse_duration
-from engine.errors import Problem, SpecError
-from engine.expressions import Expression, is_expression
+from engine.errors import MissingField, Problem, SpecError
+from engine.expressions import Expression, ExpressionError, is_expression
 from engine.spec import Limit, ProcessSpec
 from engine.validate import Checker, locate
 
@@ -44,8 +44,16 @@ class Process:
         return {**dict.fromkeys(self.spec.fields), **names}
 
     def value(self, raw: Any, names: dict[str, Any]) -> Any:
-        """A ``set``/``data`` value: evaluated if written ``= expr``, else taken as is."""
-        return self.expression(raw).evaluate(self.scope(names)) if is_expression(raw) else raw
+        """A ``set``/``data`` value: evaluated if written ``= expr``, else taken as is.
+
+        An expression that cannot be evaluated refuses the step (MissingField).
+        """
+        if not is_expression(raw):
+            return raw
+        try:
+            return self.expression(raw).evaluate(self.scope(names))
+        except ExpressionError as exc:
+            raise MissingField(f"cannot compute a value: {exc}") from None
 
     def limit(self, limit: Limit | None, data: dict[str, Any]) -> timedelta | None:
         """The duration a limit gives for this ticket's data (None: no limit)."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import SpecError
+from engine.errors import MissingField, SpecError
 from engine.process import parse_process
 
 HEAD = """\
@@ -128,6 +128,8 @@ transitions:
     assert process.value(values["level"], {"level": 2}) == 3
     assert process.value(values["note"], {}) == "fixed"
     assert process.scope({"level": 2}) == {"level": 2, "note": None, "due": None}
+    with pytest.raises(MissingField, match="cannot compute a value: cannot evaluate"):
+        process.value(values["level"], {})  # null + 1
     assert process.digest == parse_process(process.source, "elsewhere.yaml").digest
 
 
