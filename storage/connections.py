@@ -34,8 +34,12 @@ class DriverConnections:
         self.begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN"
 
     def cursor(self) -> Any:
-        """This thread's cursor (checking a connection out on first use)."""
+        """This thread's cursor (checking a connection out on first use, or anew when the
+        held one was lost: a server restart or a killed backend closes it for good)."""
         cursor = self._held.cursor
+        if cursor is not None and getattr(self._held.driver, "closed", False):
+            self.discard(invalidate=True)
+            cursor = None
         return cursor if cursor is not None else self._checkout()
 
     def rollback(self) -> None:

@@ -1,0 +1,157 @@
+"""The database becoming unavailable: a clear error, nothing half-written, recovery after.
+
+- A SQLite file locked by another process for longer than the busy timeout: the Desk raises
+  ``DatabaseBusy``; ``ticketflow fire`` exits non-zero with one ``error:`` line.
+- PostgreSQL unreachable (a closed local port): ``DatabaseUnavailable``, exit code 2.
+- PostgreSQL dropping the connection mid-run (the server restarted, a backend killed),
+  between two calls or inside a transaction before its COMMIT: that call fails with
+  ``DatabaseUnavailable``, nothing of it is written, and the next call works on a new
+  connection.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+from storage import DatabaseBusy, DatabaseUnavailable, open_store
+from storage.database import BUSY_TIMEOUT_MS
+from tests.conftest import PG_ENV, PG_SKIP, pg_schema_url
+from tests.reliability.world import PASSWORD, Setup, check_desk, prepare
+from tui.cli import run
+
+HOLD_LOCK = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+connection.execute("UPDATE tickets SET version = version WHERE id = 1")
+print("locked", flush=True)
+sys.stdin.read()  # hold the write lock until the test closes our stdin
+"""
+CLOSED_PORT = "postgresql+psycopg://postgres@127.0.0.1:1/test"
+
+
+def _state(setup: Setup, ticket_id: int) -> tuple[str, int, int]:
+    ticket = setup.workspace.store.load_ticket(ticket_id)
+    return ticket.state, ticket.version, ticket.seq
+
+
+@pytest.fixture
+def sqlite_desk(tmp_path: Path) -> Iterator[tuple[Setup, Path]]:
+    path = tmp_path / "desk.db"
+    setup = prepare(f"sqlite:///{path}")
+    yield setup, path
+    setup.workspace.store.close()  # type: ignore[attr-defined]
+
+
+def test_sqlite_locked_past_the_busy_timeout(sqlite_desk: tuple[Setup, Path],
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    setup, path = sqlite_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    ticket_id = desk.open("crash", agent, {"summary": "locked out"}).id
+    before = _state(setup, ticket_id)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
+        monkeypatch.setenv("TICKETFLOW_HOME", str(path.parent))
+        exit_codes: list[int] = []
+        cli = threading.Thread(target=lambda: exit_codes.append(run(
+            ["fire", str(ticket_id), "take", "--db", f"sqlite:///{path}", "--as", "a2"])))
+        started = time.monotonic()
+        cli.start()
+        with pytest.raises(DatabaseBusy, match="locked") as refused:
+            desk.fire(ticket_id, "take", agent)
+        assert time.monotonic() - started >= BUSY_TIMEOUT_MS / 1000 * 0.9
+        cli.join(timeout=60)
+    finally:
+        holder.communicate("")  # let go of the lock
+    out, err = capsys.readouterr()
+    assert refused.value.exit_code != 0
+    assert exit_codes == [DatabaseBusy.exit_code], err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "locked" in err, err
+    assert "Traceback" not in err and out == ""
+    assert _state(setup, ticket_id) == before  # nothing half-written
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
+    assert desk.fire(ticket_id, "take", agent).state == "working"  # and it works again
+
+
+def test_postgresql_unreachable_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable, match="cannot use the database"):
+        open_store(CLOSED_PORT)
+    assert run(["list", "--db", CLOSED_PORT]) == DatabaseUnavailable.exit_code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: cannot use the database"), err
+    assert time.monotonic() - started < 10
+
+
+@pytest.fixture
+def pg_desk() -> Iterator[tuple[Setup, str]]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP)
+    name = f"tf_rel_{os.getpid()}_{threading.get_ident() % 10_000}"
+    with pg_schema_url(str(make_url(base).update_query_dict({"application_name": name}))
+                       ) as url:
+        setup = prepare(url)
+        yield setup, name
+        setup.workspace.store.close()  # type: ignore[attr-defined]
+
+
+def _kill_backends(application_name: str) -> int:
+    """Terminate every server backend of our connections, as a server restart would."""
+    admin = os.environ[PG_ENV].replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        row = connection.execute("SELECT count(pg_terminate_backend(pid)) FROM "
+                                 "pg_stat_activity WHERE application_name = %s",
+                                 (application_name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.pg
+def test_postgresql_connection_lost_between_calls(pg_desk: tuple[Setup, str]) -> None:
+    setup, name = pg_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    ticket_id = desk.open("crash", agent, {"summary": "server restarts"}).id
+    assert _kill_backends(name) >= 1
+    with pytest.raises(DatabaseUnavailable):
+        desk.fire(ticket_id, "take", agent)
+    assert _state(setup, ticket_id) == ("new", 1, 1)
+    assert desk.fire(ticket_id, "take", agent).state == "working"  # a new connection
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.pg
+def test_postgresql_connection_lost_before_commit(pg_desk: tuple[Setup, str]) -> None:
+    setup, name = pg_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    ticket_id = desk.open("crash", agent, {"summary": "dies mid-commit"}).id
+    hot: Any = setup.workspace.store._hot  # type: ignore[attr-defined]
+    insert_events = hot._insert_events
+
+    def then_lose_the_server(cursor: Any, events: list[Any]) -> None:
+        insert_events(cursor, events)
+        _kill_backends(name)
+
+    hot._insert_events = then_lose_the_server
+    with pytest.raises(DatabaseUnavailable):
+        desk.fire(ticket_id, "take", agent)
+    hot._insert_events = insert_events
+    assert _state(setup, ticket_id) == ("new", 1, 1)  # the server rolled it back
+    assert len(desk.history(ticket_id)) == 1
+    assert desk.fire(ticket_id, "take", agent).state == "working"
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
+
