@@ -3,11 +3,15 @@ fired on a single-user desk, and the post's new notifications."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import TicketflowError
-from tui.screens.session import Notice, Session
+from tui.screens.session import Notice, Session, Severity
+
+BACKLOG = 50
+"""How many of the post's earlier notifications the notices screen shows after login."""
 
 
 @dataclass(frozen=True)
@@ -18,24 +22,31 @@ class PollReport:
     notices: list[Notice] = field(default_factory=list)
 
 
+def notice(notification: Any) -> Notice:
+    """A desk notification (``engine.model.Notification``) as the app shows it."""
+    kind = str(getattr(notification, "kind", "notice"))
+    severity: Severity = "error" if "breach" in kind else "warning"
+    return Notice(kind.replace("_", " ").capitalize(), str(notification.message), severity,
+                  getattr(notification, "at", None), getattr(notification, "ticket_id", None))
+
+
 class DeskWatch:
     """Polls the desk for the session; each poll costs one or two small queries."""
 
     def __init__(self, session: Session, *, fire_timers: bool = False) -> None:
         self.session = session
         self.fire_timers = fire_timers
-        self.marker: Any = self._marker()
-
-    def _marker(self) -> Any:
-        last_change = self.session.capabilities.last_change
-        return last_change() if last_change else None
+        self.marker = session.workspace.store.last_change()
+        self.last_notice: int | None = None
+        with suppress(TicketflowError):  # the first poll says what is wrong
+            session.notices.extend(self._new_notices()[-BACKLOG:])
 
     def poll(self) -> PollReport:
         """Fire due timers (if asked), then compare the change marker with the last one."""
         try:
             fired = self.session.workspace.desk.fire_due() if self.fire_timers else 0
-            marker = self._marker()
-            notices = self._notices()
+            marker = self.session.workspace.store.last_change()
+            notices = self._new_notices()
         except TicketflowError as exc:
             return PollReport(notices=[Notice(exc.title, str(exc), "error")])
         changed = bool(fired) or marker != self.marker
@@ -43,5 +54,16 @@ class DeskWatch:
         self.session.notices.extend(notices)
         return PollReport(changed=changed, notices=notices)
 
-    def _notices(self) -> list[Notice]:
-        return []
+    def _new_notices(self) -> list[Notice]:
+        """The post's notifications after the last one seen, oldest first."""
+        fetch, post = self.session.capabilities.notifications, self.session.account.post
+        if fetch is None or post is None:
+            return []
+        found: list[Any] = []
+        while True:
+            page = fetch(post, after=self.last_notice, limit=200)
+            found += page
+            if page:
+                self.last_notice = page[-1].id
+            if len(page) < 200:
+                return [notice(n) for n in found]

@@ -37,8 +37,6 @@ class Capabilities:
     """``Desk.slas(ticket_id)``: every running SLA of a ticket."""
     notifications: Callable[..., Any] | None = None
     """``Desk.notifications(post, ...)``: escalations and warnings for a post."""
-    last_change: Callable[[], Any] | None = None
-    """``Store.last_change()``: a cheap marker that moves whenever any ticket changes."""
     run_scenarios: Callable[..., Any] | None = None
     """The scenario runner (``engine.scenarios``)."""
     verify: Callable[..., Any] | None = None
@@ -63,7 +61,6 @@ def discover(desk: Desk, store: Store) -> Capabilities:
     return Capabilities(
         slas=getattr(desk, "slas", None),
         notifications=getattr(desk, "notifications", None),
-        last_change=getattr(store, "last_change", None),
         run_scenarios=_function(scenarios, "run_files") or _function(scenarios, "run_paths"),
         verify=_function(audit, "verify_ticket") or _function(audit, "verify"),
         assessor=_assessor(store),

@@ -69,12 +69,11 @@ class TicketActions(DeskScreen[None]):
 
     def show_actions(self) -> None:
         """List the actions in the actions pane."""
-        ticket, account = self.ticket, self.session.account
         options = [Option(f"▶ {t.title or t.trigger}  → {destination(t)}", id=f"fire:{t.trigger}")
                    for t in self.allowed_triggers()]
-        if ticket and ticket.is_open and self.session.works_tickets:
-            if ticket.assignee != account.username and account.post == ticket.post:
-                options.append(Option("⇄ Claim", id="claim"))
+        if self.check_action("claim", ()):
+            options.append(Option("⇄ Claim", id="claim"))
+        if self.check_action("assign", ()):
             options.append(Option("⇄ Assign…", id="assign"))
         options += [Option(f"✎ {spec.title or name}", id=f"event:{name}")
                     for name, spec in self.allowed_events().items()]
@@ -228,12 +227,12 @@ class TicketActions(DeskScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show the keys this account may use on this ticket."""
         ticket, session = self.ticket, self.session
-        works = session.works_tickets and ticket is not None and ticket.is_open
+        here = (session.works_tickets and ticket is not None and ticket.is_open
+                and ticket.post == session.account.post)
         if action == "claim":
-            return works and ticket is not None and ticket.post == session.account.post and (
-                ticket.assignee != session.account.username)
+            return here and ticket is not None and ticket.assignee != session.account.username
         if action == "assign":
-            return works
+            return here
         if action in ("comment", "record"):
             return bool(self.allowed_events())
         if action == "complaint":

@@ -1,0 +1,126 @@
+"""Logging in, and the queues: which tickets each one shows, filtering, opening a ticket."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from tests.tui.conftest import DeskCopy, fill, login, notices
+from tui.screens.login import LoginScreen
+from tui.screens.queues import QueueScreen
+from tui.screens.ticket import TicketScreen
+from tui.widgets.queue_list import QueueList
+
+
+def shown(app) -> list[int]:  # type: ignore[no-untyped-def]
+    """The ids of the tickets the queue list holds."""
+    return [ticket.id for ticket in app.screen.query_one(QueueList).window.rows]
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#queue-status").render())
+
+
+def test_a_wrong_password_is_refused_on_the_login_screen(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await pilot.press(*"ann", "enter", *"wrong", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#login-password", Input).value == ""
+        assert notices(app) == ["Login failed: wrong password for 'ann'"]
+
+    desk.run(scenario)
+
+
+def test_an_agent_types_in_and_sees_their_own_tickets(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await pilot.press(*"ann", "enter", *"Str0ng-pass", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert app.session.account.username == "ann"
+        assert shown(app) == [1]
+        assert status(app) == "My tickets · 1 of 1 · newest first"
+
+    desk.run(scenario)
+
+
+def test_queues_switch_with_number_keys_and_flip_order(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("2")  # the post's open tickets
+        assert shown(app) == [4, 1]
+        await pilot.press("3")  # unassigned at the post
+        assert shown(app) == []
+        assert "empty" in status(app)
+        await pilot.press("4")  # overdue: a pending timer is past due
+        assert shown(app) == []
+        await pilot.press("5")  # all open
+        assert shown(app) == [6, 5, 4, 3, 2, 1]
+        await pilot.press("o")  # oldest first
+        assert shown(app) == [1, 2, 3, 4, 5, 6]
+        assert app.screen.query_one("#queue-nav", OptionList).highlighted == 4
+
+    desk.run(scenario)
+
+
+def test_the_overdue_queue_follows_the_clock(desk: DeskCopy) -> None:
+    desk.clock.advance(__import__("datetime").timedelta(minutes=30))  # fault 3's timer is due
+
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "sue")
+        await pilot.press("4", "slash")
+        await fill(pilot, "#queue-filter", "post:response_group")
+        assert shown(app) == [3]
+        assert "filter post:response_group" in status(app)
+
+    desk.run(scenario)
+
+
+def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("5", "slash", *"state:received", "enter")
+        assert shown(app) == [4, 1]
+        await fill(pilot, "#queue-filter", "process:vendor_access is:all")
+        assert shown(app) == [6]
+        await fill(pilot, "#queue-filter", "colour:red")
+        assert shown(app) == [6]  # unchanged
+        assert notices(app)[-1].startswith("Filter: unknown filter 'colour:red'")
+
+    desk.run(scenario)
+
+
+def test_enter_or_hash_id_opens_a_ticket_and_esc_comes_back(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("enter")
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 1
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("slash", *"#5", "enter")
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 5
+        await pilot.press("escape")
+        await fill(pilot, "#queue-filter", "#99")
+        assert isinstance(app.screen, QueueScreen)
+        assert notices(app)[-1] == "Not found: ticket 99: no such ticket"
+
+    desk.run(scenario)
+
+
+def test_claim_from_the_queue_takes_the_highlighted_ticket(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("2", "c")  # ticket 4 is ben's, at ann's post
+        assert desk.workspace.desk.ticket(4).assignee == "ann"
+        assert notices(app)[-1] == "Claimed: #4 is yours"
+
+    desk.run(scenario)
+
+
+def test_log_out_returns_to_the_login_screen(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.session is None
+
+    desk.run(scenario)

@@ -1,0 +1,217 @@
+"""The ticket view and everything an agent or a supervisor does on a ticket."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+
+from tests.tui.conftest import DeskCopy, choose, fill, login, notices, plain
+from tui.screens.choice import ChoiceScreen
+from tui.screens.field_form import FieldFormScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.ticket import TicketScreen
+from tui.widgets.field_input import FieldInput
+
+
+def options(app, selector: str = "#ticket-actions") -> list[str]:  # type: ignore[no-untyped-def]
+    box = app.screen.query_one(selector, OptionList)
+    return [box.get_option_at_index(i).id for i in range(box.option_count)]
+
+
+async def open_ticket(pilot, ticket_id: int) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("5", "slash")
+    await fill(pilot, "#queue-filter", f"#{ticket_id}")
+    assert isinstance(pilot.app.screen, TicketScreen)
+
+
+def test_the_ticket_view_shows_fields_journal_and_only_allowed_actions(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        card = plain(app, "#ticket-card")
+        assert "Received by the desk" in card and "Core router down in Taipei" in card
+        assert "Branch 12" in card and "ann" in card
+        journal = plain(app, "#ticket-timeline")
+        assert "opened in submitted" in journal and "receive  submitted → received" in journal
+        assert options(app) == ["fire:solve_at_desk", "fire:dispatch", "assign",
+                                "event:comment", "event:complaint",
+                                "event:escalated_complaint", "event:customer_called"]
+
+    desk.run(scenario)
+
+
+def test_a_trigger_form_checks_fields_as_you_type_then_fires(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await choose(pilot, "#ticket-actions", "fire:dispatch")
+        assert isinstance(app.screen, FieldFormScreen)
+        await pilot.press(*"sys")
+        field = app.screen.query_one(FieldInput)
+        assert not field.valid and "must be one of" in str(
+            field.query_one(".field-problem", Static).content)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, FieldFormScreen)  # refused while invalid
+        await pilot.press(*"tem_software", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        ticket = desk.workspace.desk.ticket(1)
+        assert ticket.state == "dispatched" and ticket.data["assigned_group"] == "system_software"
+        assert notices(app)[-1] == "Done: #1: dispatch"
+        assert options(app) == ["event:comment", "event:complaint",
+                                "event:escalated_complaint", "event:customer_called"]
+
+    desk.run(scenario)
+
+
+def test_a_pattern_field_explains_what_it_needs(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await choose(pilot, "#ticket-actions", "fire:solve_at_desk")
+        await pilot.press(*"KB-x")
+        problem = app.screen.query(".field-problem").first(Static)
+        assert "does not match the pattern" in str(problem.content)
+        await pilot.press("backspace", *"42", "tab", *"Cleared the route cache")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert desk.workspace.desk.ticket(1).state == "replying"
+
+    desk.run(scenario)
+
+
+def test_on_a_conflict_the_ticket_reloads_and_the_typed_input_is_kept(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await choose(pilot, "#ticket-actions", "fire:dispatch")
+        await pilot.press(*"hardware_platform")
+        ben = desk.people["ben"]  # someone else changes the ticket meanwhile
+        desk.workspace.desk.record(1, "comment", ben, note="Customer called again.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert notices(app)[-1].startswith("Changed by someone else: Someone else changed")
+        assert isinstance(app.screen, FieldFormScreen)  # reopened with what was typed
+        assert app.screen.query_one(FieldInput).value == "hardware_platform"
+        assert desk.workspace.desk.ticket(1).state == "received"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert desk.workspace.desk.ticket(1).state == "dispatched"
+        assert "Customer called again." in plain(app, "#ticket-timeline")
+
+    desk.run(scenario)
+
+
+def test_comment_and_complaint_need_their_note(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.press("m", "ctrl+s")
+        assert notices(app)[-1] == "Note: a note is required"
+        await pilot.press(*"Spare part", "ctrl+s")
+        await pilot.press("x", *"Too slow", "ctrl+s")
+        await pilot.pause()
+        kinds = [(e.kind, e.trigger, e.note) for e in desk.workspace.desk.history(1)][-2:]
+        assert kinds == [("event", "comment", "Spare part"),
+                         ("event", "complaint", "Too slow")]
+
+    desk.run(scenario)
+
+
+def test_record_event_offers_the_process_events(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.press("e")
+        assert isinstance(app.screen, ChoiceScreen)
+        await choose(pilot, "#choice-list", "customer_called")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert desk.workspace.desk.history(1)[-1].trigger == "customer_called"
+
+    desk.run(scenario)
+
+
+def test_assign_offers_the_accounts_of_the_post(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.press("a")
+        assert options(app, "#choice-list") == ["ann", "ben", "sue", "-"]
+        await choose(pilot, "#choice-list", "ben")
+        assert desk.workspace.desk.ticket(1).assignee == "ben"
+        assert notices(app)[-1] == "Assigned: #1 → ben"
+
+    desk.run(scenario)
+
+
+def test_a_handling_agent_claims_and_works_a_dispatched_ticket(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "hal")
+        await open_ticket(pilot, 2)
+        assert options(app)[:2] == ["fire:accept", "fire:send_back"]
+        await pilot.press("c")
+        assert desk.workspace.desk.ticket(2).assignee == "hal"
+        await choose(pilot, "#ticket-actions", "fire:accept")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert desk.workspace.desk.ticket(2).state == "handling"
+
+    desk.run(scenario)
+
+
+def test_child_tickets_are_listed_and_open(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "hal")
+        await open_ticket(pilot, 5)
+        assert options(app, "#ticket-children") == ["6"]
+        await choose(pilot, "#ticket-children", "6")
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 6
+        assert "Vendor remote access" in plain(app, "#ticket-card")
+
+    desk.run(scenario)
+
+
+def test_the_state_graph_highlights_the_current_state(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.press("s")
+        assert isinstance(app.screen, GraphScreen) and app.screen.current == "received"
+        graph = app.screen.query_one("#graph", Static).content
+        spans = [graph.plain[s.start:s.end] for s in graph.spans if "reverse" in str(s.style)]
+        assert spans == ["● received"]
+        await pilot.press("m")
+        assert "stateDiagram-v2" in plain(app, "#graph-mermaid")
+
+    desk.run(scenario)
+
+
+def test_a_supervisor_withdraws_a_ticket_with_a_reason(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "sue")
+        await open_ticket(pilot, 3)
+        assert "fire:withdraw" not in options(app)  # the fault process has no withdraw
+        await pilot.press("escape")
+        await fill(pilot, "#queue-filter", "#1")
+        await choose(pilot, "#ticket-actions", "fire:withdraw")
+        await pilot.press(*"Duplicate", "ctrl+s")
+        await pilot.pause()
+        ticket = desk.workspace.desk.ticket(1)
+        assert (ticket.state, ticket.is_open) == ("closed", False)
+
+    desk.run(scenario)
+
+
+def test_an_agent_opens_a_new_ticket(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("n")
+        await choose(pilot, "#choice-list", "service_desk")
+        assert [f.field_name for f in app.screen.query(FieldInput)] == [
+            "summary", "description", "customer", "priority"]
+        await pilot.press(*"Scanner offline", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 7
+        assert desk.workspace.desk.ticket(7).data["summary"] == "Scanner offline"
+
+    desk.run(scenario)
