@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.journal import Event
 from engine.model import Account, Ticket, Timer
+from engine.vendor import Credential
 
 
 def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:
@@ -43,3 +44,10 @@ def account_record(account: Account) -> dict[str, Any]:
         "disabled": account.disabled,
         "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,
     }
+
+
+def credential_record(credential: Credential) -> dict[str, Any]:
+    """A temporary vendor password handed over once (``fire`` output only, never stored)."""
+    return {"username": credential.username, "password": credential.password,
+            "expires_at": credential.expires_at.isoformat() if credential.expires_at else None,
+            "ticket": credential.ticket_id}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.accounts import AccountBook
 from engine.clock import Clock, SystemClock
 from engine.desk import Desk
 from engine.ports import Store
-from storage import open_store
+from storage import backup, open_store
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,13 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     return Workspace(url=url, store=store, desk=Desk(store, clock),
                      accounts=AccountBook(store, clock))
+
+
+def backup_database(url: str, path: Path) -> str:
+    """A consistent copy of the database at ``url`` in a new file; the kind of copy."""
+    return backup.backup(url, path)
+
+
+def restore_database(path: Path, url: str) -> int:
+    """Copy a backup into the new, empty database at ``url``; how many rows."""
+    return backup.restore(path, url)

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import typer
 
-from tui.commands import admin, app_cmds, files, kpi, login, tickets
+from tui.commands import admin, app_cmds, audit, files, kpi, login, maintenance, tickets
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, login.register,
                                                    tickets.register,
-                                                   kpi.register, app_cmds.register]
+                                                   kpi.register, app_cmds.register,
+                                                   audit.register, maintenance.register]

@@ -8,9 +8,10 @@ import typer
 
 from engine.desk import parse_assignments
 from engine.model import Ticket, TicketQuery
+from engine.vendor import Credential
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
-from tui.records import event_record, ticket_record, timer_record
+from tui.records import credential_record, event_record, ticket_record, timer_record
 from tui.session import acting_account
 from tui.wiring import Workspace, open_workspace
 
@@ -23,15 +24,20 @@ def register(app: typer.Typer) -> None:
         app.command(name=name)(command)
 
 
-def _emit(workspace: Workspace, ticket: Ticket, json: bool) -> None:
+def _emit(workspace: Workspace, ticket: Ticket, json: bool,
+          credentials: list[Credential] | None = None) -> None:
     version = workspace.store.get_version(ticket.digest).number
     if json:
-        print_json(ticket_record(ticket, version))
+        extra = {"credentials": [credential_record(c) for c in credentials or []]}
+        print_json({**ticket_record(ticket, version), **(extra if credentials else {})})
         return
     typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.state}  "
                f"post={safe(ticket.post)}  assignee={safe(ticket.assignee)}")
     for key, value in ticket.data.items():
         typer.echo(f"  {key}: {safe(value, 200)}")
+    for credential in credentials or []:
+        typer.echo(f"temporary password of {credential.username!r} (shown once, never "
+                   f"stored; expires {safe(credential.expires_at)}): {credential.password}")
 
 
 def open_(process: str, set_: Sets = None, db: Db = DEFAULT_DB,
@@ -52,9 +58,10 @@ def fire(ticket: int, trigger: str, set_: Sets = None, db: Db = DEFAULT_DB,
     """Fire a trigger on a ticket."""
     workspace = open_workspace(db)
     account = acting_account(workspace, actor)
+    received: list[Credential] = []
     moved = workspace.desk.fire(ticket, trigger, account, data=parse_assignments(set_ or []),
-                                note=note)
-    _emit(workspace, moved, json)
+                                note=note, deliver=received.append)
+    _emit(workspace, moved, json, received)
 
 
 def assign(ticket: int, name: str, db: Db = DEFAULT_DB, actor: Actor = None,

@@ -1,0 +1,269 @@
+"""Was each step legal when it happened? Re-plan it with the desk's own pure functions.
+
+For every journal event the ticket is first replayed to just before it; then the same
+step is planned again (:mod:`engine.steps`) with the recorded actor — as the admin
+journal says that account was at that moment — the recorded time and the recorded input
+(the changes of the fields the transition requires or accepts). A refusal, or a plan
+whose destination, changes or details differ from what was recorded, is a violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from engine import migration, steps
+from engine.accounts import SUPERUSER
+from engine.compiler import CompiledProcess
+from engine.desk import SYSTEM
+from engine.errors import ServiceError
+from engine.fields import parse_timestamp
+from engine.journal import Event
+from engine.model import Account, ProcessVersion, Ticket, Timer
+
+Accounts = Callable[[str, datetime], Account | None]
+"""The account of a name as it was at a moment (None: it did not exist)."""
+JOURNAL_ONLY = ("child_ended",)
+"""Events the engine journals by itself on a ticket, changing nothing."""
+
+
+def reason(error: ServiceError) -> str:
+    """An error's message without the ``ticket N in state S:`` prefix."""
+    text = str(error)
+    return text.split(": ", 1)[1] if error.ticket is not None and ": " in text else text
+
+
+class Legality:
+    """Checks single events against the process versions and the accounts' history."""
+
+    def __init__(self, versions: Callable[[str], CompiledProcess],
+                 deployed: list[ProcessVersion], accounts: Accounts) -> None:
+        self.versions = versions
+        self.deployed = {version.digest: version for version in deployed}
+        self.accounts = accounts
+        self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
+                        "event": self._event, "assign": self._assign,
+                        "migrate": self._migrate, "sla": self._alarm}
+
+    def check(self, before: Ticket | None, event: Event) -> list[str]:
+        """Every problem with this event, given the ticket as replayed just before it."""
+        check = self._checks.get(event.kind)
+        if check is None:
+            return [f"unknown kind of event {event.kind!r}"]
+        if before is None and event.kind != "open":
+            return ["the journal does not start with an opening event"]
+        if before is not None and event.kind == "open":
+            return ["a second opening event"]
+        return check(before, event)
+
+    # -- who and where ---------------------------------------------------------------
+
+    def _actor(self, event: Event) -> Account | str:
+        """The acting account as it was then, or the problem with it."""
+        if event.actor == SYSTEM.username:
+            return SYSTEM
+        account = self.accounts(event.actor, event.at)
+        if account is None:
+            return f"account {event.actor!r} did not exist at that moment"
+        if not account.can_act(event.at):
+            state = "disabled" if account.disabled else "expired"
+            return f"account {event.actor!r} was {state} at that moment"
+        return account
+
+    def _continues(self, before: Ticket, event: Event) -> list[str]:
+        problems = []
+        if event.source != before.state:
+            problems.append(f"recorded from state {event.source!r}, but the ticket was in "
+                            f"{before.state!r}")
+        if event.kind != "migrate" and event.digest != before.digest:
+            problems.append(f"recorded on version {event.digest[:12]}, but the ticket ran "
+                            f"on {before.digest[:12]}")
+        return problems
+
+    def _version(self, digest: str, at: datetime, what: str) -> list[str]:
+        version = self.deployed.get(digest)
+        if version is None:
+            return [f"{what} a version ({digest[:12]}) that was never deployed"]
+        if version.deployed_at > at:
+            return [f"{what} version {version.number} before it was deployed"]
+        newer = [v.number for v in self.deployed.values() if v.name == version.name
+                 and v.number > version.number and v.deployed_at < at]
+        if what == "opened on" and newer:
+            return [f"opened on version {version.number} while version {max(newer)} was "
+                    "current"]
+        return []
+
+    # -- one check per kind of event -------------------------------------------------
+
+    def _open(self, before: Ticket | None, event: Event) -> list[str]:
+        problems = self._version(event.digest, event.at, "opened on")
+        if problems:
+            return problems
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [actor]
+        child = "parent" in event.details
+        if not child and not set(steps.OPENER_ROLES) & set(actor.roles):
+            problems.append(f"{actor.username!r} could not open tickets (roles "
+                            f"{', '.join(actor.roles) or 'none'})")
+        compiled = self.versions(event.digest)
+        given = {key: after for key, (_, after) in event.changes.items()}
+        try:
+            typed = steps.take_input(compiled.spec, None, given, None)
+            planned = steps.plan_open(compiled, actor, typed, event.at,
+                                      event.details.get("parent"), event.details)
+        except ServiceError as exc:
+            return [*problems, f"the opening was not allowed: {reason(exc)}"]
+        return problems + compare(planned.events[0], event)
+
+    def _fire(self, before: Ticket | None, event: Event) -> list[str]:
+        assert before is not None
+        problems = self._continues(before, event)
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [*problems, actor]
+        compiled = self.versions(before.digest)
+        transition = compiled.transition_for(before.state, event.trigger or "")
+        allowed = set(transition.requires) | set(transition.accepts) if transition else set()
+        given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
+        refused = bool(event.details.get("refused"))
+        try:
+            step = steps.plan_fire(compiled, before, event.trigger or "", actor, given,
+                                   event.note, event.at, self._timer(before, event))
+        except ServiceError as exc:
+            return problems if refused else [*problems, f"not allowed: {reason(exc)}"]
+        if refused:
+            return [*problems, "recorded as a refused timer, but the step was allowed"]
+        return problems + self._due(event) + compare(step.change.events[0], event)
+
+    def _event(self, before: Ticket | None, event: Event) -> list[str]:
+        assert before is not None
+        problems = self._continues(before, event)
+        if event.dest != before.state:
+            problems.append(f"an event that changes no state led to {event.dest!r}")
+        if event.actor == SYSTEM.username and event.trigger in JOURNAL_ONLY:
+            return problems + ([] if not event.changes else ["a journal-only entry changed "
+                                                             "the ticket"])
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [*problems, actor]
+        compiled = self.versions(before.digest)
+        try:
+            after = steps.plan_record(compiled, before, event.trigger or "", actor, event.note,
+                                      {}, event.at)
+        except ServiceError as exc:
+            return [*problems, f"not allowed: {reason(exc)}"]
+        return problems + compare_changes(steps.ticket_changes(before, after), event.changes)
+
+    def _assign(self, before: Ticket | None, event: Event) -> list[str]:
+        assert before is not None
+        problems = self._continues(before, event)
+        if event.dest != before.state:
+            problems.append(f"an assignment led to state {event.dest!r}")
+        if set(event.changes) - {"_assignee"}:
+            problems.append(f"an assignment changed {', '.join(sorted(event.changes))}")
+        if not before.is_open:
+            problems.append("assigned a closed ticket")
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [*problems, actor]
+        try:
+            steps.check_roles(["agent", "supervisor"], None, before, actor, "assigning")
+        except ServiceError as exc:
+            problems.append(f"not allowed: {reason(exc)}")
+        target = event.changes.get("_assignee", [None, before.assignee])[1]
+        return problems + self._assignee_problems(before, target, event.at)
+
+    def _assignee_problems(self, before: Ticket, target: str | None, at: datetime
+                           ) -> list[str]:
+        if target is None or target == before.assignee:
+            return []
+        account = self.accounts(target, at)
+        if account is None or not account.can_act(at):
+            return [f"assigned to {target!r}, who could not act at that moment"]
+        if before.post and account.post != before.post:
+            return [f"assigned to {target!r} of post {account.post!r}, not {before.post!r}"]
+        return []
+
+    def _migrate(self, before: Ticket | None, event: Event) -> list[str]:
+        assert before is not None
+        problems = self._continues(before, event)
+        if event.details.get("from") != before.digest:
+            problems.append("migrated from a version the ticket was not on")
+        problems += self._version(event.digest, event.at, "migrated to")
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [*problems, actor]
+        if SUPERUSER not in actor.roles:
+            problems.append(f"{actor.username!r} could not migrate tickets (not {SUPERUSER})")
+        if problems:
+            return problems
+        target = self.versions(event.digest)
+        try:
+            dest = migration.destination(target, before, {before.state: event.dest or ""})
+            change = migration.plan_move(target, before, dest, actor, event.at)
+        except ServiceError as exc:
+            return [f"not allowed: {reason(exc)}"]
+        return compare(change.events[0], event)
+
+    def _alarm(self, before: Ticket | None, event: Event) -> list[str]:
+        """An SLA warning or breach: the system's, changing no state, only declared fields.
+
+        Its timing follows the SLA clocks and business calendars (``engine.sla``); only
+        its shape is checked here.
+        """
+        assert before is not None
+        problems = self._continues(before, event)
+        if event.actor != SYSTEM.username:
+            problems.append(f"an SLA alarm raised by {event.actor!r}, not the system")
+        if event.dest != before.state:
+            problems.append(f"an SLA alarm led to state {event.dest!r}")
+        fields = self.versions(before.digest).spec.fields
+        unknown = sorted(key for key in event.changes if key not in fields)
+        if unknown:
+            problems.append(f"an SLA alarm changed {', '.join(map(repr, unknown))}")
+        return problems
+
+    # -- timers ----------------------------------------------------------------------
+
+    @staticmethod
+    def _timer(before: Ticket, event: Event) -> Timer | None:
+        if event.kind != "timer":
+            return None
+        due = event.details.get("due_at")
+        return Timer(ticket_id=before.id, trigger=event.trigger or "", state=before.state,
+                     due_at=parse_timestamp(due) if due else event.at)
+
+    @staticmethod
+    def _due(event: Event) -> list[str]:
+        due = event.details.get("due_at")
+        if event.kind == "timer" and due and parse_timestamp(due) > event.at:
+            return [f"a timer fired before it was due ({due})"]
+        return []
+
+
+def compare(planned: Event, recorded: Event) -> list[str]:
+    """How a recorded event differs from the one the step plans."""
+    problems = []
+    if planned.dest != recorded.dest:
+        problems.append(f"led to {recorded.dest!r}, the process leads to {planned.dest!r}")
+    problems += compare_changes(planned.changes, recorded.changes)
+    for key, value in planned.details.items():
+        if recorded.details.get(key) != value:
+            problems.append(f"recorded {key} {recorded.details.get(key)!r}, the step gives "
+                            f"{value!r}")
+    return problems
+
+
+def compare_changes(planned: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
+    """The fields whose recorded change is not what the step does."""
+    wrong = [key for key in sorted(set(planned) | set(recorded))
+             if _pair(planned.get(key)) != _pair(recorded.get(key))]
+    if not wrong:
+        return []
+    return [f"recorded changes to {', '.join(map(repr, wrong))} are not what the step does"]
+
+
+def _pair(change: Any) -> Any:
+    return list(change) if isinstance(change, tuple | list) else change
