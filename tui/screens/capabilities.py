@@ -39,8 +39,8 @@ class Capabilities:
     """``Desk.notifications(post, ...)``: escalations and warnings for a post."""
     run_scenarios: Callable[..., Any] | None = None
     """The scenario runner (``engine.scenarios``)."""
-    verify: Callable[..., Any] | None = None
-    """The journal verifier (``engine.audit``)."""
+    verify: Callable[[int], Any] | None = None
+    """Verifies one ticket's journal (``engine.audit.Audit.verify``): a report."""
     assessor: Callable[[], Any] | None = None
     """Builds the assessment's ``Assessor`` (``engine.kpi``): ``report`` and ``explain``."""
     mermaid: Callable[..., str] | None = None
@@ -55,13 +55,20 @@ def _assessor(store: Store) -> Callable[[], Any] | None:
     return lambda: make(store, find())
 
 
+def _verifier(desk: Desk, store: Store) -> Callable[[int], Any] | None:
+    make = _function(_module("engine.audit"), "Audit")
+    if make is None:
+        return None
+    return lambda ticket_id: make(store, desk.clock).verify([ticket_id])
+
+
 def discover(desk: Desk, store: Store) -> Capabilities:
     """Look up, once, which optional services exist in this installation."""
-    scenarios, audit = _module("engine.scenarios"), _module("engine.audit")
+    scenarios = _module("engine.scenarios")
     return Capabilities(
         slas=getattr(desk, "slas", None),
         notifications=getattr(desk, "notifications", None),
         run_scenarios=_function(scenarios, "run_files") or _function(scenarios, "run_paths"),
-        verify=_function(audit, "verify_ticket") or _function(audit, "verify"),
+        verify=_verifier(desk, store),
         assessor=_assessor(store),
         mermaid=_function(_module("engine.diagram"), "mermaid"))

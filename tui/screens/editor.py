@@ -1,7 +1,8 @@
 """Admin: edit a process file with its problems marked as you type and its graph alongside.
 
 Ctrl+S writes the file; Ctrl+D deploys after a confirmation that shows the diff against
-the deployed version; nothing is deployed otherwise.
+the deployed version; nothing is deployed otherwise. Esc first leaves the text for the side
+panes, then the screen (asking first when there are unsaved changes).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class EditorScreen(DeskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+d", "deploy", "Deploy"),
+        Binding("ctrl+d", "deploy", "Deploy", priority=True),  # over the editor's delete-right
         Binding("f8", "next_problem", "Next problem"),
         Binding("escape", "back", "Back"),
     ]

@@ -68,6 +68,18 @@ def step_table(step: Step) -> Table:
     return grid
 
 
+def verdict(ticket_id: int, report: Any) -> Text:
+    """A verification report as the auditor reads it: a verdict, then each violation."""
+    if report.ok:
+        return Text(f"✓ ticket {ticket_id}: the hash chain holds and each of its "
+                    f"{report.events} events was a legal step", style="bold green")
+    text = Text(f"✗ ticket {ticket_id}: {len(report.violations)} problem(s)\n",
+                style="bold red")
+    for violation in report.violations:
+        text.append(f"  {violation}\n")
+    return text
+
+
 class ReplayScreen(DeskScreen[None]):
     """One ticket's journal, one step at a time."""
 
@@ -145,10 +157,12 @@ class ReplayScreen(DeskScreen[None]):
         verify = self.session.capabilities.verify
         if verify is None:
             return
-        result = self.attempt(lambda: verify(self.desk, self.ticket_id))
+        report = self.attempt(lambda: verify(self.ticket_id))
+        if report is None:
+            return
         box = self.query_one("#replay-verify", Static)
         box.display = True
-        box.update(str(result) if result is not None else "verification failed to run")
+        box.update(verdict(self.ticket_id, report))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "verify":
