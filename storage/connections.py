@@ -36,11 +36,13 @@ class DriverConnections:
     def cursor(self) -> Any:
         """This thread's cursor (checking a connection out on first use, or anew when the
         held one was lost: a server restart or a killed backend closes it for good)."""
-        cursor = self._held.cursor
-        if cursor is not None and getattr(self._held.driver, "closed", False):
+        held = self._held
+        if held.cursor is None:
+            return self._checkout()
+        if self._autocommit and held.driver.closed:  # only PostgreSQL's can be lost
             self.discard(invalidate=True)
-            cursor = None
-        return cursor if cursor is not None else self._checkout()
+            return self._checkout()
+        return held.cursor
 
     def rollback(self) -> None:
         """End a failed transaction; drop the connection if even that fails."""

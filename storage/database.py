@@ -29,8 +29,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_401_245_311
 """The PostgreSQL advisory lock key that serialises schema upgrades."""
 
-encode_json = partial(json.dumps, default=str, ensure_ascii=False, separators=(",", ":"))
-"""How JSON columns are written on every path (``default=str`` as the journal hashes)."""
+encode_json = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
+"""How JSON columns are written on every path (``default=str`` as the journal hashes);
+one encoder built once (``json.dumps`` with options builds a new one per call)."""
 
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:

@@ -67,8 +67,10 @@ class Codec:
             return None
         if moment.tzinfo is None:
             raise ValueError(f"naive datetime {moment.isoformat()} (ticketflow stores UTC)")
-        if self.sqlite:
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if self.sqlite:  # "YYYY-MM-DD HH:MM:SS.ffffff", the text SQLAlchemy writes
+            if moment.tzinfo is not UTC:
+                moment = moment.astimezone(UTC)
+            return moment.isoformat(" ", "microseconds")[:26]
         return moment
 
     def read_time(self, value: Any) -> datetime:
@@ -80,7 +82,9 @@ class Codec:
 
     @staticmethod
     def json(value: Any) -> str:
-        return encode_json(value)
+        return "{}" if value == {} else encode_json(value)
 
     def read_json(self, value: Any) -> Any:
-        return json.loads(value) if self.sqlite and isinstance(value, str) else value
+        if not self.sqlite:
+            return value
+        return {} if value == "{}" else json.loads(value)
