@@ -1,0 +1,65 @@
+"""Run every benchmark: ``python -m bench [--quick] [--no-record]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import hotpath, memory, record
+
+TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
+
+
+def main(argv: list[str]) -> int:
+    """Measure, print, and (unless --no-record) record."""
+    options = _parser().parse_args(argv)
+    scale = 0.1 if options.quick else 1.0
+    results: dict[str, Any] = {"date": hotpath.now().isoformat(timespec="seconds"),
+                               "machine": _machine(), "modes": {}}
+    for mode in hotpath.MODES:
+        results["modes"][mode] = hotpath.measure(
+            synchronous=mode, transitions=int(TRANSITIONS[mode] * scale), runs=options.runs)
+        _show(mode, results["modes"][mode])
+    if options.memory_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["memory"] = memory.memory_growth(Path(scratch),
+                                                     tickets=options.memory_tickets)
+        print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
+              f"{options.memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    if not options.no_record:
+        record.save(results)
+        print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
+              f"{record.LOG.relative_to(record.ROOT)}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="alternating runs per variant")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the transitions")
+    parser.add_argument("--memory-tickets", type=int, default=100_000,
+                        help="tickets to fire across for the memory check (0: skip)")
+    parser.add_argument("--no-record", action="store_true",
+                        help="print only; leave latest.json and docs/performance.md alone")
+    return parser
+
+
+def _machine() -> str:
+    return (f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, Python "
+            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+
+
+def _show(mode: str, figures: dict[str, Any]) -> None:
+    print(f"{mode:>6}: raw sqlite3 {figures['raw_sqlite_tps']:>7,}/s   engine "
+          f"{figures['engine_tps']:>7,}/s ({figures['ratio']:.2f}×)   store alone "
+          f"{figures['store_tps']:>7,}/s ({figures['store_ratio']:.2f}×)")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

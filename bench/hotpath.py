@@ -1,0 +1,140 @@
+"""The hot path, measured: ticketflow firing transitions against raw ``sqlite3``.
+
+In one run, on the same kind of fresh temporary file, alternately:
+(a) ``raw``: raw sqlite3 doing the same reads and writes per transition (:mod:`bench.raw`);
+(b) ``engine``: ticketflow's desk service, ``Desk.fire`` (roles, guard, the shared machine,
+    the sealed event, one transaction through the store);
+(c) ``store``: the store alone, ``SqlStore.apply`` of the change the desk would build
+    (load, fire the compiled machine, seal one event) — where storage's share shows.
+Each with ``synchronous=NORMAL`` and ``FULL``, several alternating runs, medians.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import Callable
+from copy import copy
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from bench import raw
+from engine.clock import SystemClock
+from engine.compiler import compile_process
+from engine.desk import Desk
+from engine.journal import Event, seal
+from engine.model import Account, Change
+from engine.process import load_process
+from storage import SqlStore, open_store
+
+MINI = Path(__file__).resolve().parent.parent / "tests" / "flows" / "mini.yaml"
+DESK_AGENT = Account("desk", "Desk agent", ["admin", "agent"], "service_desk", "")
+AGENT = Account("group", "Group agent", ["agent"], "handling_group", "")
+MODES = ("NORMAL", "FULL")
+VARIANTS = ("raw", "engine", "store")
+
+
+def url(path: Path, synchronous: str) -> str:
+    return f"sqlite:///{path}?synchronous={synchronous}"
+
+
+def prepare(path: Path, *, synchronous: str, tickets: int) -> list[int]:
+    """A new database holding ``tickets`` tickets in state handling."""
+    with open_store(url(path, synchronous)) as store:
+        desk = Desk(store, SystemClock())
+        desk.deploy([load_process(MINI)], DESK_AGENT)
+        ids = []
+        for number in range(tickets):
+            opened = desk.open("mini", DESK_AGENT, {"summary": f"bench {number}", "level": 2})
+            desk.fire(opened.id, "receive", DESK_AGENT)
+            desk.fire(opened.id, "dispatch", DESK_AGENT)
+            ids.append(opened.id)
+    return ids
+
+
+def timed(fire: Callable[[int, str], None], ids: list[int], transitions: int) -> float:
+    """Transitions per second of ``fire(ticket_id, state)`` cycling hold/resume over ids."""
+    states = dict.fromkeys(ids, "handling")
+    fire(ids[0], "handling")  # warm caches and connections outside the clock
+    fire(ids[0], "pending")
+    start = perf_counter()
+    for number in range(transitions):
+        ticket_id = ids[number % len(ids)]
+        fire(ticket_id, states[ticket_id])
+        states[ticket_id] = raw.MOVES[states[ticket_id]][1]
+    return transitions / (perf_counter() - start)
+
+
+def run_raw(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+    connection = raw.connect(path, synchronous)
+    try:
+        return timed(lambda ticket_id, _: raw.fire(connection, ticket_id, AGENT.username),
+                     ids, transitions)
+    finally:
+        connection.close()
+
+
+def run_engine(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+    with open_store(url(path, synchronous)) as store:
+        desk = Desk(store, SystemClock())
+        return timed(lambda ticket_id, state: _desk_fire(desk, ticket_id, state), ids,
+                     transitions)
+
+
+def _desk_fire(desk: Desk, ticket_id: int, state: str) -> None:
+    desk.fire(ticket_id, raw.MOVES[state][0], AGENT)
+
+
+def run_store(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+    compiled = compile_process(load_process(MINI))
+    clock = SystemClock()
+    with open_store(url(path, synchronous)) as store:
+        return timed(lambda ticket_id, state: _apply(store, compiled, clock, ticket_id, state),
+                     ids, transitions)
+
+
+def _apply(store: SqlStore, compiled: Any, clock: SystemClock, ticket_id: int,
+           state: str) -> None:
+    """What the desk writes for hold/resume: the moved ticket and one sealed event."""
+    ticket = store.load_ticket(ticket_id)
+    moved = copy(ticket)
+    trigger = raw.MOVES[state][0]
+    compiled.fire(moved, trigger, {**ticket.data, "actor": AGENT.username})
+    now = clock.now()
+    event = seal(Event(ticket_id=ticket.id, seq=ticket.seq + 1, at=now, actor=AGENT.username,
+                       kind="fire", trigger=trigger, source=ticket.state, dest=moved.state,
+                       changes={}, digest=ticket.digest, prev_hash=ticket.head))
+    moved = replace(moved, version=ticket.version + 1, seq=event.seq, head=event.hash,
+                    updated_at=now, state_since=now)
+    store.apply(Change(ticket=moved, expected_version=ticket.version, events=[event],
+                       cancel_states=[ticket.state]))
+
+
+RUNNERS = {"raw": run_raw, "engine": run_engine, "store": run_store}
+
+
+def measure(*, synchronous: str, transitions: int, runs: int, tickets: int = 100,
+            directory: Path | None = None) -> dict[str, Any]:
+    """Alternating runs of every variant on fresh files; medians and ratios to raw."""
+    samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    with tempfile.TemporaryDirectory(dir=directory) as scratch:
+        for run in range(runs):
+            order = VARIANTS if run % 2 == 0 else tuple(reversed(VARIANTS))
+            for variant in order:
+                path = Path(scratch) / f"{variant}-{run}.db"
+                ids = prepare(path, synchronous=synchronous, tickets=tickets)
+                samples[variant].append(RUNNERS[variant](path, synchronous, ids, transitions))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return {"raw_sqlite_tps": round(medians["raw"]), "engine_tps": round(medians["engine"]),
+            "store_tps": round(medians["store"]),
+            "ratio": round(medians["engine"] / medians["raw"], 3),
+            "store_ratio": round(medians["store"] / medians["raw"], 3),
+            "transitions": transitions, "runs": runs,
+            "samples": {name: [round(v) for v in values] for name, values in samples.items()}}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

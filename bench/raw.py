@@ -1,0 +1,65 @@
+"""The yardstick: raw ``sqlite3`` doing the same reads and writes per transition.
+
+Per transition, as the engine does: read the ticket row, decode and re-encode its data,
+build the journal event and its SHA-256 over canonical JSON, then in one ``BEGIN
+IMMEDIATE`` transaction update the ticket with its version check, cancel the timers of the
+state left, and insert the event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.journal import canonical
+
+SELECT = ("SELECT id, process, digest, state, data, post, assignee, is_open, opened_at, "
+          "updated_at, opened_by, parent_id, version, seq, head, state_since, sla "
+          "FROM tickets WHERE id = ?")
+UPDATE = ("UPDATE tickets SET process=?, digest=?, state=?, data=?, post=?, assignee=?, "
+          "is_open=?, updated_at=?, version=?, seq=?, head=?, state_since=?, sla=? "
+          "WHERE id = ? AND version = ?")
+CANCEL = ("UPDATE timers SET status='cancelled' "
+          "WHERE ticket_id = ? AND status = 'pending' AND state = ?")
+INSERT = ("INSERT INTO events (ticket_id, seq, at, actor, kind, trigger, source, dest, "
+          "changes, digest, note, details, prev_hash, hash) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+MOVES = {"handling": ("hold", "pending"), "pending": ("resume", "handling")}
+
+
+def connect(path: Path, synchronous: str) -> sqlite3.Connection:
+    """A connection with the store's pragmas, in autocommit mode."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000",
+                   f"synchronous={synchronous}"):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
+def fire(connection: sqlite3.Connection, ticket_id: int, actor: str) -> None:
+    """One transition (hold or resume) of one ticket."""
+    row = connection.execute(SELECT, (ticket_id,)).fetchall()[0]
+    (_, process, digest, state, data, post, assignee, is_open, _, _, _, _, version, seq,
+     head, _, sla) = row
+    trigger, dest = MOVES[state]
+    data = json.dumps(json.loads(data), separators=(",", ":"))
+    now = datetime.now(UTC)
+    event = {"ticket_id": ticket_id, "seq": seq + 1, "at": now.isoformat(), "actor": actor,
+             "kind": "fire", "trigger": trigger, "source": state, "dest": dest, "changes": {},
+             "digest": digest, "note": None, "details": {}, "prev_hash": head}
+    digest_hex = hashlib.sha256(canonical(event)).hexdigest()
+    stamp = now.replace(tzinfo=None).isoformat(" ", "microseconds")
+    connection.execute("BEGIN IMMEDIATE")
+    updated = connection.execute(UPDATE, (
+        process, digest, dest, data, post, assignee, is_open, stamp, version + 1, seq + 1,
+        digest_hex, stamp, sla, ticket_id, version)).rowcount
+    if updated != 1:
+        connection.execute("ROLLBACK")
+        raise RuntimeError(f"ticket {ticket_id} changed underneath the benchmark")
+    connection.execute(CANCEL, (ticket_id, state))
+    connection.execute(INSERT, (ticket_id, seq + 1, stamp, actor, "fire", trigger, state, dest,
+                                "{}", digest, None, "{}", head, digest_hex))
+    connection.execute("COMMIT")
