@@ -13,6 +13,7 @@ from functools import cache
 
 import click
 import typer
+from typer._click.exceptions import ClickException as TyperClickException
 
 from engine.errors import SpecError, TicketflowError
 from tui.commands import REGISTRARS
@@ -36,15 +37,15 @@ def _command() -> click.Command:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` and return its exit code."""
     command = _command()
-    try:
-        command.main(args=list(argv) if argv is not None else None, prog_name="ticketflow",
-                     standalone_mode=False)
+    try:  # Typer >= 0.25 vendors click: its errors are not click's; typer.Exit is returned
+        code = command.main(args=list(argv) if argv is not None else None,
+                            prog_name="ticketflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
+    except (click.ClickException, TyperClickException) as exc:
         exc.show()
         return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
         print("error: aborted", file=sys.stderr)
         return 2
     except CheckFailed as exc:
@@ -58,7 +59,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except TicketflowError as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _one_line(message: str) -> str:
