@@ -9,6 +9,7 @@ reported as ``path:line:column: message``.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -31,6 +32,8 @@ ONLY_FOR: dict[str, tuple[str, ...]] = {
     "threshold": ("response", "reply"), "tag": ("complaint",), "counts": ("pending",),
     "confirmation": ("first_time_resolution",)}
 """Indicator settings that apply to some formulas only."""
+PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2}))?$")
+"""A month ``YYYY-MM`` or a year ``YYYY``."""
 REQUIRED_FOR = {"threshold": ("response", "reply"), "tag": ("complaint",)}
 """Indicator settings that those formulas cannot do without."""
 
@@ -246,18 +249,13 @@ class Period:
 
 def parse_period(text: str, zone: ZoneInfo) -> Period:
     """``YYYY-MM`` (a month) or ``YYYY`` (a year) in ``zone``; BadRequest otherwise."""
-    parts = text.strip().split("-")
-    try:
-        numbers = [int(part) for part in parts]
-        if len(parts) not in (1, 2) or len(parts[0]) != 4 or not 1 <= numbers[0] <= 9998:
-            raise ValueError
-        year, month = numbers[0], numbers[1] if len(numbers) == 2 else None
-        start = datetime(year, month or 1, 1, tzinfo=zone)
-    except ValueError:
-        raise BadRequest(f"period {text!r} is not a month (YYYY-MM) or a year (YYYY)") from None
+    match = PERIOD.match(text.strip())
+    if not match or not 1 <= int(match["year"]) <= 9998 or not 1 <= int(match["month"] or 1) <= 12:
+        raise BadRequest(f"period {text!r} is not a month (YYYY-MM) or a year (YYYY)")
+    year, month = int(match["year"]), int(match["month"]) if match["month"] else None
+    start = datetime(year, month or 1, 1, tzinfo=zone)
     if month is None:
         end = datetime(year + 1, 1, 1, tzinfo=zone)
     else:
         end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
     return Period(text.strip(), start.astimezone(UTC), end.astimezone(UTC))
-

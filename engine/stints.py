@@ -3,9 +3,10 @@
 One pass over a ticket's events (up to a moment) gives its :class:`Record`:
 
 - the **stints**: each time a post held the ticket, from its arrival until it left;
-- the **timed parts**: each run of an SLA clock (one per state with a ``limit``) with the
-  working time it ran on the process's calendar, paused in waiting states, against its
-  limit for the ticket's data — timed the way :mod:`engine.sla` times it;
+- the **timed parts**: each run of an SLA clock (one per state with a ``limit``, or per
+  tier of the escalation ladder) with the working time it ran on the process's calendar,
+  paused in waiting states, against its limit for the ticket's data — timed the way
+  :mod:`engine.sla` times it, and late if the journal records a breach of it;
 - the **marks**: steps whose process version tags them (receive, reply, pend, complaint…);
 - the **closings**: each time it reached an end state after being handled;
 - the post it was left pending at, if it was pending at the end of the read.
@@ -23,9 +24,10 @@ from typing import Any
 
 from engine.calendars import WorkingTime, build_calendar
 from engine.journal import Event
+from engine.ladder import clocks_of
 from engine.model import ProcessVersion
 from engine.process import Process, parse_process
-from engine.spec import ANY, Limit, ProcessSpec
+from engine.spec import ANY
 
 MOVES = ("fire", "timer", "migrate")
 """Event kinds that may change the ticket's state."""
@@ -105,21 +107,6 @@ class Record:
     """The post the ticket was left pending at, if it was pending at the end of the read."""
 
 
-@dataclass(frozen=True)
-class ClockDef:
-    """An SLA clock: the states it times and its limit."""
-
-    name: str
-    states: frozenset[str]
-    limit: Limit
-
-
-def clock_definitions(spec: ProcessSpec) -> dict[str, ClockDef]:
-    """The clocks of a process: one per state with a limit, named after the state."""
-    return {name: ClockDef(name, frozenset([name]), state.limit)
-            for name, state in spec.states.items() if state.limit is not None}
-
-
 class VersionIndex:
     """A process version's tables for reading journals: tags, posts, clocks, end states."""
 
@@ -130,7 +117,7 @@ class VersionIndex:
         self.posts = {name: state.post for name, state in spec.states.items()}
         self.ends = {name for name, state in spec.states.items() if state.kind == "end"}
         self.runs = {name: state.sla_runs for name, state in spec.states.items()}
-        self.clocks = clock_definitions(spec)
+        self.clocks = clocks_of(spec)
         self.calendar: WorkingTime = build_calendar(spec.calendar)
         every = [name for name in spec.states if name not in self.ends]
         self.step_tags = {(t.trigger, source): tuple(t.tags) for t in spec.transitions

@@ -238,3 +238,34 @@ def test_asking_for_what_is_not_assessed_is_bad_input(world: World) -> None:
         assessor.explain("2026-10", "speed", "service_desk")
     with pytest.raises(BadRequest, match="does not apply"):
         assessor.explain("2026-10", "timely_response_rate", "vendor")
+
+
+# -- the SLA's clocks: ladder tiers and journaled breaches -----------------------------------
+
+
+def test_a_ladder_tier_times_every_state_of_its_post_as_one_part(world: World) -> None:
+    path = Path(__file__).parent / "flows" / "ladder_desk.yaml"
+    world.desk.deploy([load_process(path)], world.people["root"])
+    timely, late = world.submit("ladder_desk"), world.submit("ladder_desk")
+    world.wait(minutes=6)
+    world.fire(timely, "triage", "ann")
+    world.fire(late, "triage", "ann")
+    world.wait(minutes=4)
+    world.fire(timely, "pass_on", "ann")  # 6 + 4 minutes: on the tier's PT10M limit
+    world.wait(seconds=1)
+    world.fire(late, "pass_on", "ann")
+    explained = world.assessor().explain("2026-10", "timely_handling_rate", "service_desk")
+    assert [(c.ticket_id, c.clock) for c in explained.counted] == [(timely, "service_desk")]
+    assert [(c.ticket_id, c.measured) for c in explained.others] == [
+        (late, timedelta(minutes=10, seconds=1))]
+
+
+def test_a_breach_the_sla_journaled_makes_the_part_late(world: World) -> None:
+    ticket = world.received_after(1)  # 'received' has a PT15M limit and no escalation
+    world.wait(minutes=15)
+    world.desk.fire_due()
+    assert "sla_breach" in [e.trigger for e in world.desk.history(ticket)]
+    world.fire(ticket, "dispatch", "ann", assigned_group="system_software")
+    explained = world.assessor().explain("2026-10", "timely_handling_rate", "service_desk")
+    assert [(c.ticket_id, c.clock, c.measured) for c in explained.others] == [
+        (ticket, "received", timedelta(minutes=15))]
