@@ -6,14 +6,17 @@ In one run, on the same kind of fresh temporary file, alternately:
     the sealed event, one transaction through the store);
 (c) ``store``: the store alone, ``SqlStore.apply`` of the change the desk would build
     (load, fire the compiled machine, seal one event) — where storage's share shows.
-Each with ``synchronous=NORMAL`` and ``FULL``, several alternating runs, medians.
+Each with ``synchronous=NORMAL`` and ``FULL``. The variants take turns in blocks of
+transitions on their own files, so that a machine busy with other work slows them alike;
+several runs on fresh files, medians.
 """
 
 from __future__ import annotations
 
 import statistics
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from copy import copy
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -55,45 +58,57 @@ def prepare(path: Path, *, synchronous: str, tickets: int) -> list[int]:
     return ids
 
 
-def timed(fire: Callable[[int, str], None], ids: list[int], transitions: int) -> float:
-    """Transitions per second of ``fire(ticket_id, state)`` cycling hold/resume over ids."""
-    states = dict.fromkeys(ids, "handling")
-    fire(ids[0], "handling")  # warm caches and connections outside the clock
-    fire(ids[0], "pending")
-    start = perf_counter()
-    for number in range(transitions):
-        ticket_id = ids[number % len(ids)]
-        fire(ticket_id, states[ticket_id])
-        states[ticket_id] = raw.MOVES[states[ticket_id]][1]
-    return transitions / (perf_counter() - start)
+class Cycle:
+    """Fires hold/resume round-robin over the tickets; timed in blocks."""
+
+    def __init__(self, fire: Callable[[int, str], None], ids: list[int]) -> None:
+        self.fire, self.ids = fire, ids
+        self.states = dict.fromkeys(ids, "handling")
+        self.position = self.fired = 0
+        self.elapsed = 0.0
+        self.run(2)  # warm caches and connections outside the clock
+        self.elapsed, self.fired = 0.0, 0
+
+    def run(self, transitions: int) -> None:
+        """Fire ``transitions`` transitions and add their wall time."""
+        ids, states, fire = self.ids, self.states, self.fire
+        start = perf_counter()
+        for number in range(self.position, self.position + transitions):
+            ticket_id = ids[number % len(ids)]
+            fire(ticket_id, states[ticket_id])
+            states[ticket_id] = raw.MOVES[states[ticket_id]][1]
+        self.elapsed += perf_counter() - start
+        self.position += transitions
+        self.fired += transitions
 
 
-def run_raw(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+@contextmanager
+def raw_cycle(path: Path, synchronous: str, ids: list[int]) -> Iterator[Cycle]:
     connection = raw.connect(path, synchronous)
     try:
-        return timed(lambda ticket_id, _: raw.fire(connection, ticket_id, AGENT.username),
-                     ids, transitions)
+        yield Cycle(lambda ticket_id, _: raw.fire(connection, ticket_id, AGENT.username), ids)
     finally:
         connection.close()
 
 
-def run_engine(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+@contextmanager
+def engine_cycle(path: Path, synchronous: str, ids: list[int]) -> Iterator[Cycle]:
     with open_store(url(path, synchronous)) as store:
         desk = Desk(store, SystemClock())
-        return timed(lambda ticket_id, state: _desk_fire(desk, ticket_id, state), ids,
-                     transitions)
+        yield Cycle(lambda ticket_id, state: _desk_fire(desk, ticket_id, state), ids)
 
 
 def _desk_fire(desk: Desk, ticket_id: int, state: str) -> None:
     desk.fire(ticket_id, raw.MOVES[state][0], AGENT)
 
 
-def run_store(path: Path, synchronous: str, ids: list[int], transitions: int) -> float:
+@contextmanager
+def store_cycle(path: Path, synchronous: str, ids: list[int]) -> Iterator[Cycle]:
     compiled = compile_process(load_process(MINI))
     clock = SystemClock()
     with open_store(url(path, synchronous)) as store:
-        return timed(lambda ticket_id, state: _apply(store, compiled, clock, ticket_id, state),
-                     ids, transitions)
+        yield Cycle(lambda ticket_id, state: _apply(store, compiled, clock, ticket_id, state),
+                    ids)
 
 
 def _apply(store: SqlStore, compiled: Any, clock: SystemClock, ticket_id: int,
@@ -113,20 +128,18 @@ def _apply(store: SqlStore, compiled: Any, clock: SystemClock, ticket_id: int,
                        cancel_states=[ticket.state]))
 
 
-RUNNERS = {"raw": run_raw, "engine": run_engine, "store": run_store}
+CYCLES = {"raw": raw_cycle, "engine": engine_cycle, "store": store_cycle}
+BLOCK = 100
+"""Transitions per turn: the variants take turns, so a busy machine slows them alike."""
 
 
 def measure(*, synchronous: str, transitions: int, runs: int, tickets: int = 100,
             directory: Path | None = None) -> dict[str, Any]:
-    """Alternating runs of every variant on fresh files; medians and ratios to raw."""
+    """Runs on fresh files, the variants taking turns in blocks; medians, ratios to raw."""
     samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    with tempfile.TemporaryDirectory(dir=directory) as scratch:
-        for run in range(runs):
-            order = VARIANTS if run % 2 == 0 else tuple(reversed(VARIANTS))
-            for variant in order:
-                path = Path(scratch) / f"{variant}-{run}.db"
-                ids = prepare(path, synchronous=synchronous, tickets=tickets)
-                samples[variant].append(RUNNERS[variant](path, synchronous, ids, transitions))
+    for _ in range(runs):
+        for name, rate in _one_run(synchronous, transitions, tickets, directory).items():
+            samples[name].append(rate)
     medians = {name: statistics.median(values) for name, values in samples.items()}
     return {"raw_sqlite_tps": round(medians["raw"]), "engine_tps": round(medians["engine"]),
             "store_tps": round(medians["store"]),
@@ -134,6 +147,21 @@ def measure(*, synchronous: str, transitions: int, runs: int, tickets: int = 100
             "store_ratio": round(medians["store"] / medians["raw"], 3),
             "transitions": transitions, "runs": runs,
             "samples": {name: [round(v) for v in values] for name, values in samples.items()}}
+
+
+def _one_run(synchronous: str, transitions: int, tickets: int, directory: Path | None
+             ) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir=directory) as scratch, ExitStack() as stack:
+        cycles = {}
+        for name in VARIANTS:
+            path = Path(scratch) / f"{name}.db"
+            ids = prepare(path, synchronous=synchronous, tickets=tickets)
+            cycles[name] = stack.enter_context(CYCLES[name](path, synchronous, ids))
+        for turn, start in enumerate(range(0, transitions, BLOCK)):
+            order = VARIANTS[turn % 3:] + VARIANTS[:turn % 3]
+            for name in order:
+                cycles[name].run(min(BLOCK, transitions - start))
+        return {name: cycle.fired / cycle.elapsed for name, cycle in cycles.items()}
 
 
 def now() -> datetime:

@@ -22,7 +22,8 @@ def test_the_hot_path_benchmark_measures_every_variant(tmp_path: Path) -> None:
 def test_the_raw_yardstick_writes_what_the_engine_writes(tmp_path: Path) -> None:
     path = tmp_path / "raw.db"
     ids = hotpath.prepare(path, synchronous="NORMAL", tickets=2)
-    hotpath.run_raw(path, "NORMAL", ids, 4)
+    with hotpath.raw_cycle(path, "NORMAL", ids) as cycle:
+        cycle.run(4)
     with open_store(hotpath.url(path, "NORMAL")) as store:
         for ticket_id in ids:
             journal = store.events(ticket_id)
