@@ -141,7 +141,7 @@ def test_every_problem_of_every_file_is_reported(tmp_path: Path, capsys) -> None
 
 def test_json_output(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, "bad.yaml", CHILD.replace("kind: start", "kind: begin"))
-    run(["validate", "--json", str(path)])
+    assert run(["validate", "--json", str(path)]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["files"] == [str(path)]
     assert report["problems"] == [{
