@@ -21,6 +21,7 @@ from engine.errors import ServiceError
 from engine.fields import parse_timestamp
 from engine.journal import Event
 from engine.model import Account, ProcessVersion, Ticket, Timer
+from engine.replanning import Replanner
 
 Accounts = Callable[[str, datetime], Account | None]
 """The account of a name as it was at a moment (None: it did not exist)."""
@@ -42,6 +43,7 @@ class Legality:
         self.versions = versions
         self.deployed = {version.digest: version for version in deployed}
         self.accounts = accounts
+        self.replanner = Replanner()
         self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
                         "event": self._event, "assign": self._assign,
                         "migrate": self._migrate, "sla": self._alarm}
@@ -110,12 +112,14 @@ class Legality:
         compiled = self.versions(event.digest)
         given = {key: after for key, (_, after) in event.changes.items()}
         try:
-            typed = steps.take_input(compiled.spec, None, given, None)
-            planned = steps.plan_open(compiled, actor, typed, event.at,
-                                      event.details.get("parent"), event.details)
+            data = steps.opening_data(compiled, steps.take_input(compiled.spec, None, given,
+                                                                 None))
         except ServiceError as exc:
             return [*problems, f"the opening was not allowed: {reason(exc)}"]
-        return problems + compare(planned.events[0], event)
+        start = compiled.spec.start_state()
+        if event.dest != start:
+            problems.append(f"opened in {event.dest!r}, the process starts in {start!r}")
+        return problems + compare_changes(steps.changes_between({}, data), event.changes)
 
     def _fire(self, before: Ticket | None, event: Event) -> list[str]:
         assert before is not None
@@ -128,14 +132,15 @@ class Legality:
         allowed = set(transition.requires) | set(transition.accepts) if transition else set()
         given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
         refused = bool(event.details.get("refused"))
-        try:
-            step = steps.plan_fire(compiled, before, event.trigger or "", actor, given,
-                                   event.note, event.at, self._timer(before, event))
-        except ServiceError as exc:
-            return problems if refused else [*problems, f"not allowed: {reason(exc)}"]
+        verdict = self.replanner.plan(compiled, before, event.trigger or "", actor, given,
+                                      event.at, self._timer(before, event))
+        if verdict.refusal is not None:
+            refusal = reason(verdict.refusal)
+            return problems if refused else [*problems, f"not allowed: {refusal}"]
         if refused:
             return [*problems, "recorded as a refused timer, but the step was allowed"]
-        return problems + self._due(event) + compare(step.change.events[0], event)
+        return problems + self._due(event) + compare_outcome(
+            verdict.dest, verdict.changes or {}, verdict.details or {}, event)
 
     def _event(self, before: Ticket | None, event: Event) -> list[str]:
         assert before is not None
@@ -245,11 +250,17 @@ class Legality:
 
 def compare(planned: Event, recorded: Event) -> list[str]:
     """How a recorded event differs from the one the step plans."""
+    return compare_outcome(planned.dest, planned.changes, planned.details, recorded)
+
+
+def compare_outcome(dest: str | None, changes: dict[str, Any], details: dict[str, Any],
+                    recorded: Event) -> list[str]:
+    """How a recorded event differs from the destination, changes and details planned."""
     problems = []
-    if planned.dest != recorded.dest:
-        problems.append(f"led to {recorded.dest!r}, the process leads to {planned.dest!r}")
-    problems += compare_changes(planned.changes, recorded.changes)
-    for key, value in planned.details.items():
+    if dest != recorded.dest:
+        problems.append(f"led to {recorded.dest!r}, the process leads to {dest!r}")
+    problems += compare_changes(changes, recorded.changes)
+    for key, value in details.items():
         if recorded.details.get(key) != value:
             problems.append(f"recorded {key} {recorded.details.get(key)!r}, the step gives "
                             f"{value!r}")

@@ -42,6 +42,12 @@ class Ticket:
     sla: dict[str, Any] = field(default_factory=dict)
     """SLA bookkeeping: time spent, due times (see engine.sla)."""
 
+    def __copy__(self) -> Ticket:
+        """A shallow copy; ``copy.copy``'s generic path was the costliest step of planning."""
+        clone = object.__new__(Ticket)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
 
 @dataclass(frozen=True)
 class Timer:

@@ -23,6 +23,9 @@ from engine.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
 DEFAULT_ROLES = ["agent"]
 EVENT_ROLES = ["agent", "supervisor"]
 OPENER_ROLES = ("agent", "supervisor", "admin")
+COMMENT = EventSpec(title="Comment", note="required", posts=[ANY],
+                    roles=["agent", "supervisor", "admin"])
+"""The ``comment`` event every process has unless it declares its own."""
 
 
 def names_for(ticket: Ticket, data: dict[str, Any], actor: Account, now: datetime
@@ -142,8 +145,7 @@ def advanced(ticket: Ticket, event: Event, now: datetime) -> Ticket:
 def event_spec(spec: ProcessSpec, name: str) -> EventSpec | None:
     """A journaled event of the process; ``comment`` exists in every process."""
     if name == "comment" and name not in spec.events:
-        return EventSpec(title="Comment", note="required", posts=[ANY],
-                         roles=["agent", "supervisor", "admin"])
+        return COMMENT
     return spec.events.get(name)
 
 
@@ -171,10 +173,24 @@ class Step:
     names: dict[str, Any]
 
 
-def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
-              data: dict[str, Any], note: str | None, now: datetime,
-              timer: Timer | None = None) -> Step:
-    """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
+@dataclass(frozen=True)
+class Outcome:
+    """What firing a trigger does to a ticket, before anything is journaled or armed."""
+
+    transition: TransitionSpec
+    moved: Ticket
+    """The ticket after the step (same seq, head and version as before it)."""
+    changes: dict[str, list[Any]]
+    details: dict[str, Any]
+    names: dict[str, Any]
+
+
+def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+                 data: dict[str, Any], now: datetime, timer: Timer | None = None) -> Outcome:
+    """Check a firing (roles, post, input, required fields, guard) and compute its result.
+
+    The part of :func:`plan_fire` that ``verify`` re-runs for every recorded step.
+    """
     transition = compiled.transition_for(ticket.state, trigger)
     if transition is None:
         raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
@@ -194,12 +210,20 @@ def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Ac
     details: dict[str, Any] = {"due_at": timer.due_at.isoformat()} if timer else {}
     if transition.do:
         details[vendor.DETAILS_KEY] = vendor.actions_for(transition.do, ticket, moved.data, now)
+    return Outcome(transition, moved, ticket_changes(ticket, moved), details, names)
+
+
+def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+              data: dict[str, Any], note: str | None, now: datetime,
+              timer: Timer | None = None) -> Step:
+    """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
+    outcome = plan_outcome(compiled, ticket, trigger, actor, data, now, timer)
     event = new_event(
-        moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
-        trigger=trigger, source=ticket.state, note=note, details=details,
-        changes=ticket_changes(ticket, moved))
-    moved = advanced(moved, event, now)
-    entered = dest != ticket.state
+        outcome.moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
+        trigger=trigger, source=ticket.state, note=note, details=outcome.details,
+        changes=outcome.changes)
+    moved = advanced(outcome.moved, event, now)
+    entered = moved.state != ticket.state
     clocks = sla.clocks_for(compiled.process).step(ticket, moved, now)
     moved.sla = clocks.sla
     change = Change(
@@ -208,7 +232,7 @@ def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Ac
         cancel_states=[ticket.state] if entered else [],
         fired_timer=timer.id if timer else None,
         cancel_kinds=sla.SLA_KINDS if clocks.cancel else [])
-    return Step(change, transition, names)
+    return Step(change, outcome.transition, outcome.names)
 
 
 def assignee_after(compiled: CompiledProcess, transition: TransitionSpec, before: Ticket,
@@ -234,14 +258,21 @@ def ticket_changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:
     return changes
 
 
+def opening_data(compiled: CompiledProcess, given: dict[str, Any]) -> dict[str, Any]:
+    """A new ticket's data: the defaults, then the typed input; every required field set."""
+    spec = compiled.spec
+    data = {name: f.default for name, f in spec.fields.items() if f.default is not None}
+    data.update(given)
+    require([n for n, f in spec.fields.items() if f.required], data, None)
+    return data
+
+
 def plan_open(compiled: CompiledProcess, actor: Account, given: dict[str, Any],
               now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
               ) -> NewTicket:
     """Plan a new ticket of a compiled version from already typed input."""
     spec = compiled.spec
-    data = {name: f.default for name, f in spec.fields.items() if f.default is not None}
-    data.update(given)
-    require([n for n, f in spec.fields.items() if f.required], data, None)
+    data = opening_data(compiled, given)
     start = spec.start_state()
     ticket = Ticket(id=0, process=spec.process, digest=compiled.process.digest, state=start,
                     data=data, post=spec.states[start].post, assignee=None, is_open=True,

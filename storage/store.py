@@ -32,6 +32,7 @@ from engine.model import (
 from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
+from storage.journal_stream import sqlite_events
 from storage.models import metadata
 from storage.queries import ticket_filters
 
@@ -296,6 +297,9 @@ class SqlStore:
             return list(connection.execute(statement))
 
     def _stream(self, statement: Select[Any]) -> Iterator[Event]:
+        if self.engine.dialect.name == "sqlite":
+            yield from sqlite_events(self.engine, statement)
+            return
         with map_db_errors(), self.engine.connect() as connection:
             result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
             for row in result:

@@ -1,0 +1,112 @@
+"""Re-planning recorded firings, remembered by exactly what a plan reads.
+
+:func:`engine.steps.plan_outcome` is a pure function, and a transition reads little of a
+ticket: its state, post and assignee, the fields its guard, routing, ``set`` and ``assign``
+expressions name, the fields it requires or sets, and the actor's input. ``verify`` re-plans
+every recorded firing; on a desk most of them repeat the same situation, so the verdict —
+the destination, changes and details, or the refusal — is kept under a key made of exactly
+those inputs. Transitions whose plan reads the clock (an expression naming ``now``, or a
+``do:`` action) are always planned afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine import steps
+from engine.compiler import CompiledProcess
+from engine.errors import ServiceError
+from engine.expressions import is_expression
+from engine.model import Account, Ticket, Timer
+from engine.spec import TransitionSpec
+
+LIMIT = 200_000
+"""Verdicts kept before the memory is cleared (a bound on memory, not on correctness)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What re-planning a firing gave: its result, or why it was refused."""
+
+    dest: str | None = None
+    changes: dict[str, list[Any]] | None = None
+    details: dict[str, Any] | None = None
+    refusal: ServiceError | None = None
+
+
+class Replanner:
+    """Plans firings with :func:`engine.steps.plan_outcome`, remembering verdicts."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[tuple[Any, ...], Verdict] = {}
+        self._reads: dict[tuple[str, int], tuple[str, ...] | None] = {}
+
+    def plan(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+             given: dict[str, Any], now: datetime, timer: Timer | None) -> Verdict:
+        """The verdict of firing ``trigger`` on ``ticket`` as ``actor`` with ``given``."""
+        key = self._key(compiled, ticket, trigger, actor, given, timer)
+        verdict = self._verdicts.get(key) if key is not None else None
+        if verdict is None:
+            verdict = self._plan(compiled, ticket, trigger, actor, given, now, timer)
+            if key is not None:
+                if len(self._verdicts) >= LIMIT:
+                    self._verdicts.clear()
+                self._verdicts[key] = verdict
+        return verdict
+
+    @staticmethod
+    def _plan(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+              given: dict[str, Any], now: datetime, timer: Timer | None) -> Verdict:
+        try:
+            outcome = steps.plan_outcome(compiled, ticket, trigger, actor, given, now, timer)
+        except ServiceError as exc:
+            return Verdict(refusal=exc)
+        return Verdict(outcome.moved.state, outcome.changes, outcome.details)
+
+    def _key(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
+             given: dict[str, Any], timer: Timer | None) -> tuple[Any, ...] | None:
+        transition = compiled.transition_for(ticket.state, trigger)
+        if transition is None:
+            return None
+        reads = self._fields_read(compiled, transition)
+        if reads is None:
+            return None
+        data = ticket.data
+        key = (compiled.process.digest, ticket.state, trigger, ticket.post, ticket.assignee,
+               actor.username, tuple(actor.roles), actor.post,
+               tuple(sorted(given.items())), tuple([data.get(name) for name in reads]),
+               tuple(sorted(name for name in given if name not in reads)),
+               tuple([data.get(name) for name in sorted(given) if name not in reads]),
+               timer.due_at if timer else None)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _fields_read(self, compiled: CompiledProcess, transition: TransitionSpec
+                     ) -> tuple[str, ...] | None:
+        """The fields a transition's plan reads (None: it reads the clock)."""
+        cache = (compiled.process.digest, id(transition))
+        if cache not in self._reads:
+            self._reads[cache] = reads_of(compiled, transition)
+        return self._reads[cache]
+
+
+def reads_of(compiled: CompiledProcess, transition: TransitionSpec) -> tuple[str, ...] | None:
+    """Every field the plan of a transition looks at, or None when it reads the clock."""
+    if transition.do:
+        return None
+    texts = [transition.when, *(branch.when for branch in transition.choose or [])]
+    texts += [raw for raw in transition.set.values() if is_expression(raw)]
+    if transition.assign and transition.assign not in ("actor", "nobody"):
+        texts.append(transition.assign)
+    names: set[str] = set(transition.requires) | set(transition.set)
+    for text in texts:
+        if text:
+            names |= set(compiled.process.expression(text).names)
+    if "now" in names:
+        return None
+    return tuple(sorted(names & set(compiled.spec.fields)))
