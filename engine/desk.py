@@ -276,13 +276,29 @@ class Desk:
 
     def fire_claimed(self, worker: str, *, limit: int = 100,
                      lease: timedelta = timedelta(minutes=1)) -> int:
-        """Claim due timers for ``worker`` and fire them, earliest first; how many fired."""
+        """Claim due timers for ``worker`` and fire them, earliest first; how many it claimed."""
         claimed = self.store.claim_due_timers(self.clock.now(), limit, worker=worker,
                                               lease=lease)
-        return sum(self.fire_timer(timer) for timer in claimed)
+        for timer in claimed:
+            self.fire_timer(timer)
+        return len(claimed)
 
-    def fire_timer(self, timer: Timer) -> bool:
-        """Fire one due timer as the system account; False when someone else did first."""
+    def fire_timer(self, timer: Timer, *, attempts: int = 3) -> bool:
+        """Fire one due timer as the system account; False when someone else did first.
+
+        A conflict while the timer is still pending means the ticket changed between
+        reading and writing (an agent acted): the timer is planned again on the new ticket.
+        """
+        for _ in range(attempts):
+            try:
+                self._fire_once(timer)
+                return True
+            except Conflict:
+                if not any(t.id == timer.id for t in self.store.pending_timers(timer.ticket_id)):
+                    return False  # another worker fired it, or the ticket moved on first
+        return False
+
+    def _fire_once(self, timer: Timer) -> None:
         try:
             if timer.kind in sla.SLA_KINDS:
                 ticket = self.store.load_ticket(timer.ticket_id)
@@ -291,13 +307,9 @@ class Desk:
             else:
                 self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer)
         except Conflict:
-            return False  # another worker fired it, or the ticket moved on first
+            raise
         except ServiceError as exc:
-            try:
-                self._refuse_timer(timer, exc)
-            except Conflict:
-                return False
-        return True
+            self._refuse_timer(timer, exc)
 
     def slas(self, ticket_id: int) -> list[sla.RunningSla]:
         """Every open SLA clock of a ticket with its remaining working time now."""

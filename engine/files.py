@@ -20,11 +20,13 @@ from engine.errors import Problem, SpecError
 from engine.expressions import is_expression
 from engine.fields import coerce
 from engine.process import Process, parse_process
+from engine.scenarios import parse_scenario
 from engine.spec import ChildStart
 from engine.validate import locate
 
 KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process,
-                                               "assessment": parse_assessment}
+                                               "assessment": parse_assessment,
+                                               "scenario": parse_scenario}
 """Top-level key → the loader of that kind of file: ``loader(source, path)``."""
 
 SUFFIXES = (".yaml", ".yml")

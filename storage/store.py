@@ -13,7 +13,18 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.admin_journal import AdminEntry
@@ -184,15 +195,22 @@ class SqlStore:
                          lease: timedelta) -> list[Timer]:
         """Claim up to ``limit`` due timers no live claim holds, for ``lease``; earliest first.
 
-        On PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED``, so workers claiming at
-        once take different timers; an expired lease (a worker that died) is claimable again.
-        Firing still goes through ``apply``, which fires a timer only while it is pending.
+        Only each ticket's earliest pending timer is claimable, so a ticket's timers fire in
+        due order even with many workers. On PostgreSQL the rows are picked ``FOR UPDATE SKIP
+        LOCKED``, so workers claiming at once take different timers; an expired lease (a
+        worker that died) is claimable again. Firing still goes through ``apply``, which
+        fires a timer only while it is pending.
         """
-        free = or_(TIMERS.c.claimed_until.is_(None), TIMERS.c.claimed_until <= now)
-        picked = (select(TIMERS.c.id).where(TIMERS.c.status == "pending",
-                                            TIMERS.c.due_at <= now, free)
-                  .order_by(TIMERS.c.due_at, TIMERS.c.id).limit(max(limit, 0))
-                  .with_for_update(skip_locked=True))
+        due, earlier = TIMERS.alias("due"), TIMERS.alias("earlier")
+        free = or_(due.c.claimed_until.is_(None), due.c.claimed_until <= now)
+        first = ~exists().where(  # a ticket's timers are claimed one at a time, in due order
+            earlier.c.ticket_id == due.c.ticket_id, earlier.c.status == "pending",
+            or_(earlier.c.due_at < due.c.due_at,
+                and_(earlier.c.due_at == due.c.due_at, earlier.c.id < due.c.id)))
+        picked = (select(due.c.id).where(due.c.status == "pending", due.c.due_at <= now, free,
+                                         first)
+                  .order_by(due.c.due_at, due.c.id).limit(max(limit, 0))
+                  .with_for_update(of=due, skip_locked=True))
         claim = (update(TIMERS).where(TIMERS.c.id.in_(picked.scalar_subquery()))
                  .values(claimed_by=worker, claimed_until=now + lease)
                  .returning(*(TIMERS.c[n] for n in TIMER_COLUMNS)))

@@ -10,6 +10,10 @@ from engine.clock import Clock, SystemClock
 from engine.desk import Desk
 from engine.ports import Store
 from storage import backup, open_store
+from storage.errors import DatabaseBusy, DatabaseUnavailable
+
+UNAVAILABLE: tuple[type[Exception], ...] = (DatabaseUnavailable, DatabaseBusy)
+"""Errors meaning the database cannot be reached (or stays locked) now: wait and retry."""
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,9 @@ def test_a_refused_change_writes_no_notification(store: SqlStore) -> None:
 
 def test_claims_hand_each_due_timer_to_one_worker_until_the_lease_ends(
         store: SqlStore) -> None:
-    store.open_ticket(opening(ticket(), timers=[
-        timer(0, state="submitted", minutes=m) for m in (3, 1, 2, 60)]))
+    for minutes in (3, 1, 2, 60):
+        store.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
+                                                          minutes=minutes)]))
     lease = timedelta(minutes=5)
     first = store.claim_due_timers(NOW + timedelta(minutes=10), 2, worker="a", lease=lease)
     second = store.claim_due_timers(NOW + timedelta(minutes=10), 5, worker="b", lease=lease)
@@ -68,3 +69,17 @@ def test_claims_hand_each_due_timer_to_one_worker_until_the_lease_ends(
     later = NOW + timedelta(minutes=16)  # a's lease ran out: a died, its timers are free
     assert [t.due_at - NOW for t in store.claim_due_timers(later, 5, worker="c", lease=lease)
             ] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=3)]
+
+
+def test_a_ticket_s_timers_are_claimed_one_at_a_time_in_due_order(store: SqlStore) -> None:
+    first = store.open_ticket(opening(ticket(), timers=[
+        timer(0, state="submitted", minutes=m, trigger=f"t{m}") for m in (2, 1)]))
+    other = store.open_ticket(opening(ticket(), timers=[timer(0, state="submitted", minutes=3)]))
+    later, lease = NOW + timedelta(minutes=10), timedelta(minutes=5)
+    claimed = store.claim_due_timers(later, 10, worker="a", lease=lease)
+    assert [(t.ticket_id, t.trigger) for t in claimed] == [(first.id, "t1"),
+                                                           (other.id, "expire")]
+    assert store.claim_due_timers(later, 10, worker="b", lease=lease) == []
+    store.apply(step(first, dest="submitted", fired_timer=claimed[0].id))
+    assert [t.trigger for t in store.claim_due_timers(later, 10, worker="b", lease=lease)] == [
+        "t2"]

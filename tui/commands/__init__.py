@@ -6,9 +6,21 @@ from collections.abc import Callable
 
 import typer
 
-from tui.commands import admin, app_cmds, audit, files, kpi, login, maintenance, tickets
+from tui.commands import (
+    admin,
+    app_cmds,
+    audit,
+    files,
+    kpi,
+    login,
+    maintenance,
+    scenarios,
+    tickets,
+    worker,
+)
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, login.register,
                                                    tickets.register,
                                                    kpi.register, app_cmds.register,
-                                                   audit.register, maintenance.register]
+                                                   audit.register, maintenance.register,
+                                                   worker.register, scenarios.register]
