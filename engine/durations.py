@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+MAX_DURATION = timedelta(days=36525)
+"""A hundred years: longer durations are mistakes, and would overflow dates they are added to."""
+
 _PATTERN = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$")
@@ -16,7 +19,17 @@ def parse_duration(text: str) -> timedelta:
     if not match or text.strip() in ("P", "PT") or text.strip().endswith("T"):
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT30M or P1DT4H")
     parts = {name: float(value) for name, value in match.groupdict().items() if value}
-    return timedelta(**parts)
+    try:
+        duration = timedelta(**parts)
+    except OverflowError:
+        duration = MAX_DURATION * 2
+    if duration > MAX_DURATION:
+        raise ValueError(f"{_short(text)} is longer than 100 years")
+    return duration
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def format_duration(delta: timedelta) -> str:

@@ -10,7 +10,9 @@ where each key and item stood, so that later checks can point at ``path:line:col
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -239,8 +241,10 @@ def _check_size(root: Node, name: str) -> None:
 def read_text(path: str | Path, *, limit: int = MAX_BYTES) -> str:
     """Read a file as UTF-8 text, refusing large, binary and non-UTF-8 files."""
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
+    try:  # non-blocking, so that a FIFO is refused instead of waiting for a writer forever
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise SpecError([Problem(name, 1, 1, "not a regular file")])
             raw = handle.read(limit + 1)
     except OSError as exc:
         raise SpecError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
