@@ -88,7 +88,8 @@ FAULT_ESCALATION = [
   + [(tier, "pend", {}, "pending") for tier in TIERS] \
   + [("pending", "resume", {"pended_in": tier}, tier) for tier in TIERS] \
   + [("pending", "resume", {"pended_in": None}, "desk_tier")] \
-  + [("confirming", "reopen", {"resolved_in": tier}, tier) for tier in TIERS]
+  + [("confirming", "reopen", {"resolved_in": tier}, tier) for tier in TIERS] \
+  + [(tier, "regrade", {"level": 1}, tier) for tier in TIERS]
 
 OPEN = ("access_open", "open_unconfirmed", "confirmation_overdue")
 VENDOR_ACCESS = [
