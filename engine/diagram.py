@@ -78,7 +78,17 @@ def _label(spec: ProcessSpec, transition: TransitionSpec, source: str) -> str:
         parts.append(f"▶ {transition.start.process}")
     parts += [_timer(timer) for timer in spec.timers
               if timer.state == source and timer.fire == transition.trigger]
+    parts += _ladder(spec, transition.trigger, source)
     return _text(" ".join(parts))
+
+
+def _ladder(spec: ProcessSpec, trigger: str, source: str) -> list[str]:
+    """The escalation ladder's hand-off from a tier fires when the tier's limit is missed."""
+    ladder = spec.escalation
+    if ladder is None or trigger != ladder.trigger:
+        return []
+    return [f"⏱ after {_limit(tier.limit or spec.states[source].limit)}"
+            for tier in ladder.tiers if tier.state == source and tier.breach.hand_to]
 
 
 def _timer(timer: TimerSpec) -> str:

@@ -79,6 +79,8 @@ def test_timers_from_tables_and_timestamps() -> None:
     assert "    late --> done : give_up ⏱ after P2D" in timed
     fault = diagram_of("fault_escalation").splitlines()
     assert "    resume_choice --> desk_tier : else" in fault
+    assert ("    desk_tier --> response_tier : escalate ⏱ after level 1=PT5M 2=PT10M 3=PT15M "
+            "4=PT30M") in fault  # the escalation ladder's hand-off, at the tier's limit
     vendor = diagram_of("vendor_access").splitlines()
     assert "    access_open --> registering : expire / close_vendor_account ⏱ at " \
            "access_expires_at" in vendor
