@@ -1,11 +1,13 @@
 """Crash safety: processes firing transitions and timers, killed with SIGKILL at random.
 
 A campaign runs rounds. Each round forks agent processes (opening tickets, firing triggers,
-recording remarks through the Desk) and worker processes (claiming due timers and firing
-them), lets each run for its own random time, and kills it with SIGKILL — mid-transaction
-as often as not. Each child appends every acknowledged command (after the desk call
-returned) to its ``*.ack`` file and fsyncs it. When every child of the round is dead, the
-database is opened afresh and checked (:func:`tests.reliability.world.check_desk` and
+recording remarks through the Desk) and worker processes (``ticketflow worker``'s loop, and
+one that acknowledges each timer it fires), lets each run for its own random time, and
+kills it with SIGKILL — mid-transaction as often as not; agents also kill themselves now
+and then between a change's last write and its COMMIT. Each child appends every
+acknowledged command (after the desk call returned) to its ``*.ack`` file and fsyncs it.
+When every child of the round is dead, the database is opened afresh and checked
+(:func:`tests.reliability.world.check_desk`, which runs ``audit verify`` too, and
 :func:`~tests.reliability.world.missing_acks`); the next round restarts the children.
 
 Run a bigger campaign by hand::
@@ -31,6 +33,7 @@ from typing import Any
 
 from engine.errors import Conflict, GuardFailed, InvalidTrigger, ServiceError
 from engine.model import TicketQuery
+from engine.workers import TimerWorker
 from tests.reliability.world import (
     AGENTS,
     AckLog,
@@ -40,6 +43,7 @@ from tests.reliability.world import (
     prepare,
     read_acks,
 )
+from tui.wiring import UNAVAILABLE, open_workspace
 
 KILLS_ENV = "TICKETFLOW_KILLS"
 NEXT = {"new": ["take"], "working": ["park", "finish", "finish"], "parked": ["wake"]}
@@ -97,6 +101,15 @@ def _crash_inside_transactions(store: Any, rng: random.Random) -> None:
     hot._insert_events = then_maybe_die
 
 
+def timer_worker(url: str, name: str, directory: Path, seed: int) -> None:
+    """The production loop of ``ticketflow worker`` (engine.workers), with a short lease."""
+    def connect() -> Any:
+        return open_workspace(url).desk
+
+    TimerWorker(connect=connect, name=name, transient=UNAVAILABLE, batch=20, interval=0.02,
+                lease=LEASE, report=lambda message: None).run()
+
+
 def worker(url: str, name: str, directory: Path, seed: int) -> None:
     """Claim due timers and fire them until killed; ack each timer handled."""
     log = AckLog(directory / f"{name}-{os.getpid()}.ack")
@@ -140,11 +153,12 @@ class Campaign:
     acks: int = 0
     tickets: int = 0
     events: int = 0
+    timers_fired: int = 0
     problems: list[str] = field(default_factory=list)
 
 
 def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, workers: int = 1,
-                 seed: int = 0, lifetime: tuple[float, float] = (0.2, 1.0)) -> Campaign:
+                 seed: int = 0, lifetime: tuple[float, float] = (0.3, 1.5)) -> Campaign:
     """Kill children ``kills`` times, checking the whole desk after each round."""
     rng = random.Random(seed)
     context = multiprocessing.get_context("fork")
@@ -153,7 +167,8 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
     while campaign.kills < kills and not campaign.problems:
         campaign.rounds += 1
         children = [(agent, AGENTS[i % len(AGENTS)]) for i in range(agents)]
-        children += [(worker, f"worker{i + 1}") for i in range(workers)]
+        children += [(worker if i % 2 else timer_worker, f"worker{i + 1}")
+                     for i in range(workers)]
         started = []
         for role, name in children:
             process = context.Process(target=_child, daemon=True,
@@ -194,7 +209,9 @@ def _check(url: str, directory: Path, campaign: Campaign) -> list[str]:
         campaign.acks = len(acks)
         problems = check_desk(store) + missing_acks(store, acks)  # type: ignore[arg-type]
         campaign.tickets = store.count_tickets(TicketQuery(is_open=None))
-        campaign.events = sum(1 for _ in store.iter_events())
+        events = list(store.iter_events())
+        campaign.events = len(events)
+        campaign.timers_fired = sum(1 for e in events if e.kind in ("timer", "sla"))
     return [f"after round {campaign.rounds}: {p}" for p in problems]
 
 
@@ -213,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     print(f"{result.kills} kills ({result.inside} inside a transaction) in {result.rounds} "
           f"rounds, {seconds:.1f} s: {result.acks} acknowledged commands, "
-          f"{result.tickets} tickets, {result.events} events, {len(result.problems)} problems")
+          f"{result.tickets} tickets, {result.events} events ({result.timers_fired} by "
+          f"timers), {len(result.problems)} problems")
     for problem in result.problems:
         print(problem)
     return 1 if result.problems else 0

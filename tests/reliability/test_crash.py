@@ -21,4 +21,4 @@ def test_sigkill_loses_nothing(shared_store_url: str, tmp_path: Path) -> None:
     assert campaign.problems == []
     assert campaign.kills >= KILLS
     assert campaign.acks > campaign.rounds  # the children got work done between kills
-    assert any(path.read_text().count('"timer"') for path in tmp_path.glob("worker*.ack"))
+    assert campaign.timers_fired > 0

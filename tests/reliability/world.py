@@ -3,9 +3,10 @@
 :func:`prepare` builds a database with an admin, eight agents at the post ``desk`` and the
 ``crash`` loop process (``flows/crash.yaml`` here) deployed. :func:`check_desk` reads the
 whole database back and lists every way it is inconsistent: a broken hash chain, a seq
-gap or duplicate, a ticket row that disagrees with its journal, a timer left pending in a
-state the ticket left, a timed state without its timer, a timer fired without its event
-(or twice), an event of a ticket that does not exist. :func:`missing_acks` lists the
+gap or duplicate, a ticket row that disagrees with its journal, a step that was not legal
+(``audit verify``), a timer left pending in a state the ticket left, a timed state without
+its timer, a timer fired without its event (or twice), an event of a ticket that does not
+exist. :func:`missing_acks` lists the
 acknowledged commands (lines the children wrote after the desk call returned) that the
 database does not hold.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.audit import Audit
 from engine.clock import Clock, SystemClock
 from engine.journal import GENESIS, Event, compute_hash
 from engine.model import Account, Ticket, TicketQuery
@@ -156,8 +158,10 @@ def every_ticket(store: SqlStore) -> Iterator[Ticket]:
 
 
 def check_desk(store: SqlStore) -> list[str]:
-    """Every inconsistency in the database: chains, replay, seqs, timers."""
-    problems: list[str] = []
+    """Every inconsistency in the database: ``audit verify``'s, then chains, replay, seqs
+    and timers checked here independently of it."""
+    report = Audit(store, SystemClock()).verify()
+    problems = [f"audit verify: {violation}" for violation in report.violations]
     timers = _timers_by_ticket(store)
     journals = _journals(store)
     posts: dict[str, str | None] = {}
