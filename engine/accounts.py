@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -33,7 +34,7 @@ MIN_LENGTH = 6
 SUPERUSER = "admin"
 """The role that may deploy processes and manage accounts — never a vendor's."""
 RESERVED_NAMES = ("system",)
-_CLASSES = {
+_CLASSES: dict[str, Callable[[str], bool]] = {
     "upper-case letters": str.isupper, "lower-case letters": str.islower,
     "digits": str.isdigit, "special characters": lambda c: not c.isalnum(),
 }

@@ -6,7 +6,7 @@
         ├── NotFound         no such ticket, process, account or trigger     (kind not_found)
         ├── Forbidden        the account may not do this                      (kind forbidden)
         │   └── AuthenticationFailed  wrong password, disabled or expired account
-        ├── InvalidTrigger   the trigger is not allowed from the current state (kind invalid_trigger)
+        ├── InvalidTrigger   not possible from the current state    (kind invalid_trigger)
         ├── GuardFailed      the transition's condition is false               (kind guard)
         ├── MissingField     a required field is absent or a value is invalid  (kind missing_field)
         ├── Conflict         someone changed the ticket first                  (kind conflict)

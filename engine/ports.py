@@ -106,6 +106,20 @@ class Store(Protocol):
 
     def list_accounts(self) -> list[Account]: ...
 
+    def save_session(self, *, token_hash: str, username: str, created_at: datetime,
+                     expires_at: datetime) -> None:
+        """Remember a login session by the hash of its token."""
+        ...
+
+    def session_user(self, token_hash: str, *, now: datetime) -> str:
+        """The username of a live session; NotFound when unknown or expired."""
+        ...
+
+    def end_sessions(self, *, token_hash: str | None = None,
+                     before: datetime | None = None) -> int:
+        """Forget one session, or every session expired before a moment; how many."""
+        ...
+
     # the admin journal
     def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None
                      ) -> list[AdminEntry]:
