@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import hotpath, memory, record
+from bench import audit, hotpath, memory, record
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
 
@@ -32,8 +32,15 @@ def main(argv: list[str]) -> int:
                                                      tickets=options.memory_tickets)
         print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
               f"{options.memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    if options.audit_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["audit"] = audit.run(Path(scratch),
+                                         tickets=max(1, int(options.audit_tickets * scale)))
+        print(audit.describe(results["audit"]))
     if not options.no_record:
         record.save(results)
+        if "audit" in results:
+            audit.save(results["audit"], results["date"], results["machine"])
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
@@ -45,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="a tenth of the transitions")
     parser.add_argument("--memory-tickets", type=int, default=100_000,
                         help="tickets to fire across for the memory check (0: skip)")
+    parser.add_argument("--audit-tickets", type=int, default=5_000,
+                        help="tickets of the desk `audit verify` is timed on (0: skip)")
     parser.add_argument("--no-record", action="store_true",
                         help="print only; leave latest.json and docs/performance.md alone")
     return parser

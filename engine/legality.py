@@ -269,6 +269,8 @@ def compare_outcome(dest: str | None, changes: dict[str, Any], details: dict[str
 
 def compare_changes(planned: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
     """The fields whose recorded change is not what the step does."""
+    if planned == recorded:
+        return []
     wrong = [key for key in sorted(set(planned) | set(recorded))
              if _pair(planned.get(key)) != _pair(recorded.get(key))]
     if not wrong:
