@@ -198,11 +198,13 @@ class SqlStore:
         Only each ticket's earliest pending timer is claimable, so a ticket's timers fire in
         due order even with many workers. On PostgreSQL the rows are picked ``FOR UPDATE SKIP
         LOCKED``, so workers claiming at once take different timers; an expired lease (a
-        worker that died) is claimable again. Firing still goes through ``apply``, which
+        worker that died) is claimable again, and so are a worker's own claims (it lost the
+        database mid-batch and is trying again). Firing still goes through ``apply``, which
         fires a timer only while it is pending.
         """
         due, earlier = TIMERS.alias("due"), TIMERS.alias("earlier")
-        free = or_(due.c.claimed_until.is_(None), due.c.claimed_until <= now)
+        free = or_(due.c.claimed_until.is_(None), due.c.claimed_until <= now,
+                   due.c.claimed_by == worker)  # its own: it failed mid-batch, reconnected
         first = ~exists().where(  # a ticket's timers are claimed one at a time, in due order
             earlier.c.ticket_id == due.c.ticket_id, earlier.c.status == "pending",
             or_(earlier.c.due_at < due.c.due_at,

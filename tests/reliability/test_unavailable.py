@@ -6,7 +6,7 @@
 - PostgreSQL dropping the connection mid-run (the server restarted, a backend killed),
   between two calls or inside a transaction before its COMMIT: that call fails with
   ``DatabaseUnavailable``, nothing of it is written, and the next call works on a new
-  connection.
+  connection; a timer worker backs off, reconnects and fires every due timer once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,15 @@ import psycopg
 import pytest
 from sqlalchemy import make_url
 
+from engine.clock import VirtualClock
+from engine.model import TicketQuery
+from engine.workers import Backoff, TimerWorker
 from storage import DatabaseBusy, DatabaseUnavailable, open_store
 from storage.database import BUSY_TIMEOUT_MS
 from tests.conftest import PG_ENV, PG_SKIP, pg_schema_url
 from tests.reliability.world import PASSWORD, Setup, check_desk, prepare
 from tui.cli import run
+from tui.wiring import UNAVAILABLE, open_workspace
 
 HOLD_LOCK = """
 import sqlite3, sys
@@ -155,3 +160,34 @@ def test_postgresql_connection_lost_before_commit(pg_desk: tuple[Setup, str]) ->
     assert desk.fire(ticket_id, "take", agent).state == "working"
     assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
 
+
+
+@pytest.mark.pg
+def test_worker_rides_out_lost_connections(pg_desk: tuple[Setup, str]) -> None:
+    """The server drops the worker's connections twice mid-run: it backs off, reconnects,
+    and fires every due timer exactly once."""
+    setup, name = pg_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    for number in range(6):
+        ticket = desk.open("crash", agent, {"summary": f"t{number}"})
+        desk.fire(ticket.id, "take", agent)  # arms 'park' in PT2S and an SLA clock
+    url = setup.workspace.url
+    later = VirtualClock(datetime.now(UTC) + timedelta(days=1))
+    connections: list[int] = []
+
+    def connect() -> Any:
+        worker_desk = open_workspace(url, clock=later).desk
+        worker_desk.store.load_ticket(1)  # connected...
+        if len(connections) < 2:
+            connections.append(_kill_backends(name))  # ...and the server goes away
+        return worker_desk
+
+    waits: list[float] = []
+    worker = TimerWorker(connect=connect, name="w", transient=UNAVAILABLE,
+                         backoff=Backoff(first=0.25, ceiling=0.5), sleep=waits.append,
+                         report=lambda text: None)
+    handled = worker.run(once=True)
+    assert waits == [0.25, 0.5] and all(connections)
+    parked = [t for t in setup.workspace.desk.tickets(TicketQuery()) if t.state == "parked"]
+    assert len(parked) == 6 and handled >= 6
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
