@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 
 from engine import yamlfile
 from engine.accounts import SUPERUSER, check_account, random_password
+from engine.admin_journal import ACCOUNT_CREATED, account_entry
 from engine.clock import VirtualClock
 from engine.desk import Desk
 from engine.errors import Problem, SpecError, TicketflowError
@@ -287,6 +288,8 @@ def _account(desk: Desk, name: str, spec: AccountSpec, clock: VirtualClock) -> A
                       post=spec.post, password_hash=_THROWAWAY.hash(random_password()),
                       created_at=clock.now())
     check_account(account)
-    desk.store.save_account(account)
+    actor = "-" if name == RUNNER else RUNNER
+    desk.store.append_admin([account_entry(ACCOUNT_CREATED, account, actor, clock.now())],
+                            accounts=[account])
     return account
 
