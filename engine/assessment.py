@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -92,7 +93,7 @@ class IndicatorSpec(Model):
     @property
     def limit(self) -> timedelta | None:
         """The threshold as a duration (response and reply)."""
-        return parse_duration(self.threshold) if self.threshold else None
+        return _duration(self.threshold) if self.threshold else None
 
 
 class AssessmentSpec(Model):
@@ -116,6 +117,11 @@ class AssessmentSpec(Model):
     def for_post(self, post: str) -> list[tuple[str, IndicatorSpec]]:
         """The indicators that apply to a post, in file order."""
         return [(name, spec) for name, spec in self.indicators.items() if post in spec.posts]
+
+
+@cache
+def _duration(text: str) -> timedelta:
+    return parse_duration(text)
 
 
 def percent(value: float) -> Fraction:

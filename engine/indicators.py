@@ -82,7 +82,7 @@ def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterato
                   if mark.tag == "pend" and mark.at in period}
     else:
         pended = {record.pending_post: period.end} if record.pending_post else {}
-    for post in held(record, period):
+    for post in record.held:
         yield Count(record.ticket_id, post, post in pended, pended.get(post))
 
 
@@ -90,14 +90,8 @@ def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Itera
     """Of the tickets a post held, those with a step tagged ``tag`` while it held them."""
     hits = {mark.post: mark.at for mark in record.marks
             if mark.tag == indicator.tag and mark.post and mark.at in period}
-    for post in held(record, period) | hits.keys():
+    for post in record.held | hits.keys():
         yield Count(record.ticket_id, post, post in hits, hits.get(post))
-
-
-def held(record: Record, period: Period) -> set[str]:
-    """The posts that held the ticket at some moment of the period."""
-    return {stint.post for stint in record.stints if stint.start < period.end
-            and (stint.end is None or stint.end >= period.start)}
 
 
 FORMULAS: dict[str, Formula] = {

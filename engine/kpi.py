@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +29,9 @@ SHIPPED_FILE = Path(__file__).resolve().parent.parent / DEFAULT_FILE
 
 
 class Journal(Protocol):
-    """What the assessment reads: every event, and the process versions they name."""
+    """What the assessment reads of a store: journals, and the process versions they name."""
+
+    def ticket_ids_active(self, since: datetime, until: datetime) -> list[int]: ...
 
     def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterable[Event]: ...
 
@@ -133,8 +136,9 @@ class Assessor:
     def records(self, period: Period) -> list[Record]:
         """The records of every ticket with something in the period, read up to its end."""
         versions = Versions(self.journal.get_version)
-        return list(read_records(self.journal.iter_events(), versions, since=period.start,
-                                 until=period.end))
+        tickets = self.journal.ticket_ids_active(period.start, period.end)
+        return list(read_records(self.journal.iter_events(tickets), versions,
+                                 since=period.start, until=period.end))
 
     def report(self, period: str, posts: list[str] | None = None) -> Report:
         """Every assessed post's figures (or only these posts') for a period."""

@@ -76,6 +76,11 @@ class Store(Protocol):
         """Every event (of these tickets), ordered by ticket id and seq."""
         ...
 
+    def ticket_ids_active(self, since: datetime, until: datetime) -> list[int]:
+        """Ascending ids of the tickets opened before ``until`` that are open or changed at
+        or after ``since``: every ticket whose journal may matter in [since, until)."""
+        ...
+
     # timers
     def pending_timers(self, ticket_id: int) -> list[Timer]: ...
 

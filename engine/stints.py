@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.calendars import WorkingTime, build_calendar
+from engine.calendars import AroundTheClock, WorkingTime, build_calendar
 from engine.journal import Event
 from engine.ladder import clocks_of
 from engine.model import ProcessVersion
@@ -105,6 +105,8 @@ class Record:
     closings: list[Closing] = field(default_factory=list)
     pending_post: str | None = None
     """The post the ticket was left pending at, if it was pending at the end of the read."""
+    held: frozenset[str] = frozenset()
+    """The posts that held the ticket at some moment of the period read for."""
 
 
 class VersionIndex:
@@ -118,7 +120,12 @@ class VersionIndex:
         self.ends = {name for name, state in spec.states.items() if state.kind == "end"}
         self.runs = {name: state.sla_runs for name, state in spec.states.items()}
         self.clocks = clocks_of(spec)
+        self.covering = {state: tuple(name for name, clock in self.clocks.items()
+                                      if state in clock.states) for state in spec.states}
+        """The clocks that time each state."""
         self.calendar: WorkingTime = build_calendar(spec.calendar)
+        self.around_the_clock = isinstance(self.calendar, AroundTheClock)
+        self.limits: dict[tuple[str, str], timedelta | None] = {}
         every = [name for name in spec.states if name not in self.ends]
         self.step_tags = {(t.trigger, source): tuple(t.tags) for t in spec.transitions
                           for given in t.sources for source in (every if given == ANY else [given])
@@ -137,9 +144,13 @@ class VersionIndex:
         extra = event.details.get("tags")
         return found + tuple(extra) if isinstance(extra, list) else found
 
-    def covering(self, state: str) -> list[str]:
-        """The clocks that time a state."""
-        return [name for name, clock in self.clocks.items() if state in clock.states]
+    def limit(self, clock: str, data: dict[str, Any]) -> timedelta | None:
+        """A clock's limit for a ticket's data (None: no limit), each form parsed once."""
+        limit = self.clocks[clock].limit
+        key = (clock, "" if isinstance(limit, str) or limit is None else str(data.get(limit.by)))
+        if key not in self.limits:
+            self.limits[key] = self.process.limit(limit, data)
+        return self.limits[key]
 
 
 _PARSED: dict[str, VersionIndex] = {}
@@ -229,8 +240,9 @@ class Reader:
         runs = version.runs.get(self.state, False)
         for name, clock in list(self.clocks.items()):
             running = clock.since is not None
-            if running and clock.since is not None:
-                clock.spent += version.calendar.working_between(clock.since, event.at)
+            if clock.since is not None:
+                clock.spent += (event.at - clock.since if version.around_the_clock else
+                                version.calendar.working_between(clock.since, event.at))
             definition = version.clocks.get(name)
             covered = definition is not None and self.state in definition.states
             if definition is None or not self.open or not (covered or not runs):
@@ -249,14 +261,13 @@ class Reader:
         if not self.open:
             return
         runs = version.runs.get(self.state, False)
-        for name in version.covering(self.state):
+        for name in version.covering.get(self.state, ()):
             if name not in self.clocks:
                 self.clocks[name] = ClockRun(self.post, at, since=at if runs else None)
 
     def finish_clock(self, name: str, clock: ClockRun, event: Event, version: VersionIndex,
                      running: bool) -> None:
-        definition = version.clocks.get(name)
-        limit = version.process.limit(definition.limit, self.data) if definition else None
+        limit = version.limit(name, self.data) if name in version.clocks else None
         if limit is None or clock.post is None:
             return
         self.record.parts.append(Part(name, clock.post, clock.start, event.at, clock.spent,
@@ -308,7 +319,10 @@ def read_records(events: Iterable[Event], versions: Versions, *, since: datetime
         reader = Reader(ticket_events[0], versions[ticket_events[0].digest])
         for event in ticket_events[1:]:
             reader.step(event, versions[event.digest])
-        yield reader.finish()
+        record = reader.finish()
+        record.held = frozenset(stint.post for stint in record.stints if stint.start < until
+                                and (stint.end is None or stint.end >= since))
+        yield record
 
 
 def _by_ticket(events: Iterable[Event], until: datetime) -> Iterator[list[Event]]:

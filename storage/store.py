@@ -174,6 +174,15 @@ class SqlStore:
             chunk = ids[start:start + IDS_PER_QUERY]
             yield from self._stream(statement.where(EVENTS.c.ticket_id.in_(chunk)))
 
+    def ticket_ids_active(self, since: datetime, until: datetime) -> list[int]:
+        """Ascending ids of the tickets opened before ``until`` that are open or changed at
+        or after ``since`` (``updated_at`` is the time of a ticket's latest event)."""
+        statement = (select(TICKETS.c.id)
+                     .where(TICKETS.c.opened_at < until,
+                            or_(TICKETS.c.is_open.is_(True), TICKETS.c.updated_at >= since))
+                     .order_by(TICKETS.c.id))
+        return [int(row[0]) for row in self._read(statement)]
+
     # -- timers --------------------------------------------------------------------------
 
     def pending_timers(self, ticket_id: int) -> list[Timer]:
