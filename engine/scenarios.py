@@ -18,6 +18,7 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 from pydantic import Field, ValidationError
 
+import engine.kpi_steps  # noqa: F401  (adds the expect_kpi and record steps)
 from engine import yamlfile
 from engine.accounts import SUPERUSER, check_account, random_password
 from engine.admin_journal import ACCOUNT_CREATED, account_entry

@@ -1,108 +1,189 @@
-"""Every tier boundary of every indicator, exactly on it and just below, for more than one
-post: tickets are added one story at a time and the month's report is checked at each point.
+"""Every tier boundary of every indicator, exactly on it and just below, for two posts each,
+as scenarios: tickets are added one story at a time, and an ``expect_kpi`` step checks the
+month's figure at each point of the walk (``boundaries.walk``).
+
+The scenarios are written out as YAML (in Taipei time, starting on the last evening of
+September so that the first stories straddle the month end) and run by the scenario runner
+like any admin's file. ``python -m tests.assessment.test_boundaries DIR`` writes them to DIR.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+import engine.kpi_steps  # noqa: F401  (registers expect_kpi and record)
+from engine.scenarios import parse_scenario, run_scenario
 from tests.assessment.boundaries import SEED_TIERS, seed_score, walk
-from tests.assessment.world import WHO, World
+from tests.assessment.world import ROOT
+from tui.wiring import open_workspace
 
-Story = Callable[[World], object]
-
-
-def _resolved(world: World, tier: str, *, reopened: bool) -> None:
-    """A fault resolved at a tier and confirmed, the first time or after a reopening."""
-    ticket = world.fault() if tier == "service_desk" else world.fault_at(tier)
-    agent = WHO[tier]
-    world.fire(ticket, "resolve", agent, resolution="replaced the card")
-    if reopened:
-        world.fire(ticket, "reopen", "ann")
-        world.fire(ticket, "resolve", agent, resolution="replaced the cable too")
-    world.fire(ticket, "confirm", "ann")
+Steps = list[dict[str, Any]]
+Story = Callable[[str], Steps]
+START = "2026-10-01T00:00:00+08:00"
+ACCOUNTS = {"ann": {"roles": ["agent"], "post": "service_desk"},
+            "sue": {"roles": ["supervisor"], "post": "service_desk"},
+            "rob": {"roles": ["agent"], "post": "response_group"},
+            "hal": {"roles": ["agent"], "post": "handling_group"}}
+AGENT = {"service_desk": "ann", "response_group": "rob", "handling_group": "hal"}
 
 
-def _desk_part(world: World, seconds: float) -> None:
-    ticket = world.fault(level=1)  # the desk tier's limit for level 1 is PT5M
-    world.wait(seconds=seconds)
-    world.fire(ticket, "hand_up", "ann")
+def _open(ticket: str, process: str = "service_desk", **data: Any) -> dict[str, Any]:
+    return {"open": process, "as": "ann", "ticket": ticket,
+            "data": {"summary": f"story {ticket}", **data}}
 
 
-def _response_part(world: World, seconds: float) -> None:
-    ticket = world.fault_at("response_group", level=2)  # the response tier's limit: PT30M
-    world.wait(seconds=seconds)
-    world.fire(ticket, "hand_up", "rob", group="hardware_platform")
+def _fire(ticket: str, trigger: str, actor: str, **data: Any) -> dict[str, Any]:
+    step: dict[str, Any] = {"fire": trigger, "ticket": ticket, "as": actor}
+    return {**step, "data": data} if data else step
 
 
-def _pended(world: World, tier: str) -> None:
-    ticket = world.fault() if tier == "service_desk" else world.fault_at(tier)
-    world.fire(ticket, "pend", "ann" if tier == "service_desk" else "hal",
-               pending_reason="waiting for parts")
+def received_after(wait: str) -> Story:
+    return lambda t: [_open(t), {"wait": wait}, _fire(t, "receive", "ann")]
 
 
-def _complained(world: World, tier: str, event: str) -> None:
-    ticket = world.submit() if tier == "service_desk" else world.fault_at(tier)
-    world.record(ticket, event)
+def replied_after(wait: str) -> Story:
+    return lambda t: [_open(t), _fire(t, "receive", "ann"),
+                      _fire(t, "solve_at_desk", "ann", knowledge_article="KB-1",
+                            resolution="reset"), {"wait": wait}, _fire(t, "reply", "ann")]
 
 
-def _held(world: World, tier: str) -> None:
-    if tier == "service_desk":
-        world.submit()
-    else:
-        world.fault_at(tier)
+def fault_at(tier: str, level: int = 1) -> Story:
+    """A fault handed up by hand to a tier (no time passes: no timer fires)."""
+    def steps(t: str) -> Steps:
+        found = [_open(t, "fault_escalation", level=level)]
+        if tier != "service_desk":
+            found.append(_fire(t, "hand_up", "ann"))
+        if tier == "handling_group":
+            found.append(_fire(t, "hand_up", "rob", group="system_software"))
+        return found
+    return steps
+
+
+def resolved(tier: str, *, reopened: bool) -> Story:
+    agent = AGENT[tier]
+
+    def steps(t: str) -> Steps:
+        found = [*fault_at(tier)(t), _fire(t, "resolve", agent, resolution="replaced a card")]
+        if reopened:
+            found += [_fire(t, "reopen", "ann"), _fire(t, "resolve", agent, resolution="again")]
+        return [*found, _fire(t, "confirm", "ann")]
+    return steps
+
+
+def desk_part(*, timely: bool) -> Story:
+    """Level 1: the desk tier's limit is PT5M; missing it, the ladder's timer escalates."""
+    if timely:
+        return lambda t: [*fault_at("service_desk")(t), {"wait": "PT4M59S"},
+                          _fire(t, "hand_up", "ann")]
+    return lambda t: [*fault_at("service_desk")(t), {"wait": "PT5M1S"}]
+
+
+def response_part(*, timely: bool) -> Story:
+    """Level 2: the response tier's limit is PT30M."""
+    if timely:
+        return lambda t: [*fault_at("response_group", 2)(t), {"wait": "PT29M59S"},
+                          _fire(t, "hand_up", "rob", group="hardware_platform")]
+    return lambda t: [*fault_at("response_group", 2)(t), {"wait": "PT30M1S"}]
+
+
+def pended(tier: str) -> Story:
+    return lambda t: [*fault_at(tier)(t), _fire(t, "pend", AGENT[tier], pending_reason="parts")]
+
+
+def complained(tier: str, event: str) -> Story:
+    def steps(t: str) -> Steps:
+        found = [_open(t)] if tier == "service_desk" else fault_at(tier)(t)
+        return [*found, {"record": event, "ticket": t, "as": "ann", "note": "angry call"}]
+    return steps
+
+
+def held(tier: str) -> Story:
+    return (lambda t: [_open(t)]) if tier == "service_desk" else fault_at(tier)
 
 
 CASES: list[tuple[str, str, Story, Story]] = [
-    ("timely_response_rate", "service_desk",
-     lambda w: w.received_after(5), lambda w: w.received_after(5.5)),
-    ("timely_reply_rate", "service_desk",
-     lambda w: w.replied_after(600), lambda w: w.replied_after(600.5)),
-    ("first_time_resolution_rate", "service_desk",
-     lambda w: _resolved(w, "service_desk", reopened=False),
-     lambda w: _resolved(w, "service_desk", reopened=True)),
+    ("timely_response_rate", "service_desk", received_after("PT5S"), received_after("PT6S")),
+    ("timely_reply_rate", "service_desk", replied_after("PT10M"), replied_after("PT10M1S")),
+    ("first_time_resolution_rate", "service_desk", resolved("service_desk", reopened=False),
+     resolved("service_desk", reopened=True)),
     ("first_time_resolution_rate", "response_group",
-     lambda w: _resolved(w, "response_group", reopened=False),
-     lambda w: _resolved(w, "response_group", reopened=True)),
-    ("timely_handling_rate", "service_desk",
-     lambda w: _desk_part(w, 300), lambda w: _desk_part(w, 301)),
-    ("timely_handling_rate", "response_group",
-     lambda w: _response_part(w, 1800), lambda w: _response_part(w, 1800.5)),
-    ("pending_rate", "service_desk",
-     lambda w: _pended(w, "service_desk"), lambda w: _held(w, "service_desk")),
-    ("pending_rate", "handling_group",
-     lambda w: _pended(w, "handling_group"), lambda w: _held(w, "handling_group")),
-    ("complaint_rate", "service_desk",
-     lambda w: _complained(w, "service_desk", "complaint"), lambda w: _held(w, "service_desk")),
-    ("complaint_rate", "response_group",
-     lambda w: _complained(w, "response_group", "complaint"),
-     lambda w: _held(w, "response_group")),
+     resolved("response_group", reopened=False), resolved("response_group", reopened=True)),
+    ("timely_handling_rate", "service_desk", desk_part(timely=True), desk_part(timely=False)),
+    ("timely_handling_rate", "response_group", response_part(timely=True),
+     response_part(timely=False)),
+    ("pending_rate", "service_desk", pended("service_desk"), held("service_desk")),
+    ("pending_rate", "handling_group", pended("handling_group"), held("handling_group")),
+    ("complaint_rate", "service_desk", complained("service_desk", "complaint"),
+     held("service_desk")),
+    ("complaint_rate", "response_group", complained("response_group", "complaint"),
+     held("response_group")),
     ("escalated_complaint_rate", "service_desk",
-     lambda w: _complained(w, "service_desk", "escalated_complaint"),
-     lambda w: _held(w, "service_desk")),
+     complained("service_desk", "escalated_complaint"), held("service_desk")),
     ("escalated_complaint_rate", "response_group",
-     lambda w: _complained(w, "response_group", "escalated_complaint"),
-     lambda w: _held(w, "response_group")),
+     complained("response_group", "escalated_complaint"), held("response_group")),
 ]
 
 
-@pytest.mark.parametrize(("indicator", "post", "hit", "miss"), CASES,
-                         ids=[f"{case[0]}-{case[1]}" for case in CASES])
-def test_every_tier_boundary_on_and_just_below(world: World, indicator: str, post: str,
-                                               hit: Story, miss: Story) -> None:
-    points = walk([bound for bound, _ in SEED_TIERS[indicator]])
+def scenario(indicator: str, post: str, hit: Story, miss: Story) -> dict[str, Any]:
+    """The walk over an indicator's tier bounds as a scenario with expect_kpi steps."""
+    names = (f"t{number}" for number in count(1))
+    steps: Steps = []
     hits = total = 0
-    seen = []
-    for numerator, denominator in points:
+    for numerator, denominator in walk([bound for bound, _ in SEED_TIERS[indicator]]):
         for _ in range(numerator - hits):
-            hit(world)
+            steps += hit(next(names))
         for _ in range(denominator - total - (numerator - hits)):
-            miss(world)
+            steps += miss(next(names))
         hits, total = numerator, denominator
-        figure = world.figure("2026-10", post, indicator)
-        seen.append((figure.numerator, figure.denominator, figure.score))
-    expected = [(n, d, seed_score(indicator, n, d)) for n, d in points]
-    assert seen == expected
-    assert {score for _, _, score in expected} == {score for _, score in SEED_TIERS[indicator]}
+        steps.append({"expect_kpi": {
+            "period": "2026-10", "post": post, "indicator": indicator,
+            "numerator": numerator, "denominator": denominator,
+            "rate": numerator / denominator, "score": seed_score(indicator, numerator,
+                                                                 denominator)}})
+    return {"scenario": f"{indicator} of {post}: every tier bound, on it and just below",
+            "start": START, "accounts": ACCOUNTS, "steps": steps}
+
+
+def text(case: tuple[str, str, Story, Story]) -> str:
+    return yaml.safe_dump(scenario(*case), sort_keys=False, allow_unicode=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_every_tier_boundary_on_and_just_below(case: tuple[str, str, Story, Story]) -> None:
+    indicator = case[0]
+    source = text(case)
+    path = ROOT / "flows" / "scenarios" / f"assessment_{indicator}-{case[1]}.yaml"
+    loaded = parse_scenario(source, str(path))
+    checks = [step.model.expect_kpi for step in loaded.steps if step.kind == "expect_kpi"]
+    assert {check.score for check in checks} == {score for _, score in SEED_TIERS[indicator]}
+    outcome = run_scenario(loaded, lambda clock: open_workspace("sqlite://", clock=clock).desk)
+    assert [str(failure) for failure in outcome.failures] == []
+
+
+def test_a_wrong_expectation_fails_at_its_line() -> None:
+    case = CASES[0]
+    source = text(case).replace("score: 5", "score: 4", 1)
+    loaded = parse_scenario(source, str(ROOT / "flows" / "scenarios" / "wrong.yaml"))
+    outcome = run_scenario(loaded, lambda clock: open_workspace("sqlite://", clock=clock).desk)
+    assert len(outcome.failures) == 1
+    line = source.splitlines()[outcome.failures[0].line - 1]
+    assert line.strip().startswith("- expect_kpi")
+    assert "expected score 4, got 5 (9 of 10)" in outcome.failures[0].message
+
+
+def write(folder: Path) -> None:
+    """Write the scenarios, to read them or run them with ``ticketflow test``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        (folder / f"assessment_{case[0]}-{case[1]}.yaml").write_text(text(case), "utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]))

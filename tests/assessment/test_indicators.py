@@ -122,7 +122,7 @@ def test_pending_during_the_period_is_a_choice(world: World) -> None:
 
 
 def test_working_time_follows_the_process_calendar(world: World) -> None:
-    path = Path(__file__).parent / "flows" / "office_hours.yaml"
+    path = Path(__file__).parent / "processes" / "office_hours.yaml"
     world.desk.deploy([load_process(path)], world.people["root"])
     world.until(local(2026, 10, 30, 17, 30))  # a Friday; office hours 09:00-18:00
     quick, slow = (world.submit("office_hours") for _ in range(2))
@@ -244,7 +244,7 @@ def test_asking_for_what_is_not_assessed_is_bad_input(world: World) -> None:
 
 
 def test_a_ladder_tier_times_every_state_of_its_post_as_one_part(world: World) -> None:
-    path = Path(__file__).parent / "flows" / "ladder_desk.yaml"
+    path = Path(__file__).parent / "processes" / "ladder_desk.yaml"
     world.desk.deploy([load_process(path)], world.people["root"])
     timely, late = world.submit("ladder_desk"), world.submit("ladder_desk")
     world.wait(minutes=6)
