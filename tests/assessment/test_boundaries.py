@@ -2,9 +2,10 @@
 as scenarios: tickets are added one story at a time, and an ``expect_kpi`` step checks the
 month's figure at each point of the walk (``boundaries.walk``).
 
-The scenarios are written out as YAML (in Taipei time, starting on the last evening of
-September so that the first stories straddle the month end) and run by the scenario runner
-like any admin's file. ``python -m tests.assessment.test_boundaries DIR`` writes them to DIR.
+The scenarios are written out as YAML (in Taipei time, from local midnight on 1 October,
+which is still September in UTC) and run by the scenario runner like any admin's file;
+``python -m tests.assessment.test_boundaries DIR`` writes them to DIR for reading. Month
+ends are covered by flows/scenarios/assessment_month_end.yaml.
 """
 
 from __future__ import annotations
