@@ -67,7 +67,8 @@ def _machine() -> str:
 def _show(mode: str, figures: dict[str, Any]) -> None:
     print(f"{mode:>6}: raw sqlite3 {figures['raw_sqlite_tps']:>7,}/s   engine "
           f"{figures['engine_tps']:>7,}/s ({figures['ratio']:.2f}×)   store alone "
-          f"{figures['store_tps']:>7,}/s ({figures['store_ratio']:.2f}×)")
+          f"{figures['store_tps']:>7,}/s ({figures['store_ratio']:.2f}×)   CPU µs per "
+          f"transition: {', '.join(f'{k} {v}' for k, v in figures['cpu_us'].items())}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from copy import copy
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 from bench import raw
@@ -65,19 +65,20 @@ class Cycle:
         self.fire, self.ids = fire, ids
         self.states = dict.fromkeys(ids, "handling")
         self.position = self.fired = 0
-        self.elapsed = 0.0
+        self.elapsed = self.cpu = 0.0
         self.run(2)  # warm caches and connections outside the clock
-        self.elapsed, self.fired = 0.0, 0
+        self.elapsed, self.cpu, self.fired = 0.0, 0.0, 0
 
     def run(self, transitions: int) -> None:
         """Fire ``transitions`` transitions and add their wall time."""
         ids, states, fire = self.ids, self.states, self.fire
-        start = perf_counter()
+        start, cpu = perf_counter(), process_time()
         for number in range(self.position, self.position + transitions):
             ticket_id = ids[number % len(ids)]
             fire(ticket_id, states[ticket_id])
             states[ticket_id] = raw.MOVES[states[ticket_id]][1]
         self.elapsed += perf_counter() - start
+        self.cpu += process_time() - cpu
         self.position += transitions
         self.fired += transitions
 
@@ -137,20 +138,23 @@ def measure(*, synchronous: str, transitions: int, runs: int, tickets: int = 100
             directory: Path | None = None) -> dict[str, Any]:
     """Runs on fresh files, the variants taking turns in blocks; medians, ratios to raw."""
     samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
     for _ in range(runs):
-        for name, rate in _one_run(synchronous, transitions, tickets, directory).items():
-            samples[name].append(rate)
+        for name, cycle in _one_run(synchronous, transitions, tickets, directory).items():
+            samples[name].append(cycle.fired / cycle.elapsed)
+            cpu[name].append(cycle.cpu / cycle.fired * 1e6)
     medians = {name: statistics.median(values) for name, values in samples.items()}
     return {"raw_sqlite_tps": round(medians["raw"]), "engine_tps": round(medians["engine"]),
             "store_tps": round(medians["store"]),
             "ratio": round(medians["engine"] / medians["raw"], 3),
             "store_ratio": round(medians["store"] / medians["raw"], 3),
+            "cpu_us": {name: round(statistics.median(values), 1) for name, values in cpu.items()},
             "transitions": transitions, "runs": runs,
             "samples": {name: [round(v) for v in values] for name, values in samples.items()}}
 
 
 def _one_run(synchronous: str, transitions: int, tickets: int, directory: Path | None
-             ) -> dict[str, float]:
+             ) -> dict[str, Cycle]:
     with tempfile.TemporaryDirectory(dir=directory) as scratch, ExitStack() as stack:
         cycles = {}
         for name in VARIANTS:
@@ -161,7 +165,7 @@ def _one_run(synchronous: str, transitions: int, tickets: int, directory: Path |
             order = VARIANTS[turn % 3:] + VARIANTS[:turn % 3]
             for name in order:
                 cycles[name].run(min(BLOCK, transitions - start))
-        return {name: cycle.fired / cycle.elapsed for name, cycle in cycles.items()}
+        return cycles
 
 
 def now() -> datetime:

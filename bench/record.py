@@ -25,8 +25,11 @@ event on power loss); figures are medians of the runs. Ratio = engine ÷ raw.
 
 Goals: **ratio ≥ 0.5 with NORMAL and ≥ 0.9 with FULL**, and firing across 100,000 tickets
 keeps the process's memory flat (**growth < 50 MB**). The numbers depend on the machine and
-on what else it is doing; compare lines taken on the same machine. The last run's details
-are in `bench/results/latest.json`.
+on what else it is doing (the load average is in the last column: on a shared machine the
+Python work of a transition stretches in wall time while an fsync does not, so a busy
+machine lowers the ratios); compare lines taken on the same machine. The last run's
+details, with the CPU time per transition of each variant, are in
+`bench/results/latest.json`.
 
 | date | NORMAL: engine / raw | FULL: engine / raw | store ratio N / F | memory | machine |
 |---|---|---|---|---|---|
