@@ -267,8 +267,18 @@ def decode(raw: bytes, name: str, *, limit: int = MAX_BYTES) -> str:
         raise SpecError([Problem(name, line, column, "not valid UTF-8 text")]) from None
 
 
+_SEPARATORS = re.compile("[\x85\u2028\u2029]")
+"""Characters YAML 1.1 parsers count as line breaks and editors do not: they would put every
+location after them on the wrong line."""
+
+
 def parse(text: str, name: str) -> Any:
     """Parse one YAML document into located data, or raise SpecError."""
+    separator = _SEPARATORS.search(text)
+    if separator:
+        line, column = _position(text, separator.start())
+        message = f"line separator U+{ord(separator.group()):04X} is not allowed in YAML"
+        raise SpecError([Problem(name, line, column, message)])
     try:
         node = _Loader(text).get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -305,9 +315,10 @@ def _syntax(exc: yaml.MarkedYAMLError) -> str:
 
 
 def _position(text: str, offset: int) -> Location:
-    """The 1-based line and column of a character offset in ``text``."""
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+    """The 1-based line and column of a character offset in ``text`` (lines end at LF, CRLF
+    or a lone CR, as for YAML and editors)."""
+    before = text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def load(path: str | Path, *, limit: int = MAX_BYTES) -> Any:

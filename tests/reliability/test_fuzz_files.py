@@ -1,0 +1,205 @@
+"""Property tests: the YAML loader, the process validator, ``validate`` and scenario files
+never raise anything but located errors, whatever the file.
+
+Three kinds of input: arbitrary text; real process files (the seeds, mini, crash) mutated
+line by line and token by token, which reaches deep into the validator; and data trees built
+from the process language's own vocabulary, dumped as YAML. Scenario files are mutated the
+same way. A process file that loads must compile; a scenario that loads must run to an
+outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from engine.compiler import compile_process
+from engine.errors import SpecError
+from engine.files import check_files
+from engine.process import parse_process
+from engine.scenarios import Scenario, parse_scenario, run_scenario
+from engine.yamlfile import decode
+from tui.wiring import open_workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = {path.name: path.read_text(encoding="utf-8") for path in
+         [*sorted((ROOT / "flows").glob("*.yaml")), ROOT / "tests/flows/mini.yaml",
+          ROOT / "tests/reliability/flows/crash.yaml"]}
+NAME = "fuzz.yaml"
+WORDS = ["process", "title", "roles", "posts", "fields", "states", "transitions", "timers",
+         "events", "trigger", "from", "to", "choose", "when", "requires", "accepts", "set",
+         "assign", "tags", "start", "data", "on_end", "kind", "post", "limit", "sla",
+         "type", "text", "integer", "number", "boolean", "choice", "timestamp", "account",
+         "required", "default", "min", "max", "max_length", "pattern", "choices", "after",
+         "at", "fire", "by", "values", "calendar", "escalation", "do", "note", "system",
+         "agent", "end", "waiting", "task", "*", "actor", "nobody", "run", "pause"]
+ODD = ["", "~", "null", "true", "-1", "0", "1e999", "-1e999", ".nan", "99999999999999999999",
+       "P99999D", "PT0S", "P", "= 1/0", "= summary.upper()", "= __import__('os')",
+       "= [x for x in 'ab']", "= 9**9**9", "= 'a' * 10**15", "[", "]", "{", "}", "&a", "*a",
+       "!!python/object:os.system", "<<", "'", '"', "|", ">", "- ", ": ", "#", "\t", "\u202e",
+       "\u200f", "\x85", "\ufeff", "é", "Ⅻ", "(a+)+$", "[", "x" * 300]
+LOCATED = re.compile(r"^fuzz\.yaml:\d+:\d+: \S")
+
+
+def assert_located(error: SpecError, source: str) -> None:
+    """Every problem names the file and a real line and column."""
+    assert error.problems
+    lines = len(re.split(r"\r\n|\r|\n", source)) + 1  # line breaks as editors count them
+    for problem in error.problems:
+        assert LOCATED.match(str(problem)), problem
+        assert 1 <= problem.line <= lines and problem.column >= 1, problem
+
+
+def load_or_refuse(source: str) -> None:
+    """Parse a process; it compiles, or it is refused with located problems only."""
+    try:
+        process = parse_process(source, NAME)
+    except SpecError as error:
+        assert_located(error, source)
+        return
+    compile_process(process)
+
+
+@given(st.text(max_size=400))
+@example("process: x\nstates: {a: {kind: start}}\n" * 2)
+@example("\ufeffprocess: x")
+@example("process: '\x85'\ntitle: x\nroles: process\n")
+@example("[" * 70 + "]" * 70)
+def test_any_text(source: str) -> None:
+    load_or_refuse(source)
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes(raw: bytes) -> None:
+    try:
+        text = decode(raw, NAME)
+    except SpecError as error:
+        assert_located(error, raw.decode("utf-8", "replace"))
+        return
+    load_or_refuse(text)
+
+
+Mutation = tuple[str, int, int, str]
+mutations = st.tuples(st.sampled_from(["delete", "duplicate", "swap", "indent", "token",
+                                       "truncate", "insert"]),
+                      st.integers(0, 10_000), st.integers(0, 10_000),
+                      st.sampled_from(WORDS + ODD) | st.text(max_size=12))
+
+
+def mutate(source: str, mutation: Mutation) -> str:
+    kind, first, second, text = mutation
+    lines = source.split("\n")
+    i, j = first % len(lines), second % len(lines)
+    if kind == "delete":
+        del lines[i]
+    elif kind == "duplicate":
+        lines.insert(i, lines[i])
+    elif kind == "swap":
+        lines[i], lines[j] = lines[j], lines[i]
+    elif kind == "indent":
+        lines[i] = " " * (second % 5) + lines[i].lstrip() if second % 2 else lines[i][2:]
+    elif kind == "token":
+        tokens = re.split(r"([\s:,\[\]{}]+)", lines[i])
+        words = [k for k, token in enumerate(tokens) if token.strip(" :,[]{}")]
+        if words:
+            tokens[words[second % len(words)]] = text
+        lines[i] = "".join(tokens)
+    elif kind == "truncate":
+        return source[: second % (len(source) + 1)]
+    else:
+        lines.insert(i, text)
+    return "\n".join(lines)
+
+
+@given(st.sampled_from(sorted(SEEDS)), st.lists(mutations, min_size=1, max_size=4))
+def test_mutated_process_files(seed: str, changes: list[Mutation]) -> None:
+    source = SEEDS[seed]
+    for change in changes:
+        source = mutate(source, change)
+    load_or_refuse(source)
+
+
+names = st.sampled_from(WORDS) | st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+scalars = (st.sampled_from(WORDS + ODD) | st.integers(-2**70, 2**70) | st.booleans()
+           | st.none() | st.floats(allow_nan=False) | st.text(max_size=20))
+trees = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
+                     | st.dictionaries(names, children, max_size=5), max_leaves=40)
+
+
+@given(st.dictionaries(st.sampled_from(WORDS[:9]), trees, min_size=1, max_size=9))
+def test_documents_in_the_language_s_vocabulary(document: dict[str, object]) -> None:
+    try:
+        source = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        assume(False)
+    load_or_refuse(source)
+
+
+@given(st.sampled_from(sorted(SEEDS)), st.lists(mutations, min_size=1, max_size=3),
+       st.sampled_from(sorted(SEEDS)))
+def test_validate_checks_files_together(tmp_path_factory: object, seed: str,
+                                        changes: list[Mutation], other: str) -> None:
+    """check_files (``ticketflow validate``) with a mutated file next to a real one."""
+    folder = Path(str(tmp_path_factory.mktemp("files")))  # type: ignore[attr-defined]
+    source = SEEDS[seed]
+    for change in changes:
+        source = mutate(source, change)
+    (folder / "a.yaml").write_text(source, encoding="utf-8")
+    (folder / "b.yaml").write_text(SEEDS[other], encoding="utf-8")
+    report = check_files([folder])
+    assert report.checked
+    for problem in report.problems:
+        assert problem.path.startswith(str(folder)) and problem.line >= 1, problem
+
+
+SCENARIOS = {path.name: path.read_text(encoding="utf-8")
+             for path in sorted((ROOT / "flows/scenarios").glob("*.yaml"))}
+SCENARIO_PATH = str(ROOT / "flows/scenarios/fuzz.yaml")  # where its processes resolve from
+SCENARIO_WORDS = ["open", "fire", "record", "expect", "expect_history", "wait", "as",
+                  "ticket", "fails", "state", "data", "timers", "triggers", "post",
+                  "assignee", "start", "accounts", "processes", "steps", "roles"]
+
+
+def scenario_or_refusal(source: str) -> Scenario | None:
+    try:
+        return parse_scenario(source, SCENARIO_PATH)
+    except SpecError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.path == SCENARIO_PATH and problem.line >= 1, problem
+            assert problem.column >= 1, problem
+        return None
+
+
+scenario_mutations = st.tuples(
+    st.sampled_from(["delete", "duplicate", "swap", "indent", "token", "truncate", "insert"]),
+    st.integers(0, 10_000), st.integers(0, 10_000),
+    st.sampled_from(SCENARIO_WORDS + ODD) | st.text(max_size=12))
+
+
+@given(st.sampled_from(sorted(SCENARIOS)), st.lists(scenario_mutations, min_size=1,
+                                                     max_size=4))
+def test_mutated_scenario_files(seed: str, changes: list[Mutation]) -> None:
+    source = SCENARIOS[seed]
+    for change in changes:
+        source = mutate(source, change)
+    scenario_or_refusal(source)
+
+
+@settings(max_examples=8)
+@given(st.sampled_from(sorted(SCENARIOS)), st.lists(scenario_mutations, min_size=1,
+                                                     max_size=2))
+def test_mutated_scenarios_that_load_also_run(seed: str, changes: list[Mutation]) -> None:
+    """A scenario that passes its checks runs to an outcome: passed or failures, no crash."""
+    source = SCENARIOS[seed]
+    for change in changes:
+        source = mutate(source, change)
+    scenario = scenario_or_refusal(source)
+    assume(scenario is not None)
+    assert scenario is not None
+    outcome = run_scenario(scenario, lambda clock: open_workspace("sqlite://", clock=clock).desk)
+    assert all(failure.line >= 1 for failure in outcome.failures)
