@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import audit, hotpath, memory, record
+from bench import audit, hotpath, kpi, memory, record
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
 
@@ -37,10 +37,15 @@ def main(argv: list[str]) -> int:
             results["audit"] = audit.run(Path(scratch),
                                          tickets=max(1, int(options.audit_tickets * scale)))
         print(audit.describe(results["audit"]))
+    if options.kpi_events:
+        results["kpi"] = kpi.run(max(1, int(options.kpi_events * scale)), runs=3)
+        print(kpi.describe(results["kpi"]))
     if not options.no_record:
         record.save(results)
         if "audit" in results:
             audit.save(results["audit"], results["date"], results["machine"])
+        if "kpi" in results:
+            kpi.save(results["kpi"])
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
@@ -54,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="tickets to fire across for the memory check (0: skip)")
     parser.add_argument("--audit-tickets", type=int, default=5_000,
                         help="tickets of the desk `audit verify` is timed on (0: skip)")
+    parser.add_argument("--kpi-events", type=int, default=1_000_000,
+                        help="journal events the monthly assessment report is timed on (0: skip)")
     parser.add_argument("--no-record", action="store_true",
                         help="print only; leave latest.json and docs/performance.md alone")
     return parser

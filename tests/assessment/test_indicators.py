@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,11 +10,7 @@ import pytest
 from engine.assessment import parse_assessment
 from engine.errors import BadRequest
 from engine.process import load_process
-from tests.assessment.world import SHIPPED, TAIPEI, World
-
-
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=TAIPEI)  # type: ignore[misc]
+from tests.assessment.world import SHIPPED, World, local
 
 
 def counted(world: World, period: str, post: str, indicator: str) -> tuple[int, int]:

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.assessment.world import World, build_world
-from tests.assessment.test_indicators import local
+from tests.assessment.world import World, build_world, local
 
 
 @pytest.fixture

@@ -28,6 +28,11 @@ PEOPLE = {
 }
 
 
+def local(*parts: int) -> datetime:
+    """A moment in Taipei, the desk's time zone."""
+    return datetime(*parts, tzinfo=TAIPEI)  # type: ignore[arg-type, misc]
+
+
 @dataclass
 class World:
     """A workspace on a virtual clock with one account per post and role."""
