@@ -8,11 +8,14 @@ from textual.widgets import Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
 from tui.screens.base import DeskScreen
+from tui.screens.session import Notice
 from tui.screens.ticket import TicketScreen
 
 
 class NoticesScreen(DeskScreen[None]):
     """Newest first."""
+
+    shown: list[Notice]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -26,13 +29,13 @@ class NoticesScreen(DeskScreen[None]):
 
     def desk_changed(self) -> None:
         box = self.query_one(OptionList)
-        notices = list(reversed(self.session.notices))
+        self.shown = list(reversed(self.session.notices))
         box.clear_options()
-        box.add_options([Option(f"{self.session.local(n.at)}  {n.title}: {n.message}",
-                                id=str(n.ticket_id) if n.ticket_id else None)
-                         for n in notices] or [Option("nothing yet", disabled=True)])
+        box.add_options([Option(f"{self.session.local(n.at)}  {n.title}: {n.message}")
+                         for n in self.shown] or [Option("nothing yet", disabled=True)])
 
     @on(OptionList.OptionSelected)
     def open_ticket(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.app.push_screen(TicketScreen(int(event.option.id)))
+        ticket_id = self.shown[event.option_index].ticket_id if self.shown else None
+        if ticket_id is not None:
+            self.app.push_screen(TicketScreen(ticket_id))

@@ -76,6 +76,8 @@ class QueueList(ScrollView, can_focus=True):
         self.count: Callable[[], int] = lambda: 0
         self.total = 0
         self.cursor = 0
+        self._steering = False
+        """True while the list scrolls itself (so that it does not take it for the mouse)."""
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ class QueueList(ScrollView, can_focus=True):
         self.window.load_head()
         self.cursor = 0
         self._resized()
-        self.scroll_to(y=0, animate=False)
+        self._scroll(0)
         self._announce()
 
     def reload(self) -> None:
@@ -146,40 +148,46 @@ class QueueList(ScrollView, can_focus=True):
         self._announce()
 
     def _grow(self) -> None:
+        """Fetch a page at the end the cursor is near; keep the same rows on screen."""
         margin = self._body_height() + 1
         if self.cursor >= len(self.window.rows) - margin and not self.window.at_tail:
             dropped = self.window.grow_forward()
             self.cursor -= dropped
             self._resized()
-            self.scroll_to(y=max(self.scroll_y - dropped, 0), animate=False)
-        if self.cursor < margin and not self.window.at_head:
+            self._scroll(round(self.scroll_y) - dropped)
+        elif self.cursor < margin and not self.window.at_head:
             added = self.window.grow_backward()
             self.cursor += added
             self._resized()
-            self.scroll_to(y=self.scroll_y + added, animate=False)
+            self._scroll(round(self.scroll_y) + added)
+
+    def _scroll(self, top: int) -> None:
+        self._steering = True
+        try:
+            self.scroll_to(y=max(top, 0), animate=False)
+        finally:
+            self._steering = False
 
     def _follow_cursor(self) -> None:
         body = self._body_height()
         top = round(self.scroll_y)
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
+            self._scroll(self.cursor)
         elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False)
+            self._scroll(self.cursor - body + 1)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        top, body = round(new_value), self._body_height()
-        rows = len(self.window.rows)
-        near_end = top + 2 * body >= rows and not self.window.at_tail
-        if near_end or (top < body and not self.window.at_head):
-            self.call_later(self._grow_while_scrolling)
+        if not self._steering and round(old_value) != round(new_value):
+            self.call_later(self._follow_scroll)
 
-    def _grow_while_scrolling(self) -> None:
-        """Mouse-wheel scrolling: keep the cursor in view and fetch what comes next."""
+    def _follow_scroll(self) -> None:
+        """The wheel or the scrollbar moved the view: keep the cursor in it, fetch near an end."""
         top, body = round(self.scroll_y), self._body_height()
-        self.cursor = max(top, min(self.cursor, top + body - 1))
+        self.cursor = max(top, min(self.cursor, top + body - 1, len(self.window.rows) - 1))
         self._grow()
         self.refresh()
+        self._announce()
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:

@@ -1,0 +1,90 @@
+"""Auditor screens: replaying a ticket step by step, verifying it, and the assessment."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, OptionList
+
+from tests.tui.conftest import DeskCopy, choose, login, plain
+from tui.screens.assessment import AssessmentScreen
+from tui.screens.replay import ReplayScreen
+from tui.screens.ticket import TicketScreen
+from tui.widgets.queue_list import QueueList
+
+
+def test_an_auditor_has_no_personal_queues_and_cannot_act(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ian")
+        nav = app.screen.query_one("#queue-nav", OptionList)
+        assert [nav.get_option_at_index(i).id for i in range(nav.option_count)] == [
+            "unassigned", "overdue", "all"]
+        await pilot.press("3", "enter")
+        assert isinstance(app.screen, TicketScreen)
+        actions = app.screen.query_one("#ticket-actions", OptionList)
+        assert actions.option_count == 1 and actions.get_option_at_index(0).disabled
+
+    desk.run(scenario)
+
+
+def test_replay_steps_through_the_journal_and_rebuilds_the_ticket(desk: DeskCopy) -> None:
+    stored = desk.workspace.desk.ticket(5)
+    journal = desk.workspace.desk.history(5)
+
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ian")
+        await pilot.press("3")
+        app.screen.query_one(QueueList).move_to(1)  # ticket 5
+        await pilot.press("R")
+        assert isinstance(app.screen, ReplayScreen)
+        steps = app.screen.steps
+        assert [s.event.seq for s in steps] == [e.seq for e in journal]
+        last = steps[-1]
+        assert (last.state, last.post, last.assignee, last.data) == (
+            stored.state, stored.post, stored.assignee, stored.data)
+        assert "step 1 of" in plain(app, "#replay-event")
+        await pilot.press("right", "right")
+        assert f"step 3 of {len(steps)}" in plain(app, "#replay-event")
+        assert "dispatched" in plain(app, "#replay-state")
+        await pilot.press("left")
+        state = plain(app, "#replay-state")
+        assert "received" in state and "dispatched" not in state
+        await pilot.press("end")
+        assert "awaiting_vendor" in plain(app, "#replay-state")
+
+    desk.run(scenario)
+
+
+def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ian")
+        if app.session.capabilities.verify is None:
+            pytest.skip("engine.audit is not in this installation")
+        app.push_screen(ReplayScreen(1))
+        await pilot.pause()
+        await pilot.press("v")
+        assert "✓ ticket 1: the hash chain holds" in plain(app, "#replay-verify")
+
+    desk.run(scenario)
+
+
+def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ian")
+        if app.session.capabilities.assessor is None:
+            pytest.skip("engine.kpi is not in this installation")
+        await pilot.press("K")
+        assert isinstance(app.screen, AssessmentScreen)
+        table = app.screen.query_one(DataTable)
+        posts = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert "service_desk" in posts
+        response = next(i for i, key in enumerate(app.screen.keys)
+                        if key == ("service_desk", "timely_response_rate"))
+        table.move_cursor(row=response)
+        await pilot.press("enter")
+        tickets = app.screen.query_one("#assessment-tickets", OptionList)
+        ids = [tickets.get_option_at_index(i).id for i in range(tickets.option_count)]
+        assert ids and all(i and i.isdigit() for i in ids)
+        await choose(pilot, "#assessment-tickets", ids[0])
+        assert isinstance(app.screen, TicketScreen)
+
+    desk.run(scenario)
