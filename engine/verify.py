@@ -106,6 +106,14 @@ def every_ticket(store: Store, query: TicketQuery | None = None) -> Iterator[Tic
         query = replace(query, after=page[-1].id)
 
 
+def tickets_between(store: Store, first: int, last: int) -> Iterator[Ticket]:
+    """The tickets whose ids lie from ``first`` to ``last``, by id."""
+    for ticket in every_ticket(store, TicketQuery(is_open=None, after=first - 1)):
+        if ticket.id > last:
+            return
+        yield ticket
+
+
 class Verifier:
     """One verification run over a store."""
 
@@ -118,17 +126,25 @@ class Verifier:
         self._stored_accounts: dict[str, Account] = {}
         self.seal: SealCheck | None = None
 
-    def run(self, ticket_ids: list[int] | None = None) -> Report:
-        """Verify the admin journal and these tickets (all when None)."""
+    def run(self, ticket_ids: list[int] | None = None, *, span: tuple[int, int] | None = None
+            ) -> Report:
+        """Verify the admin journal and these tickets (all when None; ids in ``span``)."""
         started = time.perf_counter()
         entries = self.store.admin_entries()
         self._admin(entries)
         self._versions()
         self._accounts()
         legality = Legality(self.compiled, self.store.list_versions(), self._account_at)
-        tickets = self._tickets(ticket_ids)
+        if span is not None:
+            listed = list(tickets_between(self.store, *span))
+            ticket_ids = [ticket.id for ticket in listed]
+            tickets: Iterator[Ticket] = iter(listed)
+        else:
+            tickets = self._tickets(ticket_ids)
         events = self.store.iter_events(ticket_ids)
         covered = self._journals(tickets, events, legality)
+        if span is not None:
+            covered = set(range(span[0], span[1] + 1))
         self._seal_heads(None if ticket_ids is None else covered)
         self.report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
         self.report.seconds = time.perf_counter() - started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, update
@@ -12,9 +13,11 @@ from engine.audit import Audit
 from engine.errors import Forbidden
 from engine.journal import GENESIS, Event, seal
 from engine.verify import Report
+from engine.verify_workers import spans, verify_in_parallel
 from storage.models import metadata
 from tests.audit.conftest import KEY, sql, tour
-from tests.desk.conftest import DeskWorld
+from tests.desk.conftest import DeskWorld, build_world
+from tui.wiring import open_workspace
 
 EVENTS, TICKETS = metadata.tables["events"], metadata.tables["tickets"]
 
@@ -218,3 +221,20 @@ def test_verifying_some_tickets_only(journal: tuple[DeskWorld, int, list[Event]]
     assert verify(world, tickets=[ticket_id + 1]).ok
     assert verify(world, tickets=[ticket_id + 1]).tickets == 1
     assert not verify(world, tickets=[ticket_id]).ok
+
+
+def test_several_processes_find_what_one_finds(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    world = build_world(url)
+    ids = tour(world)
+    Audit(world.workspace.store, world.clock).seal(world.people["aud"], KEY)
+    sql(world, "UPDATE events SET note = 'x' WHERE ticket_id = :t AND seq = 2",
+        t=ids["mini_done"])
+    sql(world, "DELETE FROM events WHERE ticket_id = :t AND seq = 3", t=ids["vendor_child"])
+    single = verify(world, KEY)
+    for workers in (2, 3):
+        parallel = verify_in_parallel(lambda: open_workspace(url).store, KEY, workers)
+        assert (parallel.tickets, parallel.events) == (single.tickets, single.events)
+        assert problems(parallel) == problems(single) != []
+    assert spans(1, 10, 3, (1, 4)) == [(1, 4), (5, 8), (9, 10)]
+    assert spans(3, 3, 2, None) == [(3, 3)]

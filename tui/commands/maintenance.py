@@ -15,7 +15,7 @@ import typer
 from engine.errors import BadRequest
 from engine.export import FORMATS, Exporter, selected
 from engine.migration import Migration, parse_mapping
-from tui.commands.audit import KeyFile, auditor, read_key, report_record, summary
+from tui.commands.audit import KeyFile, read_key, report_record, summary, verified
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import CheckFailed, print_json
 from tui.session import acting_account
@@ -89,7 +89,7 @@ def restore(path: Annotated[Path, typer.Argument(help="A file written by `backup
             db: Db = DEFAULT_DB, json: Json = False, key_file: KeyFile = None) -> None:
     """Restore a backup into a new, empty database, then verify it."""
     rows = restore_database(path, db)
-    report = auditor(open_workspace(db)).verify(None, read_key(key_file, required=False))
+    report = verified(open_workspace(db), None, read_key(key_file, required=False))
     if json:
         print_json({"rows": rows, "verify": report_record(report)})
     else:

@@ -1,0 +1,116 @@
+"""Verifying a whole desk on several cores: ranges of ticket ids checked in forked processes.
+
+The parent checks what is shared — the admin journal, accounts, process versions and the
+seals' signatures — and splits the ticket ids into ranges cut on the latest seal's bucket
+grid, so that every bucket of head digests is checked whole by one worker. Each worker
+opens its own store (``open_store``), verifies its range and sends back its report.
+Meant for SQLite files, where every process reads the same file; results are the same as
+one :class:`engine.verify.Verifier` over everything.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from engine.errors import TicketflowError
+from engine.model import TicketQuery
+from engine.ports import Store
+from engine.verify import Report, Verifier
+
+OpenStore = Callable[[], Store]
+
+
+def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -> Report:
+    """The report of a whole desk, its tickets verified by ``workers`` processes."""
+    started = time.perf_counter()
+    store = open_store()
+    shared = Verifier(store, key)
+    report = shared.run([])
+    bounds = id_bounds(store)
+    if bounds is not None:
+        grid = (shared.seal.first, int(shared.seal.entry.details["bucket"])) if shared.seal \
+            else None
+        for part in _forked(open_store, key, spans(*bounds, workers, grid)):
+            report.tickets += part.tickets
+            report.events += part.events
+            report.violations += part.violations
+    report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def id_bounds(store: Store) -> tuple[int, int] | None:
+    """The lowest and highest ticket id (None: no tickets)."""
+    low = store.list_tickets(TicketQuery(is_open=None, limit=1))
+    high = store.list_tickets(TicketQuery(is_open=None, limit=1, descending=True))
+    return (low[0].id, high[0].id) if low and high else None
+
+
+def spans(first: int, last: int, parts: int, grid: tuple[int, int] | None
+          ) -> list[tuple[int, int]]:
+    """``first..last`` cut into at most ``parts`` ranges, cuts on the grid (origin, step)."""
+    origin, step = grid or (first, 1)
+    size = max(1, -(-(last - first + 1) // max(parts, 1)))
+    cuts, low = [], first
+    while low <= last:
+        high = min(last, low + size - 1)
+        if high < last:  # move the cut up to the end of the bucket it falls in
+            high = origin + ((high - origin) // step + 1) * step - 1
+        cuts.append((low, min(high, last)))
+        low = high + 1
+    return cuts
+
+
+def _forked(open_store: OpenStore, key: bytes | None, ranges: list[tuple[int, int]]
+            ) -> list[Report]:
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for span in ranges:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_worker, args=(sender, open_store, key, span))
+        process.start()
+        sender.close()
+        pipes.append(receiver)
+        processes.append(process)
+    answers = [_answer(pipe, open_store, key, span) for pipe, span in zip(pipes, ranges,
+                                                                        strict=True)]
+    for process in processes:
+        process.join()
+    return answers
+
+
+def _answer(pipe: Connection, open_store: OpenStore, key: bytes | None,
+            span: tuple[int, int]) -> Report:
+    """A worker's report; its range verified here when the worker could not even start."""
+    try:
+        answer = pipe.recv()
+    except EOFError:
+        return _part(open_store, key, span)
+    if isinstance(answer, str):
+        raise TicketflowError(f"a verify worker failed: {answer}")
+    return answer  # type: ignore[no-any-return]
+
+
+def _part(open_store: OpenStore, key: bytes | None, span: tuple[int, int]) -> Report:
+    """One range's report, without what the parent checks for all (the admin journal)."""
+    report = Verifier(open_store(), key).run(span=span)
+    report.violations = [v for v in report.violations if v.ticket is not None]
+    return report
+
+
+def _worker(sender: Connection, open_store: OpenStore, key: bytes | None,
+            span: tuple[int, int]) -> None:
+    """Verify one range and send the report; leave without touching the parent's objects."""
+    answer: Any
+    try:
+        answer = _part(open_store, key, span)
+    except BaseException as exc:  # the parent reports it
+        answer = f"{type(exc).__name__}: {exc}"
+    sender.send(answer)
+    sender.close()
+    os._exit(0)  # inherited connections and finalisers belong to the parent
