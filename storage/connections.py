@@ -9,9 +9,11 @@ the engine's connections are already in autocommit mode; writes ``BEGIN IMMEDIAT
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import StaticPool
 
 
 class _Held(threading.local):
@@ -32,6 +34,10 @@ class DriverConnections:
         self._lock = threading.Lock()
         self._autocommit = engine.dialect.name == "postgresql"
         self.begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN"
+        shared = isinstance(engine.pool, StaticPool)
+        self.exclusive: AbstractContextManager[Any] = threading.RLock() if shared else nullcontext()
+        """Held around each use of a connection every thread shares (in-memory SQLite),
+        so that one thread's transaction never interleaves with another's."""
 
     def cursor(self) -> Any:
         """This thread's cursor (checking a connection out on first use, or anew when the

@@ -94,7 +94,7 @@ class HotPath:
 
     def load_ticket(self, ticket_id: int) -> Ticket:
         """The ticket as stored now."""
-        with map_db_errors(ticket=ticket_id):
+        with map_db_errors(ticket=ticket_id), self.connections.exclusive:
             cursor = self.connections.cursor()
             cursor.execute(self.sql.load.sql, self.sql.load.params({"b_id": ticket_id}))
             rows = cursor.fetchall()
@@ -135,14 +135,15 @@ class HotPath:
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
         """One write transaction on this thread's connection: the only commit here."""
-        cursor = self.connections.cursor()
-        cursor.execute(self.connections.begin)
-        try:
-            yield cursor
-            cursor.execute("COMMIT")
-        except BaseException:
-            self.connections.rollback()
-            raise
+        with self.connections.exclusive:
+            cursor = self.connections.cursor()
+            cursor.execute(self.connections.begin)
+            try:
+                yield cursor
+                cursor.execute("COMMIT")
+            except BaseException:
+                self.connections.rollback()
+                raise
 
     def _run(self, cursor: Any, statement: Rendered, values: dict[str, Any]) -> Any:
         cursor.execute(statement.sql, statement.params(values))

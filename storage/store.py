@@ -313,7 +313,8 @@ class SqlStore:
     @contextmanager
     def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:
         """One write transaction through SQLAlchemy: the only commit outside the hot path."""
-        with map_db_errors(), self.engine.connect() as connection:
+        with map_db_errors(), self._hot.connections.exclusive, \
+                self.engine.connect() as connection:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             elif lock is not None:
@@ -322,7 +323,8 @@ class SqlStore:
             connection.commit()
 
     def _read(self, statement: Select[Any]) -> list[Any]:
-        with map_db_errors(), self.engine.connect() as connection:
+        with map_db_errors(), self._hot.connections.exclusive, \
+                self.engine.connect() as connection:
             return list(connection.execute(statement))
 
     def _stream(self, statement: Select[Any]) -> Iterator[Event]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -136,3 +137,25 @@ def test_iter_events_streams_in_ticket_and_seq_order(deployed: SqlStore) -> None
     assert some == every[3:]
     stream = iter(deployed.iter_events())
     assert next(stream).seq == 1
+
+
+def test_threads_sharing_one_store_never_interleave_transactions(deployed: SqlStore) -> None:
+    ids = [deployed.open_ticket(opening(ticket())).id for _ in range(4)]
+    errors: list[Exception] = []
+
+    def work(ticket_id: int) -> None:
+        try:
+            for number in range(40):
+                current = deployed.load_ticket(ticket_id)
+                deployed.apply(step(current, dest=f"s{number}"))
+                deployed.list_accounts()
+        except Exception as exc:  # collected: a thread's exception would vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(ticket_id,)) for ticket_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [deployed.load_ticket(ticket_id).version for ticket_id in ids] == [41] * 4
