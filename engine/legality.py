@@ -128,9 +128,11 @@ class Legality:
         if isinstance(actor, str):
             return [*problems, actor]
         compiled = self.versions(before.digest)
+        given = {}
         transition = compiled.transition_for(before.state, event.trigger or "")
-        allowed = set(transition.requires) | set(transition.accepts) if transition else set()
-        given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
+        if event.changes and transition is not None:
+            allowed = set(transition.requires) | set(transition.accepts)
+            given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
         refused = bool(event.details.get("refused"))
         verdict = self.replanner.plan(compiled, before, event.trigger or "", actor, given,
                                       event.at, self._timer(before, event))

@@ -74,12 +74,15 @@ class Replanner:
         if reads is None:
             return None
         data = ticket.data
+        # the input, and the values before it of the fields it gives that the plan reads not
+        inputs: tuple[Any, ...] = ()
+        if given:
+            inputs = (tuple(sorted(given.items())),
+                      tuple([(name, data.get(name)) for name in sorted(given)
+                             if name not in reads]))
         key = (compiled.process.digest, ticket.state, trigger, ticket.post, ticket.assignee,
-               actor.username, tuple(actor.roles), actor.post,
-               tuple(sorted(given.items())), tuple([data.get(name) for name in reads]),
-               tuple(sorted(name for name in given if name not in reads)),
-               tuple([data.get(name) for name in sorted(given) if name not in reads]),
-               timer.due_at if timer else None)
+               actor.username, tuple(actor.roles), actor.post, inputs,
+               tuple([data.get(name) for name in reads]), timer.due_at if timer else None)
         try:
             hash(key)
         except TypeError:
