@@ -98,11 +98,13 @@ class EditorScreen(DeskScreen[None]):
             self.problems = {0: str(exc)}
         self.query_one(YamlEditor).mark(self.problems)
         self._show_problems()
+        graph = self.query_one(StateGraph)
         if self.process is not None:
-            graph = self.query_one(StateGraph)
             graph.show(self.process.spec)
             if self.problems:
                 graph.border_title = f"{graph.border_title} · last valid"
+        else:
+            graph.update(Text("the state graph appears once the file is valid", style="dim"))
         self._status()
 
     def _show_problems(self) -> None:

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from engine.journal import Event
 from tui.output import safe
 from tui.screens.base import DeskScreen
+from tui.widgets.ticket_card import shown
 from tui.widgets.timeline import describe_changes, event_line
 
 
@@ -64,7 +65,7 @@ def step_table(step: Step) -> Table:
                         ("assignee", step.assignee), *step.data.items()]:
         style = "bold yellow" if name in changed or (
             name == "state" and step.event.source != step.event.dest) else ""
-        grid.add_row(Text(name, style=style), Text(safe(value, 300), style=style))
+        grid.add_row(Text(name, style=style), Text(shown(value, 300), style=style))
     return grid
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -16,11 +17,18 @@ from tui.output import safe
 Local = Callable[[datetime | None], str]
 
 
+def shown(value: Any, limit: int = 500) -> str:
+    """A field value as the process file writes it: true/false, numbers, text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return safe(value, limit)
+
+
 def card(ticket: Ticket, spec: ProcessSpec, version: int, local: Local) -> Table:
     """The ticket as a two-column grid: label, value."""
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    grid = Table.grid(padding=(0, 2), expand=True)
+    grid.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=24)
+    grid.add_column(ratio=1)
     state = spec.states.get(ticket.state)
     status = "open" if ticket.is_open else "closed"
     rows = [
@@ -39,7 +47,7 @@ def card(ticket: Ticket, spec: ProcessSpec, version: int, local: Local) -> Table
     grid.add_row("", "")
     for name, field in spec.fields.items():
         if name in ticket.data:
-            grid.add_row(field.title or name, Text(safe(ticket.data[name], 500)))
+            grid.add_row(field.title or name, Text(shown(ticket.data[name])))
     return grid
 
 

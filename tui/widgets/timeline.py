@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from engine.journal import Event
 from tui.output import safe
+from tui.widgets.ticket_card import shown
 
 KIND_MARKS = {"open": "◆", "fire": "●", "timer": "◷", "event": "✎", "assign": "⇄",
               "migrate": "⇪"}
@@ -18,7 +19,7 @@ KIND_MARKS = {"open": "◆", "fire": "●", "timer": "◷", "event": "✎", "ass
 
 def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
     """``field: before → after`` for each change (``_post`` shows as ``post``)."""
-    return [f"{name.lstrip('_')}: {safe(before, 60)} → {safe(after, 60)}"
+    return [f"{name.lstrip('_')}: {shown(before, 60)} → {shown(after, 60)}"
             for name, (before, after) in changes.items()]
 
 

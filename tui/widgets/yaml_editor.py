@@ -17,7 +17,7 @@ from textual.widgets.text_area import TextAreaTheme
 KEY = re.compile(r"(?:^\s*(?:-\s+)?|[{,]\s*)([A-Za-z_][\w.-]*|\"[^\"]*\"|'[^']*')(\s*:)(?=\s|$)")
 STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?")
 SCALAR = re.compile(r"(?<![\w.-])(true|false|null|-?\d+(?:\.\d+)?)(?![\w.-])")
-EXPRESSION = re.compile(r"[\"']?=\s[^\"'#]*")
+EXPRESSION = re.compile(r"(?:(?<=:\s)|(?<=-\s))[\"']?=\s[^\"'#]*[\"']?")
 ERROR = Style(underline=True, bgcolor="#5f0000")
 
 

@@ -1,0 +1,110 @@
+"""SVG snapshots of the main screens (pytest-textual-snapshot): a fixed desk, a clock
+stopped at a fixed moment, times in UTC, a fixed terminal size and no blinking cursor.
+
+Update them after an intended change with ``pytest tests/tui/test_snapshots.py
+--snapshot-update`` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.tui.conftest import ROOT, SIZE, DeskCopy, fill, login
+from tui.app import TicketflowApp
+from tui.screens.editor import EditorScreen
+from tui.screens.login import DemoLogin
+from tui.widgets.yaml_editor import YamlEditor
+
+
+def app_for(desk: DeskCopy, **options: Any) -> TicketflowApp:
+    """The app on the desk, its URL fixed (the file lives in a temporary folder)."""
+    workspace = replace(desk.workspace, url="sqlite:///ticketflow.db")
+    return TicketflowApp(workspace, zone=__import__("datetime").UTC, poll_seconds=0, **options)
+
+
+async def still(pilot: Pilot[None]) -> None:
+    """Stop every cursor from blinking, so that the picture does not depend on timing."""
+    await pilot.pause()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+def test_login_screen_of_the_demo(desk: DeskCopy, snap_compare: Any) -> None:
+    demo = [DemoLogin("ann", "ann-demo", "agent", "service_desk"),
+            DemoLogin("amy", "amy-demo", "admin", None)]
+    assert snap_compare(app_for(desk, demo=demo), terminal_size=SIZE, run_before=still)
+
+
+def test_queue_of_all_open_tickets(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("5", "j")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_ticket_view(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("enter")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_trigger_form_with_a_problem(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("enter", "down", "enter")  # the second action: dispatch
+        await fill(pilot, "#field-assigned_group", "network", submit=False)
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_yaml_editor_marking_a_problem(desk: DeskCopy, snap_compare: Any) -> None:
+    source = (ROOT / "flows" / "vendor_access.yaml").read_text(encoding="utf-8")
+    broken = source.replace("    to: approved\n", "    to: aproved\n", 1)
+
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "amy")
+        pilot.app.push_screen(EditorScreen(Path("flows/vendor_access.yaml"), broken))
+        await pilot.pause()
+        editor = pilot.app.screen.query_one(YamlEditor)
+        editor.move_cursor((min(editor.problems), 0), center=True)
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_replay_of_a_ticket(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ian")
+        await pilot.press("3", "j", "R", "right", "right")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_process_versions_and_their_diff(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "amy")
+        await pilot.press("P", "down", "d")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_accounts(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "amy")
+        await pilot.press("U")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
