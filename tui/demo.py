@@ -16,7 +16,7 @@ from typing import Any
 from engine import yamlfile
 from engine.clock import VirtualClock
 from engine.errors import SpecError, TicketflowError
-from engine.model import Account, Ticket
+from engine.model import Account, Ticket, TicketQuery
 from engine.process import Process, load_process
 from engine.spec import FieldSpec, TransitionSpec
 from tui.screens.login import DemoLogin
@@ -68,6 +68,8 @@ WEIGHTS = {"withdraw": 0.05, "send_back": 0.25, "pend": 0.3, "reopen": 0.2, "ref
            "hand_up": 0.7}
 STALL = 0.3
 """The chance that nobody touches a ticket again after a step (timers then take over)."""
+RUSH = 0.08
+"""The share of tickets opened in the last hour, so that the first states are busy too."""
 SWEEP = timedelta(minutes=10)
 """How often the simulated timer worker looks for due timers."""
 
@@ -139,19 +141,27 @@ class Traffic:
         start = self.clock.now()
         for _ in range(tickets):
             moment = start + (end - start) * self.rng.random() ** 0.8
+            if self.rng.random() < RUSH:
+                moment = end - timedelta(minutes=self.rng.uniform(1, 60))
             process = "fault_escalation" if self.rng.random() < 0.35 else "service_desk"
             self.plan(moment, process=process)
-        sweep = start
-        while self.agenda and self.agenda[0].at < end:
+        self.until(end - timedelta(hours=2))
+        self.vendor_episode()
+        self.until(end)
+        return tickets + 1
+
+    def until(self, moment: datetime) -> None:
+        """Work every visit planned before ``moment``, then stop the clock there."""
+        sweep = self.clock.now()
+        while self.agenda and self.agenda[0].at < moment:
             visit = heapq.heappop(self.agenda)
             self.clock.set(max(visit.at, self.clock.now()))
             if visit.at >= sweep:
                 self.fire_due()
                 sweep = visit.at + SWEEP
             self.visit(visit)
-        self.clock.set(end)
+        self.clock.set(moment)
         self.fire_due()
-        return tickets
 
     def plan(self, at: datetime, *, ticket_id: int | None = None, process: str | None = None
              ) -> None:
@@ -171,9 +181,28 @@ class Traffic:
                 ticket = self.work(self.desk.ticket(visit.ticket_id or 0))
         except TicketflowError:
             return
-        if ticket.is_open and self.rng.random() > STALL:
-            delay = timedelta(minutes=self.rng.expovariate(1 / 35) + 1)
-            self.plan(self.clock.now() + delay, ticket_id=ticket.id)
+        first = visit.process is not None  # the desk picks new tickets up quickly
+        if ticket.is_open and (first or self.rng.random() > STALL):
+            minutes = self.rng.expovariate(1 / (3 if first else 35)) + 0.2
+            self.plan(self.clock.now() + timedelta(minutes=minutes), ticket_id=ticket.id)
+
+    def vendor_episode(self) -> None:
+        """A handling group asks for a vendor's remote access; it is approved and open now."""
+        ann, hal, sue = (self.people[name] for name in ("ann", "hal", "sue"))
+        desk = self.desk
+        ticket = desk.open("service_desk", ann, {"summary": "Storage array firmware crash",
+                                                 "priority": "critical"})
+        desk.fire(ticket.id, "receive", ann)
+        desk.fire(ticket.id, "dispatch", ann, data={"assigned_group": "hardware_platform"})
+        desk.fire(ticket.id, "accept", hal)
+        desk.fire(ticket.id, "request_vendor_access", hal,
+                  data={"vendor_name": "Huawei", "vendor_rights": "operator"})
+        child = desk.tickets(TicketQuery(parent_id=ticket.id, limit=1))[0]
+        desk.fire(child.id, "approve", sue, data={"approval_reference": "APR-2026-0425"})
+        expires = self.clock.now() + timedelta(hours=8)
+        desk.fire(child.id, "open_access", sue, data={
+            "vendor_account": "vendor_huawei_01", "access_expires_at": expires.isoformat(),
+            "purpose": "Apply the vendor's firmware hotfix."})
 
     def opening_data(self, process: str) -> dict[str, Any]:
         spec = self.desk.current(process).spec

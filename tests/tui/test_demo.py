@@ -1,0 +1,54 @@
+"""The demo desk: built through the Desk API on a virtual clock, so its journal is real."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from engine.clock import VirtualClock
+from engine.model import TicketQuery
+from tests.tui.conftest import DeskCopy
+from tui.cli import run
+from tui.commands.app_cmds import is_demo_desk
+from tui.demo import LOGINS, PEOPLE, build_demo
+from tui.wiring import open_workspace
+
+END = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
+
+
+def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
+    clock = VirtualClock(END - timedelta(days=3))
+    workspace = open_workspace(f"sqlite:///{tmp_path / 'demo.db'}", clock=clock,
+                               synchronous="NORMAL")
+    build_demo(workspace, clock, tickets=60)
+    desk, store = workspace.desk, workspace.store
+    assert clock.now() == END
+    assert {v.name for v in desk.versions()} == {"service_desk", "fault_escalation",
+                                                 "vendor_access"}
+    accounts = {a.username: a for a in store.list_accounts()}
+    assert {(a.roles[0], a.post) for a in accounts.values() if not a.vendor} == {
+        (role, post) for _, _, role, post in PEOPLE}
+    for login in LOGINS:
+        assert workspace.accounts.login(login.username, login.password)
+    tickets = desk.tickets(TicketQuery(limit=500))
+    assert len([t for t in tickets if t.parent_id is None]) == 61
+    assert len({(t.process, t.state) for t in tickets}) >= 10
+    events = list(store.iter_events())
+    kinds = {(e.kind, e.trigger) for e in events}
+    assert ("timer", "escalate") in kinds and ("event", "complaint") in kinds
+    assert any(e.kind == "fire" for e in events) and len(events) > 5 * len(tickets)
+    access = [t for t in tickets if t.process == "vendor_access" and t.state == "access_open"]
+    assert access and accounts[access[0].data["vendor_account"]].vendor
+    assert is_demo_desk(workspace)
+
+
+def test_the_demo_command_refuses_a_desk_that_is_not_the_demo(desk: DeskCopy,
+                                                              capsys) -> None:  # type: ignore[no-untyped-def]
+    assert not is_demo_desk(desk.workspace)
+    assert run(["demo", "--db", desk.workspace.url]) == 2
+    assert "not the demo" in capsys.readouterr().err
+
+
+def test_a_bad_web_address_is_refused(desk: DeskCopy, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run(["tui", "--db", desk.workspace.url, "--web", "here:port"]) == 2
+    assert "error: --web expects [HOST:]PORT, got 'here:port'" in capsys.readouterr().err
