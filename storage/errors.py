@@ -2,7 +2,8 @@
 
     TicketflowError                     (engine.errors)
     ├── ServiceError
-    │   └── Conflict                    a stale version, an event seq taken, a timer gone
+    │   ├── Conflict                    a stale version, an event seq taken, a timer gone
+    │   └── BadRequest                  an integer too large for SQLite's 64 bits
     └── StorageError                    the database refused or failed
         ├── DatabaseUnavailable         cannot open or reach the database (or a bad URL)
         ├── DatabaseBusy                another writer held the lock past the busy timeout
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from engine.errors import Conflict, TicketflowError
+from engine.errors import BadRequest, Conflict, TicketflowError
 from storage.models import EVENT_SEQ_KEY
 
 
@@ -62,6 +63,8 @@ def map_db_errors(*, ticket: int | None = None) -> Iterator[None]:
         raise translate(exc, ticket=ticket) from exc
     except (sa_exc.SQLAlchemyError, OSError) as exc:
         raise translate(exc, ticket=ticket) from exc
+    except OverflowError as exc:  # sqlite3 binding an integer wider than 64 bits
+        raise BadRequest("a number is too large for the database", ticket=ticket) from exc
     except Exception as exc:
         if not _is_driver_error(exc):
             raise

@@ -60,7 +60,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     except TicketflowError as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a path argument the system refuses: too long, not permitted
+        print(f"error: {_one_line(_os_error(exc))}", file=sys.stderr)
+        return 2
     return code if isinstance(code, int) else 0
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError in one line, its file name cut short."""
+    name = str(exc.filename) if exc.filename is not None else ""
+    if len(name) > 80:
+        name = name[:79] + "…"
+    return f"{exc.strerror or exc}: {name}" if name else str(exc.strerror or exc)
 
 
 def _one_line(message: str) -> str:
