@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import audit, hotpath, kpi, memory, record
+from bench import audit, hotpath, kpi, memory, record, timers
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
 
@@ -40,12 +40,19 @@ def main(argv: list[str]) -> int:
     if options.kpi_events:
         results["kpi"] = kpi.run(max(1, int(options.kpi_events * scale)), runs=3)
         print(kpi.describe(results["kpi"]))
+    if options.timer_count:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["timers"] = timers.run(Path(scratch),
+                                           timers=max(1, int(options.timer_count * scale)))
+        print(timers.describe(results["timers"]))
     if not options.no_record:
         record.save(results)
         if "audit" in results:
             audit.save(results["audit"], results["date"], results["machine"])
         if "kpi" in results:
             kpi.save(results["kpi"])
+        if "timers" in results:
+            timers.save(results["timers"], results["date"], results["machine"])
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
@@ -61,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="tickets of the desk `audit verify` is timed on (0: skip)")
     parser.add_argument("--kpi-events", type=int, default=1_000_000,
                         help="journal events the monthly assessment report is timed on (0: skip)")
+    parser.add_argument("--timer-count", type=int, default=1_000,
+                        help="due timers fired by 1 and 4 workers (0: skip; PostgreSQL "
+                             "when TICKETFLOW_BENCH_PG or TICKETFLOW_TEST_PG is set)")
     parser.add_argument("--no-record", action="store_true",
                         help="print only; leave latest.json and docs/performance.md alone")
     return parser

@@ -10,6 +10,7 @@ from tui.commands import (
     admin,
     app_cmds,
     audit,
+    clocks,
     files,
     kpi,
     login,
@@ -23,4 +24,5 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.registe
                                                    tickets.register,
                                                    kpi.register, app_cmds.register,
                                                    audit.register, maintenance.register,
-                                                   worker.register, scenarios.register]
+                                                   worker.register, scenarios.register,
+                                                   clocks.register]

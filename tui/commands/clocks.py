@@ -1,0 +1,53 @@
+"""Reading time: a ticket's SLA clocks (``sla``) and the notifications outbox (``outbox``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from engine.durations import format_duration
+from tui.options import DEFAULT_DB, Db, Json
+from tui.output import print_json, print_table
+from tui.wiring import open_workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sla)
+    app.command()(outbox)
+
+
+def sla(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
+    """Show a ticket's open SLA clocks with their remaining working time."""
+    clocks = open_workspace(db).desk.slas(ticket)
+    if json:
+        print_json([{"clock": c.clock, "post": c.post, "running": c.running,
+                     "spent": _duration(c.spent), "limit": _duration(c.limit),
+                     "remaining": _duration(c.remaining), "due_at": c.due_at,
+                     "warned": c.warned, "breached": c.breached} for c in clocks])
+        return
+    print_table(["clock", "post", "running", "spent", "limit", "remaining", "due", "breached"],
+                [[c.clock, c.post, "yes" if c.running else "paused", _duration(c.spent),
+                  _duration(c.limit), _duration(c.remaining), c.due_at,
+                  "yes" if c.breached else ""] for c in clocks])
+
+
+def outbox(db: Db = DEFAULT_DB, json: Json = False,
+           post: Annotated[str | None, typer.Option(help="Only this post's notifications.")
+                           ] = None,
+           after: Annotated[int | None, typer.Option(help="Only those after this id.")] = None,
+           limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
+    """List notifications (SLA warnings and breaches), oldest first, a page at a time."""
+    notes = open_workspace(db).desk.notifications(post, after=after, limit=limit)
+    if json:
+        print_json([{"id": n.id, "at": n.at, "post": n.post, "ticket": n.ticket_id,
+                     "kind": n.kind, "message": n.message, "details": n.details}
+                    for n in notes])
+        return
+    print_table(["id", "at", "post", "ticket", "kind", "message"],
+                [[n.id, n.at, n.post, n.ticket_id, n.kind, n.message] for n in notes])
+
+
+def _duration(delta: timedelta | None) -> str | None:
+    return format_duration(delta) if delta is not None else None
