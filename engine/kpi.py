@@ -117,6 +117,8 @@ class Explanation:
     period: Period
     post: str
     figure: Figure
+    time_zone: str
+    """The desk's time zone, to show when things happened."""
     counted: list[Count] = field(default_factory=list)
     others: list[Count] = field(default_factory=list)
 
@@ -157,7 +159,8 @@ class Assessor:
         counts = tally(self.records(span), spec, span)[post]
         ordered = sorted(counts.values(), key=lambda c: c.ticket_id)
         return Explanation(span, post, self._figure(indicator, spec, counts),
-                           [c for c in ordered if c.hit], [c for c in ordered if not c.hit])
+                           self.spec.time_zone, [c for c in ordered if c.hit],
+                           [c for c in ordered if not c.hit])
 
     def _tallies(self, records: list[Record], period: Period
                  ) -> dict[str, dict[str, dict[int, Count]]]:

@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -78,33 +79,37 @@ def show_report(report: Report, json: bool, csv: bool) -> None:
 
 def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
     """Print the tickets behind one figure."""
-    figure = explanation.figure
+    figure, zone = explanation.figure, ZoneInfo(explanation.time_zone)
     sides = [("counted", c) for c in explanation.counted] + [
         ("not counted", c) for c in explanation.others]
     if json:
         print_json({"period": explanation.period.label, "post": explanation.post,
-                    **figure.as_dict(), "counted": [count_record(c) for c in explanation.counted],
-                    "others": [count_record(c) for c in explanation.others]})
+                    **figure.as_dict(),
+                    "counted": [count_record(c, zone) for c in explanation.counted],
+                    "others": [count_record(c, zone) for c in explanation.others]})
         return
     if csv:
-        write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c)] for side, c in sides])
+        write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
+                                    for side, c in sides])
         return
     typer.echo(f"{figure.indicator} of {explanation.post} in {explanation.period.label}: "
                f"{figure.numerator} of {figure.denominator} ({figure.rate_text}), "
                f"score {figure.score}")
     if sides:
-        print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c)] for side, c in sides])
+        print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
+                                      for side, c in sides])
 
 
-def count_record(count: Count) -> dict[str, Any]:
-    at, measured, limit, clock = count_cells(count)
+def count_record(count: Count, zone: ZoneInfo) -> dict[str, Any]:
+    at, measured, limit, clock = count_cells(count, zone)
     return {"ticket": count.ticket_id, "at": at or None, "measured": measured or None,
             "limit": limit or None, "clock": clock or None}
 
 
-def count_cells(count: Count) -> list[str]:
-    """A count's when, what was measured, against what, and which clock, as text."""
-    return [count.at.isoformat() if count.at else "", _duration(count.measured),
+def count_cells(count: Count, zone: ZoneInfo) -> list[str]:
+    """A count's when (in the desk's time zone), what was measured, against what, and which
+    clock, as text."""
+    return [count.at.astimezone(zone).isoformat() if count.at else "", _duration(count.measured),
             _duration(count.limit), count.clock or ""]
 
 
