@@ -8,6 +8,7 @@ scenario tests (``expect_kpi``) all use :class:`Assessor`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,8 +57,10 @@ class Figure:
 
     @property
     def rate_text(self) -> str:
+        """The rate in percent, cut (not rounded) to 2 decimals: 89.996% shows as 89.99%, so
+        a rate shown at a tier's bound is in that tier; n/a when nothing was counted."""
         rate = self.rate
-        return "n/a" if rate is None else f"{float(rate) * 100:.2f}%"
+        return "n/a" if rate is None else f"{math.floor(rate * 10_000) / 100:.2f}%"
 
     def as_dict(self) -> dict[str, Any]:
         rate = self.rate

@@ -9,11 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.assessment import load_assessment, parse_assessment, parse_period
 from engine.errors import BadRequest, SpecError
 from engine.files import check_files
-from tests.assessment.boundaries import SEED_TIERS
+from engine.kpi import Figure
+from tests.assessment.boundaries import SEED_TIERS, seed_score
 from tests.assessment.world import SHIPPED
 
 SPEC = load_assessment(SHIPPED).spec
@@ -52,6 +55,25 @@ def test_the_shipped_file_holds_the_seeds_table() -> None:
 def test_tiers_are_closed_at_their_lower_bound(indicator: str, rate: Fraction,
                                                score: int) -> None:
     assert SPEC.indicators[indicator].score(rate) == score
+
+
+@given(st.integers(min_value=1, max_value=100_000).flatmap(
+    lambda total: st.tuples(st.integers(min_value=0, max_value=total), st.just(total))))
+def test_every_rate_scores_as_the_seeds_table_says(counts: tuple[int, int]) -> None:
+    numerator, denominator = counts
+    for name, spec in SPEC.indicators.items():
+        figure = Figure(name, spec.title, numerator, denominator,
+                        spec.score(Fraction(numerator, denominator)), spec.weight)
+        assert figure.score == seed_score(name, numerator, denominator)
+        shown = float(figure.rate_text.rstrip("%"))
+        assert shown <= numerator * 100 / denominator < shown + 0.01 + 1e-9
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "text"), [
+    (9, 10, "90.00%"), (8999, 10000, "89.99%"), (89996, 100000, "89.99%"), (2, 3, "66.66%"),
+    (1, 1, "100.00%"), (0, 5, "0.00%"), (0, 0, "n/a")])
+def test_rates_are_shown_cut_not_rounded(numerator: int, denominator: int, text: str) -> None:
+    assert Figure("x", "x", numerator, denominator, 0, 0).rate_text == text
 
 
 def test_no_tickets_scores_the_best_tier_or_what_the_file_says() -> None:
