@@ -93,6 +93,8 @@ def check_account(account: Account) -> None:
     if not _NAME.match(account.username) or account.username in RESERVED_NAMES:
         raise BadRequest(f"{account.username!r} is not a valid account name "
                          "(letters, digits, . _ @ -; not 'system')")
+    if "\x00" in account.display_name or len(account.display_name) > 200:
+        raise BadRequest("a display name has at most 200 characters and no NUL character")
     if account.vendor and SUPERUSER in account.roles:
         raise Forbidden(f"the {SUPERUSER} role can never be given to a vendor account")
     if "system" in account.roles:
@@ -144,13 +146,13 @@ class AccountBook:
             expires_at: datetime | None = None) -> Account:
         """Create an account (admins only, or the very first admin when ``actor`` is None)."""
         self._require_admin(actor, allow_first=True)
-        if self._exists(username):
-            raise BadRequest(f"account {username!r} exists already")
         account = Account(username=username, display_name=display_name or username,
                           roles=sorted(set(roles)), post=post, vendor=vendor,
                           expires_at=expires_at, password_hash=hash_password(password),
                           created_at=self.clock.now())
-        check_account(account)
+        check_account(account)  # before looking the name up: PostgreSQL refuses a NUL in it
+        if self._exists(username):
+            raise BadRequest(f"account {username!r} exists already")
         self._journal(ACCOUNT_CREATED, account, actor)
         return account
 

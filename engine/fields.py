@@ -32,13 +32,18 @@ def parse_timestamp(value: Any) -> datetime:
             raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone (add Z or +08:00)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"{value!r} is out of range") from None
 
 
 def _text(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, bool | dict | list):
         raise ValueError(f"expected text, got {type(value).__name__}")
     text = str(value)
+    if "\x00" in text:  # no database text type takes it (PostgreSQL refuses it)
+        raise ValueError("contains a NUL character")
     limit = spec.max_length or DEFAULT_MAX_LENGTH
     if len(text) > limit:
         raise ValueError(f"is longer than {limit} characters")

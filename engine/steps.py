@@ -15,7 +15,7 @@ from typing import Any
 from engine import sla, vendor
 from engine.compiler import CompiledProcess
 from engine.errors import Forbidden, InvalidTrigger, MissingField, NotFound
-from engine.fields import coerce, parse_timestamp
+from engine.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
 from engine.journal import Event, seal
 from engine.model import Account, Change, NewTicket, Ticket, Timer
 from engine.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
@@ -217,6 +217,7 @@ def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Ac
               data: dict[str, Any], note: str | None, now: datetime,
               timer: Timer | None = None) -> Step:
     """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
+    check_note(note, ticket)
     outcome = plan_outcome(compiled, ticket, trigger, actor, data, now, timer)
     event = new_event(
         outcome.moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
@@ -287,6 +288,17 @@ def plan_open(compiled: CompiledProcess, actor: Account, given: dict[str, Any],
     return NewTicket(ticket, [event], timers_for(compiled, ticket, now) + clocks.arm)
 
 
+def check_note(note: str | None, ticket: Ticket) -> None:
+    """Refuse a journal note longer than a text field may be (the journal is forever), or
+    with a NUL character (PostgreSQL cannot store one)."""
+    if note is not None and len(note) > DEFAULT_MAX_LENGTH:
+        raise MissingField(f"the note is longer than {DEFAULT_MAX_LENGTH} characters",
+                           ticket=ticket.id, state=ticket.state)
+    if note is not None and "\x00" in note:
+        raise MissingField("the note contains a NUL character", ticket=ticket.id,
+                           state=ticket.state)
+
+
 def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Account,
                 note: str | None, data: dict[str, Any], now: datetime) -> Ticket:
     """The ticket after recording an event (not yet journaled); refusals raise."""
@@ -297,6 +309,7 @@ def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Acc
                 f"recording {name!r}")
     if spec.note == "required" and not (note or "").strip():
         raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)
+    check_note(note, ticket)
     names = names_for(ticket, ticket.data, actor, now)
     return replace_fields(ticket, data=apply_set(
         compiled, spec.set, {**ticket.data, **take_input(compiled.spec, set(), data, ticket)},

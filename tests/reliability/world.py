@@ -30,6 +30,7 @@ from engine.clock import Clock, SystemClock
 from engine.journal import GENESIS, Event, compute_hash
 from engine.model import Account, Ticket, TicketQuery
 from engine.process import load_process, parse_process
+from engine.spec import ProcessSpec
 from storage import SqlStore
 from tui.wiring import Workspace, open_workspace
 
@@ -164,19 +165,18 @@ def check_desk(store: SqlStore) -> list[str]:
     problems = [f"audit verify: {violation}" for violation in report.violations]
     timers = _timers_by_ticket(store)
     journals = _journals(store)
-    posts: dict[str, str | None] = {}
+    specs: dict[str, ProcessSpec] = {}
 
-    def start_posts(digest: str) -> str | None:
-        if digest not in posts:
-            spec = parse_process(store.get_version(digest).source, "stored").spec
-            posts[digest] = spec.states[spec.start_state()].post
-        return posts[digest]
+    def spec_of(digest: str) -> ProcessSpec:
+        if digest not in specs:
+            specs[digest] = parse_process(store.get_version(digest).source, "stored").spec
+        return specs[digest]
 
     for ticket in every_ticket(store):
         journal = journals.pop(ticket.id, [])
         problems += [f"ticket {ticket.id}: {p}" for p in chain_problems(ticket, journal)]
         problems += [f"ticket {ticket.id}: {p}"
-                     for p in replay_problems(ticket, journal, start_posts(ticket.digest))]
+                     for p in replay_problems(ticket, journal, spec_of(ticket.digest))]
         problems += [f"ticket {ticket.id}: {p}"
                      for p in timer_problems(ticket, journal, timers.pop(ticket.id, []))]
     problems += [f"events of ticket {t}, which does not exist" for t in journals]
@@ -201,16 +201,16 @@ def chain_problems(ticket: Ticket, journal: list[Event]) -> list[str]:
     return problems
 
 
-def replay_problems(ticket: Ticket, journal: list[Event], start_post: str | None
-                    ) -> list[str]:
+def replay_problems(ticket: Ticket, journal: list[Event], spec: ProcessSpec) -> list[str]:
     """How the ticket row differs from what its journal rebuilds.
 
     The journal records every change of data, post and assignee and each state reached;
-    ``start_post`` (the process's start state's post) is the one thing it does not repeat.
+    the process says what it does not repeat: the start state's post, which states end.
     """
     if not journal:
         return ["no journal"]
-    rebuilt: dict[str, Any] = {"state": None, "post": start_post, "assignee": None}
+    start = spec.states[spec.start_state()].post
+    rebuilt: dict[str, Any] = {"state": None, "post": start, "assignee": None}
     data: dict[str, Any] = {}
     for event in journal:
         for key, (_, after) in event.changes.items():
@@ -225,7 +225,8 @@ def replay_problems(ticket: Ticket, journal: list[Event], start_post: str | None
     data = {k: v for k, v in data.items() if v is not None}
     if stored != data:
         found.append(f"data {stored!r}, journal says {data!r}")
-    if ticket.is_open != (rebuilt["state"] != "closed"):
+    state = spec.states.get(rebuilt["state"])
+    if ticket.is_open != (state is not None and state.kind != "end"):
         found.append(f"is_open {ticket.is_open} in state {rebuilt['state']!r}")
     return found
 
