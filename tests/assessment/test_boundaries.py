@@ -25,6 +25,7 @@ from tests.assessment.boundaries import SEED_TIERS, seed_score, walk
 from tests.assessment.world import ROOT
 from tui.wiring import open_workspace
 
+pytestmark = pytest.mark.slow
 Steps = list[dict[str, Any]]
 Story = Callable[[str], Steps]
 START = "2026-10-01T00:00:00+08:00"
