@@ -162,13 +162,15 @@ class Versions:
 
     def __init__(self, lookup: Callable[[str], ProcessVersion]) -> None:
         self.lookup = lookup
+        self.seen: dict[str, VersionIndex] = {}
 
     def __getitem__(self, digest: str) -> VersionIndex:
-        found = _PARSED.get(digest)
-        if found is None:
+        found = self.seen.get(digest) or _PARSED.get(digest)
+        if found is None:  # keyed by the content's own hash: a doctored row cannot poison it
             version = self.lookup(digest)
             process = parse_process(version.source, version.path)
-            found = _PARSED[process.digest] = VersionIndex(process)
+            found = _PARSED.setdefault(process.digest, VersionIndex(process))
+        self.seen[digest] = found
         return found
 
 
