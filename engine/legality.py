@@ -44,6 +44,10 @@ class Legality:
         self.deployed = {version.digest: version for version in deployed}
         self.accounts = accounts
         self.replanner = Replanner()
+        self.opened: set[int] = set()
+        """Tickets whose opening was checked in this run."""
+        self.started: dict[int, set[tuple[datetime, str, str]]] = {}
+        """Parent ticket → (moment, actor, process) of each child its steps started."""
         self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
                         "event": self._event, "assign": self._assign,
                         "migrate": self._migrate, "sla": self._alarm}
@@ -57,6 +61,8 @@ class Legality:
             return ["the journal does not start with an opening event"]
         if before is not None and event.kind == "open":
             return ["a second opening event"]
+        if event.kind == "open":
+            self.opened.add(event.ticket_id)
         return check(before, event)
 
     # -- who and where ---------------------------------------------------------------
@@ -110,6 +116,8 @@ class Legality:
             problems.append(f"{actor.username!r} could not open tickets (roles "
                             f"{', '.join(actor.roles) or 'none'})")
         compiled = self.versions(event.digest)
+        if child:
+            problems += self._started(event, compiled.spec.process)
         given = {key: after for key, (_, after) in event.changes.items()}
         try:
             data = steps.opening_data(compiled, steps.take_input(compiled.spec, None, given,
@@ -120,6 +128,16 @@ class Legality:
         if event.dest != start:
             problems.append(f"opened in {event.dest!r}, the process starts in {start!r}")
         return problems + compare_changes(steps.changes_between({}, data), event.changes)
+
+    def _started(self, event: Event, process: str) -> list[str]:
+        """A child's opening must match a step of its parent that starts it, then."""
+        parent = event.details.get("parent")
+        if parent not in self.opened:  # the parent is not part of this run
+            return []
+        if (event.at, event.actor, process) in self.started.get(parent, set()):
+            return []
+        return [f"opened as a child of ticket {parent}, but no step of that ticket started "
+                f"a {process} then"]
 
     def _fire(self, before: Ticket | None, event: Event) -> list[str]:
         assert before is not None
@@ -141,6 +159,9 @@ class Legality:
             return problems if refused else [*problems, f"not allowed: {refusal}"]
         if refused:
             return [*problems, "recorded as a refused timer, but the step was allowed"]
+        if transition is not None and transition.start is not None:
+            self.started.setdefault(before.id, set()).add(
+                (event.at, event.actor, transition.start.process))
         return problems + self._due(event) + compare_outcome(
             verdict.dest, verdict.changes or {}, verdict.details or {}, event)
 

@@ -238,3 +238,16 @@ def test_several_processes_find_what_one_finds(tmp_path: Path) -> None:
         assert problems(parallel) == problems(single) != []
     assert spans(1, 10, 3, (1, 4)) == [(1, 4), (5, 8), (9, 10)]
     assert spans(3, 3, 2, None) == [(3, 3)]
+
+
+def test_a_child_ticket_no_step_of_its_parent_started_is_caught(world: DeskWorld) -> None:
+    ids = tour(world)
+    child = ids["vendor_child"]
+    events = world.desk.history(child)
+    opening = replace(events[0], actor="aud")
+    rewritten = rechained([opening, *events[1:]])
+    write_journal(world, child, rewritten)
+    set_head(world, child, rewritten)
+    found = problems(verify(world))
+    assert (child, 1, f"opened as a child of ticket {ids['service_desk']}, but no step of "
+            "that ticket started a vendor_access then") in found
