@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select
@@ -30,7 +30,7 @@ def sqlite_events(engine: Engine, statement: Select[Any]) -> Iterator[Event]:
     """The events a SELECT of every event column returns, in its order."""
     sql = str(statement.compile(dialect=engine.dialect,
                                 compile_kwargs={"literal_binds": True}))
-    read_time, utc = datetime.fromisoformat, UTC
+    read_time = datetime.fromisoformat  # stored as naive UTC text: say so, parse once
     with map_db_errors():
         connection = engine.raw_connection()
         try:
@@ -39,7 +39,7 @@ def sqlite_events(engine: Engine, statement: Select[Any]) -> Iterator[Event]:
             while rows := cursor.fetchmany(BATCH):
                 for (ticket_id, seq, at, actor, kind, trigger, source, dest, changes, digest,
                      note, details, prev_hash, hash_) in rows:
-                    yield Event(ticket_id, seq, read_time(at).replace(tzinfo=utc), actor, kind,
+                    yield Event(ticket_id, seq, read_time(at + "+00:00"), actor, kind,
                                 trigger, source, dest, loads(changes), digest, note,
                                 loads(details), prev_hash, hash_)
             cursor.close()
