@@ -65,7 +65,7 @@ class TicketflowApp(App[None]):
         report = self.desk_watch.poll()
         for notice in report.notices:
             self.notify(notice.message, title=notice.title, severity=notice.severity,
-                        timeout=10)
+                        timeout=10, markup=False)  # the message quotes ticket data
         if report.changed:
             for screen in self.screen_stack:
                 if isinstance(screen, DeskScreen):

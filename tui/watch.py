@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import TicketflowError
+from tui.output import safe
 from tui.screens.session import Notice, Session, Severity
 
 BACKLOG = 50
@@ -26,7 +27,7 @@ def notice(notification: Any) -> Notice:
     """A desk notification (``engine.model.Notification``) as the app shows it."""
     kind = str(getattr(notification, "kind", "notice"))
     severity: Severity = "error" if "breach" in kind else "warning"
-    return Notice(kind.replace("_", " ").capitalize(), str(notification.message), severity,
+    return Notice(kind.replace("_", " ").capitalize(), safe(notification.message, 300), severity,
                   getattr(notification, "at", None), getattr(notification, "ticket_id", None))
 
 

@@ -8,12 +8,15 @@ and escaped wherever the command line or the terminal app shows them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.clock import VirtualClock
 from engine.errors import BadRequest, MissingField
 from engine.model import TicketQuery
 from engine.process import load_process
@@ -132,3 +135,64 @@ def test_a_nul_character_is_refused_the_same_way_on_every_backend(values_desk: S
     with pytest.raises(MissingField, match="note contains a NUL character"):
         desk.record(ticket.id, "comment", agent, note="\x00")
     assert desk.ticket(ticket.id).version == 1
+
+
+MARKUP = "[/] [link=https://evil.example]click[/link] [bold]"
+"""Rich/Textual markup: an unmatched closing tag used to crash the ticket view."""
+
+
+def test_the_terminal_app_shows_them_escaped(tmp_path: Path) -> None:
+    """Queue, ticket view (card, journal, notifications), notices and the accounts table of
+    a desk whose data carries escapes, bidi marks and markup, rendered headless."""
+    from tests.tui.conftest import fill, login
+    from tui.app import TicketflowApp
+    from tui.screens.accounts import AccountsScreen
+    from tui.screens.ticket import TicketScreen
+
+    clock = VirtualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    setup = prepare(f"sqlite:///{tmp_path / 'desk.db'}", clock=clock)
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    ticket = desk.open("crash", agent, {"summary": MARKUP + UNSAFE, "remark": UNSAFE})
+    desk.record(ticket.id, "remark", agent, note=MARKUP + UNSAFE)
+    setup.workspace.accounts.add(setup.people["root"], username="mallory", password=PASSWORD,
+                                 roles=["agent"], post="desk", display_name=MARKUP + UNSAFE)
+    clock.advance(timedelta(seconds=5))
+    assert desk.fire_due() == 2  # an SLA warning and breach: notifications quoting the summary
+    screens: list[str] = []
+
+    async def as_agent(pilot: Any, app: TicketflowApp) -> None:
+        await login(pilot, "a1", PASSWORD)
+        app.poll_desk()
+        await pilot.press("5")  # all open tickets
+        await pilot.pause()
+        screens.append(app.export_screenshot())
+        await pilot.press("N")  # the post's notices
+        await pilot.pause()
+        screens.append(app.export_screenshot())
+        await pilot.press("escape", "5", "slash")
+        await fill(pilot, "#queue-filter", f"#{ticket.id}")
+        assert isinstance(app.screen, TicketScreen)
+        screens.append(app.export_screenshot())
+
+    async def as_admin(pilot: Any, app: TicketflowApp) -> None:
+        await login(pilot, "root", PASSWORD)
+        await pilot.press("U")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+        screens.append(app.export_screenshot())
+
+    for scenario in (as_agent, as_admin):
+        app = TicketflowApp(setup.workspace, zone=UTC, poll_seconds=0)
+
+        async def drive(app: TicketflowApp = app, scenario: Any = scenario) -> None:
+            async with app.run_test(size=(140, 40)) as pilot:
+                await pilot.pause()
+                await scenario(pilot, app)
+
+        asyncio.run(drive())
+    setup.workspace.store.close()  # type: ignore[attr-defined]
+    for shown in screens:
+        assert not DANGEROUS & set(shown)
+        assert "[/]" in shown, screens.index(shown)  # the markup is shown as typed
+    notices, ticket_view = screens[1], screens[2]  # the queue and accounts cut the text short
+    assert all("\\x1b" in s and "\\u202e" in s for s in (notices, ticket_view))

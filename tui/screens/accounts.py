@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header
@@ -13,6 +14,7 @@ from engine.accounts import password_problem, random_password
 from engine.fields import parse_timestamp
 from engine.model import Account
 from engine.spec import FieldSpec
+from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.field_form import FieldFormScreen, FormField, FormResult
@@ -67,7 +69,8 @@ class AccountsScreen(DeskScreen[None]):
         table.clear()
         local = self.session.local
         for account in self.attempt(self.desk.store.list_accounts) or []:
-            table.add_row(account.username, account.display_name, ", ".join(account.roles),
+            table.add_row(account.username, Text(safe(account.display_name, 60)),  # no markup
+                          ", ".join(account.roles),
                           account.post or "-", "yes" if account.vendor else "",
                           local(account.expires_at) if account.expires_at else "",
                           "disabled" if account.disabled else "active",

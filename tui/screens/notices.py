@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.widgets import Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
@@ -31,8 +32,9 @@ class NoticesScreen(DeskScreen[None]):
         box = self.query_one(OptionList)
         self.shown = list(reversed(self.session.notices))
         box.clear_options()
-        box.add_options([Option(f"{self.session.local(n.at)}  {n.title}: {n.message}")
-                         for n in self.shown] or [Option("nothing yet", disabled=True)])
+        box.add_options([Option(Content(f"{self.session.local(n.at)}  {n.title}: {n.message}"))
+                         for n in self.shown]  # Content: plain text, no markup from data
+                        or [Option("nothing yet", disabled=True)])
 
     @on(OptionList.OptionSelected)
     def open_ticket(self, event: OptionList.OptionSelected) -> None:

@@ -9,12 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.compiler import CompiledProcess
 from engine.journal import Event
 from engine.model import Ticket, TicketQuery, Timer
+from tui.output import safe
 from tui.screens.graph import GraphScreen
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket_actions import TicketActions
@@ -97,7 +99,7 @@ class TicketScreen(TicketActions):
         ticket, compiled = loaded
         local = self.session.local
         version = self.attempt(lambda: self.desk.store.get_version(ticket.digest).number) or 0
-        self.title = f"#{ticket.id} {ticket.data.get('summary', '')}"
+        self.title = f"#{ticket.id} {safe(ticket.data.get('summary', ''), 80)}"
         self.sub_title = f"{ticket.process} · {ticket.state}"
         self.query_one(TicketCard).show(ticket, compiled.spec, version, local)
         journal = self.query_one("#ticket-journal", VerticalScroll)
@@ -136,8 +138,8 @@ class TicketScreen(TicketActions):
         notices = [n for n in self.session.notices if n.ticket_id == ticket.id]
         box = self.query_one("#ticket-notices", Static)
         box.border_title = "Notifications"
-        box.update("\n".join(f"{self.session.local(n.at)}  {n.title}: {n.message}"
-                             for n in notices[-10:]))
+        box.update(Content("\n".join(f"{self.session.local(n.at)}  {n.title}: {n.message}"
+                                     for n in notices[-10:])))  # plain: no markup in data
         box.display = bool(notices)
 
     @on(OptionList.OptionSelected, "#ticket-children")
