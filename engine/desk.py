@@ -183,9 +183,8 @@ class Desk:
                    actor: Account, data: dict[str, Any], note: str | None, now: datetime,
                    timer: Timer | None) -> Change:
         step = steps.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer)
-        moved = step.change.ticket
-        return replace(step.change,
-                       children=self._children(step.transition, moved, actor, step.names, now))
+        children = self._children(step.transition, step.change.ticket, actor, step.names, now)
+        return replace(step.change, children=children) if children else step.change
 
     @staticmethod
     def _changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:

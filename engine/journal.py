@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,18 +42,27 @@ class Event:
         """The event as plain JSON-able data, without its own hash."""
         # Not dataclasses.asdict: its deep copy was the costliest step of a state change,
         # and canonical() only reads the values, so the encoding (and hash) is the same.
-        data = {name: getattr(self, name) for name in _CONTENT}
+        data = dict(self.__dict__)
+        del data["hash"]
         data["at"] = self.at.isoformat()
         return data
 
+    def _with(self, **values: Any) -> Event:
+        """A copy with some fields changed: ``dataclasses.replace`` without its
+        introspection (Event has no ``__post_init__`` to run)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__, **values)
+        return clone
 
-_CONTENT = tuple(f.name for f in fields(Event) if f.name != "hash")
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)
+"""The one encoder of :func:`canonical`, built once (``json.dumps`` builds one per call)."""
 
 
 def canonical(data: Any) -> bytes:
     """The one encoding hashes are computed over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode("utf-8")
+    return _CANONICAL.encode(data).encode("utf-8")
 
 
 def compute_hash(event: Event) -> str:
@@ -64,5 +73,5 @@ def compute_hash(event: Event) -> str:
 def seal(event: Event, *, ticket_id: int | None = None) -> Event:
     """The event with its ticket id (if given) and its hash filled in."""
     if ticket_id is not None:
-        event = replace(event, ticket_id=ticket_id)
-    return replace(event, hash=compute_hash(event))
+        event = event._with(ticket_id=ticket_id)
+    return event._with(hash=compute_hash(event))
