@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import audit, hotpath, kpi, memory, record, timers
+from bench import tui as terminal
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
 
@@ -45,6 +46,11 @@ def main(argv: list[str]) -> int:
             results["timers"] = timers.run(Path(scratch),
                                            timers=max(1, int(options.timer_count * scale)))
         print(timers.describe(results["timers"]))
+    if options.tui_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["tui"] = terminal.run(Path(scratch),
+                                          tickets=max(1, int(options.tui_tickets * scale)))
+        print(terminal.describe(results["tui"]))
     if not options.no_record:
         record.save(results)
         if "audit" in results:
@@ -53,6 +59,8 @@ def main(argv: list[str]) -> int:
             kpi.save(results["kpi"])
         if "timers" in results:
             timers.save(results["timers"], results["date"], results["machine"])
+        if "tui" in results:
+            terminal.save(results["tui"], results["date"], results["machine"])
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
@@ -71,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timer-count", type=int, default=1_000,
                         help="due timers fired by 1 and 4 workers (0: skip; PostgreSQL "
                              "when TICKETFLOW_BENCH_PG or TICKETFLOW_TEST_PG is set)")
+    parser.add_argument("--tui-tickets", type=int, default=100_000,
+                        help="open tickets of the queue the terminal app is timed on (0: skip)")
     parser.add_argument("--no-record", action="store_true",
                         help="print only; leave latest.json and docs/performance.md alone")
     return parser

@@ -38,6 +38,7 @@ class TicketflowApp(App[None]):
         self.fire_timers = fire_timers
         self.session: Session | None = None
         self.desk_watch: DeskWatch | None = None
+        self.capabilities = discover(workspace.desk, workspace.store)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.workspace, self.demo))
@@ -46,8 +47,7 @@ class TicketflowApp(App[None]):
 
     @on(LoginScreen.LoggedIn)
     def start_session(self, event: LoginScreen.LoggedIn) -> None:
-        capabilities = discover(self.workspace.desk, self.workspace.store)
-        self.session = Session(self.workspace, event.account, capabilities, zone=self.zone)
+        self.session = Session(self.workspace, event.account, self.capabilities, zone=self.zone)
         self.desk_watch = DeskWatch(self.session, fire_timers=self.fire_timers)
         self.switch_screen(QueueScreen())
 

@@ -27,8 +27,15 @@ def app_for(desk: DeskCopy, **options: Any) -> TicketflowApp:
 
 
 async def still(pilot: Pilot[None]) -> None:
-    """Stop every cursor from blinking, so that the picture does not depend on timing."""
-    await pilot.pause()
+    """Stop every cursor from blinking, so that the picture does not depend on timing.
+
+    Focus moves after a screen mounts; a cursor stops visible only if its widget has the
+    focus when blinking stops, so wait for the focus to land first.
+    """
+    for _ in range(50):
+        await pilot.pause()
+        if pilot.app.focused is not None:
+            break
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
     await pilot.pause()
@@ -78,6 +85,7 @@ def test_yaml_editor_marking_a_problem(desk: DeskCopy, snap_compare: Any) -> Non
         await pilot.pause()
         editor = pilot.app.screen.query_one(YamlEditor)
         editor.move_cursor((min(editor.problems), 0), center=True)
+        pilot.app.screen.query_one("#editor-graph-scroll").focus()  # no text cursor to blink
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from engine.model import Ticket, TicketQuery
@@ -25,6 +25,7 @@ from tui.screens.queue_filter import FILTER_HELP, Queue, filtered, parse_filter,
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.queue_list import Column, QueueList
+from tui.widgets.status_line import StatusLine
 
 COLUMNS = [Column("#", 7), Column("state", 18), Column("post", 16), Column("assignee", 12),
            Column("process", 16), Column("updated", 11), Column("summary", 0)]
@@ -44,15 +45,15 @@ class QueueScreen(DeskScreen[None]):
         Binding("n", "new_ticket", "New ticket"),
         Binding("c", "claim", "Claim"),
         Binding("s", "graph", "State graph"),
-        Binding("o", "order", "Order"),
-        Binding("r", "reload", "Reload"),
+        Binding("o", "order", "Order", show=False),
+        Binding("r", "reload", "Reload", show=False),
         Binding("P", "processes", "Processes"),
         Binding("U", "accounts", "Accounts"),
         Binding("R", "replay", "Replay"),
         Binding("K", "assessment", "Assessment"),
-        Binding("N", "notices", "Notices"),
-        Binding("L", "logout", "Log out"),
-        Binding("q", "quit", "Quit"),
+        Binding("N", "notices", "Notices", show=False),
+        Binding("L", "logout", "Log out", show=False),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -69,7 +70,7 @@ class QueueScreen(DeskScreen[None]):
             with Vertical(id="queue-main"):
                 yield Input(placeholder=FILTER_HELP, id="queue-filter")
                 yield QueueList(COLUMNS, self.cells, page=PAGE, id="queue-list")
-                yield Static(id="queue-status")
+                yield StatusLine(id="queue-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,7 +123,7 @@ class QueueScreen(DeskScreen[None]):
         shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
         filters = " ".join(f"{k}:{v}" for k, v in self.changes.items())
         order = "newest first" if self.descending else "oldest first"
-        self.query_one("#queue-status", Static).update(
+        self.query_one(StatusLine).text = (
             f"{queue} · {shown} · {order}" + (f" · filter {filters}" if filters else ""))
 
     @on(QueueList.Selected)

@@ -78,6 +78,9 @@ class QueueList(ScrollView, can_focus=True):
         self.cursor = 0
         self._steering = False
         """True while the list scrolls itself (so that it does not take it for the mouse)."""
+        self._texts: dict[tuple[int, int, int], str] = {}
+        """A held ticket's line of text, by (id, version, width): drawn once, styled each time."""
+        self._styles: dict[str, Style] = {}
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -141,10 +144,15 @@ class QueueList(ScrollView, can_focus=True):
 
     def move_to(self, index: int) -> None:
         """Put the cursor on a held row, fetching more rows when it nears an end."""
+        before = (self.cursor, round(self.scroll_y), len(self.window.rows), self.window.offset)
         self.cursor = max(0, min(index, len(self.window.rows) - 1))
         self._grow()
         self._follow_cursor()
-        self.refresh()
+        if before[1:] == (round(self.scroll_y), len(self.window.rows), self.window.offset):
+            self.refresh_line(before[0] + 1)  # only the two lines the cursor left and entered
+            self.refresh_line(self.cursor + 1)
+        else:
+            self.refresh()
         self._announce()
 
     def _grow(self) -> None:
@@ -215,35 +223,54 @@ class QueueList(ScrollView, can_focus=True):
     def _announce(self) -> None:
         self.post_message(self.Highlighted(self, self.current, self.position))
 
+    def notify_style_update(self) -> None:
+        self._styles.clear()  # the theme, or focus (the cursor's colour), changed
+        super().notify_style_update()
+
+    def _style(self, *names: str) -> Style:
+        key = " ".join(names)
+        found = self._styles.get(key)
+        if found is None:
+            found = self.rich_style
+            for name in names:
+                found += self.get_component_rich_style(name)
+            self._styles[key] = found
+        return found
+
     def _widths(self, width: int) -> list[int]:
         fixed = sum(c.width + 1 for c in self.columns if c.width)
         return [c.width or max(width - fixed, 4) for c in self.columns]
 
-    def _line(self, texts: Sequence[str], width: int, style: Style) -> Strip:
+    def _text(self, texts: Sequence[str], width: int) -> str:
         parts = []
         for text, size in zip(texts, self._widths(width), strict=False):
             fits = cell_len(text) <= size
             parts.append(set_cell_size(text if fits else set_cell_size(text, size - 1) + "…",
                                        size))
-        return Strip([Segment(set_cell_size(" ".join(parts), width), style)], width)
+        return set_cell_size(" ".join(parts), width)
+
+    def _ticket_text(self, ticket: Ticket, width: int) -> str:
+        key = (ticket.id, ticket.version, width)
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) > 4 * self.window.capacity:
+                self._texts.clear()
+            text = self._texts[key] = self._text(self.cells(ticket), width)
+        return text
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
         if y == 0:
-            header = base + self.get_component_rich_style("queue-list--header")
-            return self._line([c.title for c in self.columns], width, header)
+            header = self._text([c.title for c in self.columns], width)
+            return Strip([Segment(header, self._style("queue-list--header"))], width)
         index = round(self.scroll_y) + y - 1
         rows = self.window.rows
         if index == len(rows) and not self.window.at_tail:
-            more = base + self.get_component_rich_style("queue-list--more")
-            return Strip([Segment(set_cell_size("  … more as you scroll", width), more)], width)
+            more = set_cell_size("  … more as you scroll", width)
+            return Strip([Segment(more, self._style("queue-list--more"))], width)
         if not 0 <= index < len(rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         ticket = rows[index]
-        style = base
-        if not ticket.is_open:
-            style += self.get_component_rich_style("queue-list--closed")
-        if index == self.cursor:
-            style += self.get_component_rich_style("queue-list--cursor")
-        return self._line(self.cells(ticket), width, style)
+        names = ([] if ticket.is_open else ["queue-list--closed"]) + (
+            ["queue-list--cursor"] if index == self.cursor else [])
+        return Strip([Segment(self._ticket_text(ticket, width), self._style(*names))], width)
