@@ -176,7 +176,9 @@ the list drawn — a count and one page of 100, never the whole queue (goal **< 
 cursor, `pagedown` pages (fetching the next page as it nears the end of what is held), `G`
 jumps to the last ticket (one query from the other end), `g` back to the first. Wall
 times, with the process's CPU time in brackets: on a busy machine the wall clock is
-mostly waiting for a CPU. The demo column is `ticketflow demo`'s first run: accounts
+mostly waiting for a CPU, and a key's wall time includes the pilot's idle detection (it
+sleeps in short steps until the process stops working), so the CPU figure is the app's
+own work per key. The demo column is `ticketflow demo`'s first run: accounts
 (production password hashing, in parallel), the shipped processes and 220 tickets worked
 over three virtual days.
 
