@@ -206,3 +206,28 @@ def test_a_file_that_cannot_be_written_is_reported_not_raised(desk: DeskCopy,
         assert notices(app)[-1].startswith("Not saved:")
 
     desk.run(scenario)
+
+
+def test_the_editor_runs_the_scenarios_that_name_the_process(desk: DeskCopy) -> None:
+    flows = desk.folder / "flows"
+    (flows / "scenarios").mkdir(parents=True)
+    path = flows / "vendor_access.yaml"
+    path.write_text((ROOT / "flows" / "vendor_access.yaml").read_text(encoding="utf-8"))
+    scenario = (ROOT / "flows" / "scenarios" / "vendor_access.yaml").read_text(encoding="utf-8")
+    (flows / "scenarios" / "vendor_access.yaml").write_text(scenario)
+
+    async def scenario_run(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "amy")
+        if app.capabilities.run_scenarios is None:
+            pytest.skip("the scenario runner is not in this installation")
+        app.push_screen(EditorScreen(path, path.read_text(encoding="utf-8")))
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.press("ctrl+t")  # unsaved: the scenarios would read the old file
+        assert notices(app)[-1].startswith("Scenarios: save first")
+        await pilot.press("ctrl+z", "ctrl+s", "ctrl+t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "✓ vendor remote access" in plain(app, "#editor-scenarios")
+
+    desk.run(scenario_run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -37,14 +38,22 @@ class Capabilities:
     """``Desk.slas(ticket_id)``: every running SLA of a ticket."""
     notifications: Callable[..., Any] | None = None
     """``Desk.notifications(post, ...)``: escalations and warnings for a post."""
-    run_scenarios: Callable[..., Any] | None = None
-    """The scenario runner (``engine.scenarios``)."""
+    run_scenarios: Callable[[list[Path]], list[Any]] | None = None
+    """Runs scenario files as ``ticketflow test`` does: each outcome (``engine.scenarios``)."""
     verify: Callable[[int], Any] | None = None
     """Verifies one ticket's journal (``engine.audit.Audit.verify``): a report."""
     assessor: Callable[[], Any] | None = None
     """Builds the assessment's ``Assessor`` (``engine.kpi``): ``report`` and ``explain``."""
     mermaid: Callable[..., str] | None = None
     """``engine.diagram.mermaid(spec)``: the state graph as Mermaid text."""
+
+
+def _scenario_runner() -> Callable[[list[Path]], list[Any]] | None:
+    command = _module("tui.commands.scenarios")  # one fresh temporary desk per scenario
+    load_all, run = _function(command, "load_all"), _function(command, "run_on_temporary_desk")
+    if load_all is None or run is None:
+        return None
+    return lambda files: [run(scenario) for scenario in load_all(files)]
 
 
 def _assessor(store: Store) -> Callable[[], Any] | None:
@@ -64,11 +73,10 @@ def _verifier(desk: Desk, store: Store) -> Callable[[int], Any] | None:
 
 def discover(desk: Desk, store: Store) -> Capabilities:
     """Look up, once, which optional services exist in this installation."""
-    scenarios = _module("engine.scenarios")
     return Capabilities(
         slas=getattr(desk, "slas", None),
         notifications=getattr(desk, "notifications", None),
-        run_scenarios=_function(scenarios, "run_files") or _function(scenarios, "run_paths"),
+        run_scenarios=_scenario_runner(),
         verify=_verifier(desk, store),
         assessor=_assessor(store),
         mermaid=_function(_module("engine.diagram"), "mermaid"))

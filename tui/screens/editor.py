@@ -1,17 +1,20 @@
 """Admin: edit a process file with its problems marked as you type and its graph alongside.
 
-Ctrl+S writes the file; Ctrl+D deploys after a confirmation that shows the diff against
+Ctrl+S writes the file; Ctrl+T runs the scenarios beside it that name the process;
+Ctrl+D deploys after a confirmation that shows the diff against
 the deployed version; nothing is deployed otherwise. Esc first leaves the text for the side
 panes, then the screen (asking first when there are unsaved changes).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -45,6 +48,7 @@ class EditorScreen(DeskScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+d", "deploy", "Deploy", priority=True),  # over the editor's delete-right
+        Binding("ctrl+t", "test", "Run scenarios"),
         Binding("f8", "next_problem", "Next problem"),
         Binding("escape", "back", "Back"),
     ]
@@ -63,6 +67,7 @@ class EditorScreen(DeskScreen[None]):
             yield YamlEditor(self.saved_text, id="editor-text")
             with Vertical(id="editor-side"):
                 yield Static(id="editor-problems")
+                yield Static(id="editor-scenarios")
                 with VerticalScroll(id="editor-graph-scroll"):
                     yield StateGraph(id="editor-graph")
         yield Static(id="editor-status")
@@ -70,6 +75,7 @@ class EditorScreen(DeskScreen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Edit {self.path}"
+        self.query_one("#editor-scenarios").display = False
         self.check()
         self.query_one(YamlEditor).focus()
 
@@ -170,6 +176,64 @@ class EditorScreen(DeskScreen[None]):
         for item in done or []:
             status = "deployed" if item.new else "unchanged (already deployed)"
             self.notify(f"{item.name} v{item.number} {status}", title="Deploy")
+
+    def scenario_files(self) -> list[Path]:
+        """The scenario files beside the process file that name the process."""
+        folder = self.path.parent / "scenarios"
+        if self.process is None or not folder.is_dir():
+            return []
+        named = re.compile(rf"\b{re.escape(self.process.name)}\b")
+        return [path for path in sorted(folder.glob("*.y*ml"))
+                if named.search(path.read_text(encoding="utf-8"))]
+
+    def action_test(self) -> None:
+        """Run the process's scenarios (they read the saved file) on throwaway desks."""
+        run = self.session.capabilities.run_scenarios
+        if run is None:
+            return
+        if self.text != self.saved_text:
+            self.notify("save first (Ctrl+S): scenarios read the file", title="Scenarios",
+                        severity="warning")
+            return
+        files = self.scenario_files()
+        if not files:
+            self.notify(f"no scenario in {self.path.parent / 'scenarios'} names this process",
+                        title="Scenarios", severity="warning")
+            return
+        box = self.query_one("#editor-scenarios", Static)
+        box.display = True
+        box.border_title = "Scenarios"
+        box.update(Text(f"running {len(files)} scenario(s)…", style="dim"))
+        self.run_scenarios(run, files)
+
+    @work(thread=True, exclusive=True)
+    def run_scenarios(self, run: Callable[[list[Path]], list[Any]], files: list[Path]) -> None:
+        """Each scenario on its own temporary desk, away from the screen's thread."""
+        try:
+            outcomes = run(files)
+        except TicketflowError as exc:
+            self.app.call_from_thread(self.report, exc)
+            return
+        self.app.call_from_thread(self.show_outcomes, outcomes)
+
+    def show_outcomes(self, outcomes: list[Any]) -> None:
+        """✓ or ✗ per scenario, and each failed expectation under it."""
+        text = Text()
+        for outcome in outcomes:
+            passed = outcome.passed
+            text.append(("✓ " if passed else "✗ ") + outcome.scenario.name + "\n",
+                        style="green" if passed else "bold red")
+            for failure in outcome.failures:
+                text.append(f"    {failure}\n")
+        failed = sum(not o.passed for o in outcomes)
+        box = self.query_one("#editor-scenarios", Static)
+        box.border_title = f"Scenarios · {len(outcomes) - failed} passed, {failed} failed"
+        box.update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "test":
+            return self.session.capabilities.run_scenarios is not None
+        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         if self.text == self.saved_text:
