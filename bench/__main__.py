@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import audit, hotpath, kpi, memory, record, timers
+from bench import audit, hotpath, kpi, memory, peer, record, scale, timers
 from bench import tui as terminal
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
+SAVERS = {"peer": peer.save, "scale": scale.save}
 
 
 def main(argv: list[str]) -> int:
@@ -51,6 +52,11 @@ def main(argv: list[str]) -> int:
             results["tui"] = terminal.run(Path(scratch),
                                           tickets=max(1, int(options.tui_tickets * scale)))
         print(terminal.describe(results["tui"]))
+    if options.peer_instances:
+        results["peer"] = peer.run(max(1, int(options.peer_instances * scale)))
+        print(peer.describe(results["peer"]))
+    if options.scale_tickets:
+        results["scale"] = scale_run(options)
     if not options.no_record:
         record.save(results)
         if "audit" in results:
@@ -61,6 +67,9 @@ def main(argv: list[str]) -> int:
             timers.save(results["timers"], results["date"], results["machine"])
         if "tui" in results:
             terminal.save(results["tui"], results["date"], results["machine"])
+        for name, save in SAVERS.items():  # ('scale' is a local number in here)
+            if name in results:
+                save(results[name], results["date"], results["machine"])
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
@@ -81,9 +90,22 @@ def _parser() -> argparse.ArgumentParser:
                              "when TICKETFLOW_BENCH_PG or TICKETFLOW_TEST_PG is set)")
     parser.add_argument("--tui-tickets", type=int, default=100_000,
                         help="open tickets of the queue the terminal app is timed on (0: skip)")
+    parser.add_argument("--peer-instances", type=int, default=1_000,
+                        help="three-step instances run on SpiffWorkflow and ticketflow (0: skip)")
+    parser.add_argument("--scale-tickets", type=int, default=scale.FULL,
+                        help="tickets of the desk of 10 events each timed on SQLite and "
+                             "PostgreSQL (0: skip)")
+    parser.add_argument("--small", action="store_true",
+                        help=f"a desk of {scale.SMALL:,} tickets for the scale bench")
     parser.add_argument("--no-record", action="store_true",
                         help="print only; leave latest.json and docs/performance.md alone")
     return parser
+
+
+def scale_run(options: argparse.Namespace) -> dict[str, Any]:
+    """The scale bench: the full desk unless --small (or --quick: a tenth)."""
+    tickets = scale.SMALL if options.small else options.scale_tickets
+    return scale.run(max(1, int(tickets * (0.1 if options.quick else 1.0))))
 
 
 def _machine() -> str:
