@@ -80,6 +80,8 @@ class Clocks:
         self.definitions = clocks_of(process.spec)
         self.calendar: WorkingTime = build_calendar(process.spec.calendar)
         self.warning = process.spec.sla_warning
+        self.clocked = {state for clock in self.definitions.values() for state in clock.states}
+        """The states some clock runs or starts in."""
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -88,6 +90,9 @@ class Clocks:
         old: dict[str, Record] = (before.sla if before else {}).get("clocks", {})
         if not old and not self.definitions:
             return ClockPlan(after.sla)
+        if not old and after.state not in self.clocked:  # no clock runs, none starts
+            return ClockPlan({"clocks": {}, "done": [*(before.sla if before else {}).get(
+                "done", [])]})
         state = self.spec.states[after.state]
         clocks: dict[str, Record] = {}
         ended = []

@@ -150,7 +150,7 @@ class HotPath:
         return cursor
 
     def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> None:
-        values = self._ticket_values(ticket)
+        values = self._changed_values(ticket)
         values["b_id"], values["b_version"] = ticket.id, expected
         if self._run(cursor, self.sql.update, values).rowcount != 1:
             found = self._run(cursor, self.sql.version, {"b_id": ticket.id}).fetchall()
@@ -168,6 +168,9 @@ class HotPath:
 
     def _cancel_timers(self, cursor: Any, ticket_id: int, states: list[str]) -> None:
         statement = self.sql.cancel
+        if len(states) == 1:  # a step leaves one state: no list for executemany
+            self._run(cursor, statement, {"b_ticket": ticket_id, "b_state": states[0]})
+            return
         cursor.executemany(statement.sql, [statement.params({"b_ticket": ticket_id,
                                                              "b_state": state})
                                            for state in states])
@@ -225,6 +228,15 @@ class HotPath:
                 "parent_id": ticket.parent_id, "version": ticket.version, "seq": ticket.seq,
                 "head": ticket.head, "state_since": time(ticket.state_since),
                 "sla": json(ticket.sla)}
+
+    def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
+        """The values of :data:`TICKET_CHANGES` (what an update sets)."""
+        time, json = self.codec.time, self.codec.json
+        return {"process": ticket.process, "digest": ticket.digest, "state": ticket.state,
+                "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
+                "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
+                "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
+                "state_since": time(ticket.state_since), "sla": json(ticket.sla)}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)
