@@ -18,6 +18,7 @@ from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.field_form import FieldFormScreen, FormField, FormResult
+from tui.widgets.key_lists import KeyTable
 
 ROLES = ("agent", "supervisor", "admin", "auditor")
 NAME = FieldSpec(type="text", title="Account name", pattern=r"[A-Za-z0-9_.@-]{1,64}")
@@ -52,7 +53,7 @@ class AccountsScreen(DeskScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="accounts-table", cursor_type="row")
+        yield KeyTable(id="accounts-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:

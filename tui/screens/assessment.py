@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from tui.screens.base import DeskScreen
 from tui.screens.ticket import TicketScreen
+from tui.widgets.key_lists import KeyList, KeyTable
 
 
 class AssessmentScreen(DeskScreen[None]):
@@ -31,9 +32,9 @@ class AssessmentScreen(DeskScreen[None]):
         with Horizontal(id="assessment-bar"):
             yield Static("Period", id="assessment-label")
             yield Input(placeholder="YYYY-MM or YYYY", id="assessment-period")
-        yield DataTable(id="assessment-table", cursor_type="row")
+        yield KeyTable(id="assessment-table", cursor_type="row")
         yield Static(id="assessment-detail-title")
-        yield OptionList(id="assessment-tickets")
+        yield KeyList(id="assessment-tickets")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.key_lists import KeyList
+
 
 class ChoiceScreen(ModalScreen[str | None]):
     """Choices as ``(id, label)``; Enter returns the id, Esc returns None."""
@@ -26,7 +28,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-box"):
             yield Static(self.choice_title, id="choice-title")
-            yield OptionList(*[Option(label, id=key) for key, label in self.choices],
+            yield KeyList(*[Option(label, id=key) for key, label in self.choices],
                              id="choice-list")
 
     @on(OptionList.OptionSelected)

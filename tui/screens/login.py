@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from engine.errors import TicketflowError
 from engine.model import Account
+from tui.widgets.key_lists import KeyList
 from tui.wiring import Workspace
 
 
@@ -54,7 +55,7 @@ class LoginScreen(Screen[None]):
             yield Button("Log in", variant="primary", id="login-button")
             if self.demo:
                 yield Static("Demo accounts — Enter logs in", id="login-demo-title")
-                yield OptionList(*[self._demo_option(d) for d in self.demo], id="login-demo")
+                yield KeyList(*[self._demo_option(d) for d in self.demo], id="login-demo")
         yield Footer()
 
     @staticmethod

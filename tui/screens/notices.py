@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from tui.screens.base import DeskScreen
 from tui.screens.session import Notice
 from tui.screens.ticket import TicketScreen
+from tui.widgets.key_lists import KeyList
 
 
 class NoticesScreen(DeskScreen[None]):
@@ -20,7 +21,7 @@ class NoticesScreen(DeskScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield OptionList(id="notices-list")
+        yield KeyList(id="notices-list")
         yield Footer()
 
     def on_mount(self) -> None:

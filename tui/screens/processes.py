@@ -18,6 +18,7 @@ from tui.screens.base import DeskScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.graph import GraphScreen
 from tui.widgets.diff_view import DiffView
+from tui.widgets.key_lists import KeyList
 
 
 def label(version: ProcessVersion, current: bool, marked: bool) -> str:
@@ -46,7 +47,7 @@ class ProcessesScreen(DeskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="processes-body"):
-            yield OptionList(id="processes-list")
+            yield KeyList(id="processes-list")
             with VerticalScroll(id="processes-detail"):
                 yield Static(id="processes-source")
                 yield DiffView(id="processes-diff")

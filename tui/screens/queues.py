@@ -24,6 +24,7 @@ from tui.screens.processes import ProcessesScreen
 from tui.screens.queue_filter import FILTER_HELP, Queue, filtered, parse_filter, queues_for
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
+from tui.widgets.key_lists import KeyList
 from tui.widgets.queue_list import Column, QueueList
 from tui.widgets.status_line import StatusLine
 
@@ -66,7 +67,7 @@ class QueueScreen(DeskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="queue-body"):
-            yield OptionList(id="queue-nav")
+            yield KeyList(id="queue-nav")
             with Vertical(id="queue-main"):
                 yield Input(placeholder=FILTER_HELP, id="queue-filter")
                 yield QueueList(COLUMNS, self.cells, page=PAGE, id="queue-list")

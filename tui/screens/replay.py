@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from engine.journal import Event
 from tui.output import safe
 from tui.screens.base import DeskScreen
+from tui.widgets.key_lists import KeyList
 from tui.widgets.ticket_card import shown
 from tui.widgets.timeline import describe_changes, event_line
 
@@ -100,7 +101,7 @@ class ReplayScreen(DeskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="replay-body"):
-            yield OptionList(id="replay-events")
+            yield KeyList(id="replay-events")
             with Vertical(id="replay-side"):
                 yield Static(id="replay-event")
                 with VerticalScroll(id="replay-state-scroll"):

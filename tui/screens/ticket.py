@@ -20,6 +20,7 @@ from tui.output import safe
 from tui.screens.graph import GraphScreen
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket_actions import TicketActions
+from tui.widgets.key_lists import KeyList
 from tui.widgets.sla_panel import Deadline, SlaPanel
 from tui.widgets.ticket_card import TicketCard
 from tui.widgets.timeline import Timeline
@@ -73,10 +74,10 @@ class TicketScreen(TicketActions):
             with VerticalScroll(id="ticket-left"):
                 yield TicketCard(id="ticket-card")
                 yield SlaPanel(self.session.now, id="ticket-slas")
-                yield OptionList(id="ticket-children")
+                yield KeyList(id="ticket-children")
                 yield Static(id="ticket-notices")
             with Vertical(id="ticket-right"):
-                yield OptionList(id="ticket-actions")
+                yield KeyList(id="ticket-actions")
                 with VerticalScroll(id="ticket-journal"):
                     yield Timeline(id="ticket-timeline")
         yield Footer()
