@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--kpi-events", type=int, default=1_000_000,
                         help="journal events the monthly assessment report is timed on (0: skip)")
     parser.add_argument("--timer-count", type=int, default=1_000,
-                        help="due timers fired by 1 and 4 workers (0: skip; PostgreSQL "
+                        help="due timers fired by 1, 2 and 4 workers (0: skip; PostgreSQL "
                              "when TICKETFLOW_BENCH_PG or TICKETFLOW_TEST_PG is set)")
     parser.add_argument("--tui-tickets", type=int, default=100_000,
                         help="open tickets of the queue the terminal app is timed on (0: skip)")

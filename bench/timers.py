@@ -115,11 +115,11 @@ def measure(url: str, *, workers: int, timers: int) -> dict[str, Any]:
 
 
 def run(folder: Path, *, timers: int) -> dict[str, Any]:
-    """Every case this machine can run: SQLite with 1 worker, PostgreSQL with 1 and 4."""
+    """Every case this machine can run: SQLite with 1 worker, PostgreSQL with 1, 2 and 4."""
     cases: dict[str, Any] = {"sqlite_1": measure(f"sqlite:///{folder / 'timers.db'}",
                                                  workers=1, timers=timers)}
     base = next((os.environ[name] for name in PG_ENV if os.environ.get(name)), None)
-    for workers in (1, 4) if base else ():
+    for workers in (1, 2, 4) if base else ():
         with pg_schema(base or "") as url:
             cases[f"postgresql_{workers}"] = measure(url, workers=workers, timers=timers)
     return cases
@@ -151,16 +151,15 @@ SECTION = "## Timer workers\n"
 SECTION_TEXT = SECTION + """
 `python -m bench` also measures how fast workers fire due timers: a fresh database of tickets
 each holding one timer already due, then `TimerWorker.run(once=True)` (what `ticketflow worker
---once` runs) in 1 process on SQLite and in 1 and 4 processes on PostgreSQL (when
+--once` runs) in 1 process on SQLite and in 1, 2 and 4 processes on PostgreSQL (when
 `TICKETFLOW_BENCH_PG` or `TICKETFLOW_TEST_PG` names a server). Every firing is a full state
 change — ticket, journal event, timer marked fired — in one transaction; the run checks
 that each timer fired exactly once. Each firing commits (and, with the default durability,
 syncs to disk) once: on a disk where a commit costs ~8 ms a worker cannot pass ~120 fires/s,
 whatever the code costs; the CPU figure (the workers' CPU time per timer) shows that cost.
 
-| date | timers | SQLite, 1 worker | PostgreSQL, 1 worker | PostgreSQL, 4 workers | machine |
-|---|---|---|---|---|---|
-"""
+""" + ("| date | timers | SQLite, 1 worker | PostgreSQL, 1 worker | PostgreSQL, 2 workers | "
+       "PostgreSQL, 4 workers | machine |\n|---|---|---|---|---|---|---|\n")
 
 
 def save(cases: dict[str, Any], date: str, machine: str, *, log: Path = record.LOG) -> None:
@@ -188,4 +187,5 @@ def line(cases: dict[str, Any], date: str, machine: str) -> str:
         return f"{case['fires_per_s']:,}/s ({case['cpu_ms_per_fire']} ms CPU)" if case else "—"
     timers = next(iter(cases.values()))["timers"]
     return (f"| {date[:16].replace('T', ' ')} | {timers:,} | {rate('sqlite_1')} | "
-            f"{rate('postgresql_1')} | {rate('postgresql_4')} | {machine} |")
+            f"{rate('postgresql_1')} | {rate('postgresql_2')} | {rate('postgresql_4')} | "
+            f"{machine} |")
