@@ -17,6 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.reliability.fuzzing import fuzz
 from tests.reliability.world import PASSWORD, prepare
 from tui.cli import _command, run
 
@@ -97,6 +98,7 @@ def desk_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[key] = value
 
 
+@fuzz
 @given(argv=argvs())
 @example(argv=["fire", "1", "take", "--set", "remark=" + "r" * 20_000])
 @example(argv=["list", "--limit", "99999999999999999999"])

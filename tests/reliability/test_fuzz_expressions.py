@@ -25,6 +25,7 @@ from engine.expressions import (
     Expression,
     ExpressionError,
 )
+from tests.reliability.fuzzing import fuzz
 
 FIELDS = ("summary", "level", "score", "flag", "due", "names")
 FORBIDDEN = [
@@ -165,6 +166,7 @@ def check_or_refuse(source: str, names: dict[str, Any]) -> None:
     assert time.monotonic() - started < 2, source
 
 
+@fuzz
 @given(expressions, field_values)
 @example("summary * level * level * level", values(level=10**15))
 @example("str(level * level)", values(level=10**3000))
@@ -172,6 +174,7 @@ def test_generated_expressions(source: str, names: dict[str, Any]) -> None:
     check_or_refuse(source, names)
 
 
+@fuzz
 @given(st.text(max_size=MAX_LENGTH + 10), field_values)
 def test_any_text(source: str, names: dict[str, Any]) -> None:
     check_or_refuse(source, names)
@@ -181,6 +184,7 @@ OUTSIDE = (ast.Attribute, ast.Subscript, ast.Lambda, ast.comprehension, ast.Pow,
            ast.NamedExpr, ast.Starred, ast.JoinedStr)
 
 
+@fuzz
 @given(expressions)
 def test_no_accepted_expression_reaches_outside(source: str) -> None:
     """Whatever is accepted names only fields, context names and whitelisted functions."""

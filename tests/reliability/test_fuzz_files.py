@@ -23,6 +23,7 @@ from engine.files import check_files
 from engine.process import parse_process
 from engine.scenarios import Scenario, parse_scenario, run_scenario
 from engine.yamlfile import decode
+from tests.reliability.fuzzing import fuzz
 from tui.wiring import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,7 @@ def load_or_refuse(source: str) -> None:
     compile_process(process)
 
 
+@fuzz
 @given(st.text(max_size=400))
 @example("process: x\nstates: {a: {kind: start}}\n" * 2)
 @example("\ufeffprocess: x")
@@ -73,6 +75,7 @@ def test_any_text(source: str) -> None:
     load_or_refuse(source)
 
 
+@fuzz
 @given(st.binary(max_size=300))
 def test_any_bytes(raw: bytes) -> None:
     try:
@@ -115,6 +118,7 @@ def mutate(source: str, mutation: Mutation) -> str:
     return "\n".join(lines)
 
 
+@fuzz
 @given(st.sampled_from(sorted(SEEDS)), st.lists(mutations, min_size=1, max_size=4))
 def test_mutated_process_files(seed: str, changes: list[Mutation]) -> None:
     source = SEEDS[seed]
@@ -130,6 +134,7 @@ trees = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
                      | st.dictionaries(names, children, max_size=5), max_leaves=40)
 
 
+@fuzz
 @given(st.dictionaries(st.sampled_from(WORDS[:9]), trees, min_size=1, max_size=9))
 def test_documents_in_the_language_s_vocabulary(document: dict[str, object]) -> None:
     try:
@@ -139,6 +144,7 @@ def test_documents_in_the_language_s_vocabulary(document: dict[str, object]) -> 
     load_or_refuse(source)
 
 
+@fuzz
 @given(st.sampled_from(sorted(SEEDS)), st.lists(mutations, min_size=1, max_size=3),
        st.sampled_from(sorted(SEEDS)))
 def test_validate_checks_files_together(tmp_path_factory: object, seed: str,
@@ -181,6 +187,7 @@ scenario_mutations = st.tuples(
     st.sampled_from(SCENARIO_WORDS + ODD) | st.text(max_size=12))
 
 
+@fuzz
 @given(st.sampled_from(sorted(SCENARIOS)), st.lists(scenario_mutations, min_size=1,
                                                      max_size=4))
 def test_mutated_scenario_files(seed: str, changes: list[Mutation]) -> None:
@@ -190,7 +197,7 @@ def test_mutated_scenario_files(seed: str, changes: list[Mutation]) -> None:
     scenario_or_refusal(source)
 
 
-@settings(max_examples=8)
+@settings(fuzz, max_examples=8)
 @given(st.sampled_from(sorted(SCENARIOS)), st.lists(scenario_mutations, min_size=1,
                                                      max_size=2))
 def test_mutated_scenarios_that_load_also_run(seed: str, changes: list[Mutation]) -> None:
