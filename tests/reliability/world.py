@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +263,3 @@ def _journals(store: SqlStore) -> dict[int, list[Event]]:
     for event in store.iter_events():
         found.setdefault(event.ticket_id, []).append(event)
     return found
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
