@@ -85,6 +85,8 @@ def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> 
         await fill(pilot, "#queue-filter", "colour:red")
         assert shown(app) == [6]  # unchanged
         assert notices(app)[-1].startswith("Filter: unknown filter 'colour:red'")
+        await pilot.press("escape")
+        assert app.screen.query_one(QueueList).has_focus
 
     desk.run(scenario)
 

@@ -216,8 +216,19 @@ class QueueScreen(DeskScreen[None]):
     def action_logout(self) -> None:
         self.app.call_later(self.app.run_action, "logout")
 
+    def action_back(self) -> None:
+        """Esc in the filter returns to the list (and hides an empty filter)."""
+        box = self.query_one("#queue-filter", Input)
+        if box.has_focus:
+            box.set_class(bool(box.value.strip()), "shown")
+            self.query_one(QueueList).focus()
+        else:
+            super().action_back()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each role the keys it may use."""
+        if action == "back" and self.query_one("#queue-filter", Input).has_focus:
+            return True
         session = self.session
         needs = {"processes": "admin", "accounts": "admin", "replay": "auditor",
                  "assessment": "auditor"}
