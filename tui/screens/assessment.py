@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -64,7 +65,8 @@ class AssessmentScreen(DeskScreen[None]):
         self.keys = []
         for post in report.posts:
             for figure in post.figures:
-                table.add_row(post.post, figure.title, f"{figure.numerator}/{figure.denominator}",
+                table.add_row(post.post, Text(figure.title),
+                              f"{figure.numerator}/{figure.denominator}",
                               figure.rate_text, str(figure.score), str(figure.weight))
                 self.keys.append((post.post, figure.indicator))
             table.add_row(post.post, "total", "", "", str(post.total), "")

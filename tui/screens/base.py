@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from engine.desk import Desk
@@ -23,7 +24,6 @@ class DeskView:
     """Access to the session and a safe way to call the desk, for screens and modals."""
 
     app: Any
-    notify: Callable[..., None]
 
     @property
     def session(self) -> Session:
@@ -36,6 +36,11 @@ class DeskView:
     @property
     def desk(self) -> Desk:
         return self.session.workspace.desk
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification, as plain text: messages quote ticket data, never markup."""
+        self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def attempt(self, action: Callable[[], T]) -> T | None:
         """Run a request; a refusal (or any failure) becomes a notification, never a traceback."""

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,8 +28,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-box"):
-            yield Static(self.choice_title, id="choice-title")
-            yield KeyList(*[Option(label, id=key) for key, label in self.choices],
+            yield Static(Content(self.choice_title), id="choice-title")
+            yield KeyList(*[Option(Content(label), id=key) for key, label in self.choices],
                              id="choice-list")
 
     @on(OptionList.OptionSelected)

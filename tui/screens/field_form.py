@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -56,9 +57,9 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
-            yield Static(self.form_title, id="form-title")
+            yield Static(Content(self.form_title), id="form-title")
             if self.explain:
-                yield Static(self.explain, id="form-explain")
+                yield Static(Content(self.explain), id="form-explain")
             with VerticalScroll(id="form-fields"):
                 for field in self.fields:
                     yield FieldInput(field.name, field.spec, required=field.required,
@@ -97,7 +98,7 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
         if invalid:
             invalid[0].query_one(Input).focus()
             self.notify(f"{', '.join(f.field_name for f in invalid)}: fix before submitting",
-                        title="Invalid fields", severity="warning")
+                        title="Invalid fields", severity="warning", markup=False)
         elif self.note == "required" and not note.strip():
             self.query_one("#form-note", TextArea).focus()
             self.notify("a note is required", title="Note", severity="warning")

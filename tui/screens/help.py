@@ -8,6 +8,7 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -49,8 +50,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(f"Keys — {self.below.title or self.below.__class__.__name__}",
-                         id="help-title")
+            title = self.below.title or self.below.__class__.__name__
+            yield Static(Content(f"Keys — {title}"), id="help-title")
             yield Static(keys_table(self.below))
 
     def action_close(self) -> None:

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, OptionList, Static
@@ -49,7 +50,7 @@ class LoginScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
             yield Static("ticketflow", id="login-title")
-            yield Static(self.workspace.url, id="login-desk")
+            yield Static(Content(self.workspace.url), id="login-desk")
             yield Input(placeholder="account", id="login-username")
             yield Input(placeholder="password", password=True, id="login-password")
             yield Button("Log in", variant="primary", id="login-button")
@@ -93,6 +94,6 @@ class LoginScreen(Screen[None]):
             account = self.workspace.accounts.login(username, password)
         except TicketflowError as exc:
             self.query_one("#login-password", Input).value = ""
-            self.notify(str(exc), title=exc.title, severity="error")
+            self.notify(str(exc), title=exc.title, severity="error", markup=False)
             return
         self.post_message(self.LoggedIn(account))

@@ -62,6 +62,7 @@ class QueueScreen(DeskScreen[None]):
         self.queues: list[Queue] = []
         self.queue_index = 0
         self.changes: dict[str, object] = {}
+        self.filter_text = ""
         self.descending = True
 
     def compose(self) -> ComposeResult:
@@ -122,7 +123,7 @@ class QueueScreen(DeskScreen[None]):
     def show_position(self, event: QueueList.Highlighted) -> None:
         queue = self.queues[self.queue_index].title
         shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
-        filters = " ".join(f"{k}:{v}" for k, v in self.changes.items())
+        filters = self.filter_text
         order = "newest first" if self.descending else "oldest first"
         self.query_one(StatusLine).text = (
             f"{queue} · {shown} · {order}" + (f" · filter {filters}" if filters else ""))
@@ -160,10 +161,13 @@ class QueueScreen(DeskScreen[None]):
         except ValueError as exc:
             self.notify(str(exc), title="Filter", severity="error")
             return
-        if ticket_id is not None:
+        if ticket_id is not None:  # not a filter: back to the list, then the ticket
+            event.input.value = self.filter_text
+            event.input.set_class(bool(self.filter_text), "shown")
+            self.query_one(QueueList).focus()
             self.open_ticket_id(ticket_id)
             return
-        self.changes = changes
+        self.changes, self.filter_text = changes, event.value.strip()
         if not event.value.strip():
             event.input.remove_class("shown")
         self.load()

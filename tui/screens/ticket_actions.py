@@ -7,6 +7,7 @@ the form again with what the agent typed — drafts live in the session until a 
 from __future__ import annotations
 
 from textual import on
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -69,13 +70,13 @@ class TicketActions(DeskScreen[None]):
 
     def show_actions(self) -> None:
         """List the actions in the actions pane."""
-        options = [Option(f"▶ {t.title or t.trigger}  → {destination(t)}", id=f"fire:{t.trigger}")
-                   for t in self.allowed_triggers()]
+        options = [Option(Content(f"▶ {t.title or t.trigger}  → {destination(t)}"),
+                          id=f"fire:{t.trigger}") for t in self.allowed_triggers()]
         if self.check_action("claim", ()):
             options.append(Option("⇄ Claim", id="claim"))
         if self.check_action("assign", ()):
             options.append(Option("⇄ Assign…", id="assign"))
-        options += [Option(f"✎ {spec.title or name}", id=f"event:{name}")
+        options += [Option(Content(f"✎ {spec.title or name}"), id=f"event:{name}")
                     for name, spec in self.allowed_events().items()]
         pane = self.query_one("#ticket-actions", OptionList)
         pane.border_title = "Actions"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.validation import ValidationResult, Validator
@@ -76,7 +77,7 @@ class FieldInput(Vertical):
 
     def compose(self) -> ComposeResult:
         title = (self.spec.title or self.field_name) + (" *" if self.required else "")
-        yield Label(title, classes="field-label")
+        yield Label(Content(title), classes="field-label")
         choices = [str(c) for c in self.spec.choices or []] or (
             ["true", "false"] if self.spec.type == "boolean" else [])
         yield Input(self.initial, placeholder=hint(self.spec), id=f"field-{self.field_name}",
@@ -108,5 +109,5 @@ class FieldInput(Vertical):
     def _show(self, result: ValidationResult | None) -> None:
         problem = "" if result is None or result.is_valid else "; ".join(
             result.failure_descriptions)
-        self.query_one(".field-problem", Static).update(problem)
+        self.query_one(".field-problem", Static).update(Content(problem))
         self.set_class(bool(problem), "invalid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -11,5 +12,5 @@ class StatusLine(Widget):
 
     text: reactive[str] = reactive("", layout=False)
 
-    def render(self) -> str:
-        return self.text
+    def render(self) -> Content:
+        return Content(self.text)  # plain: it quotes what the agent typed
