@@ -90,12 +90,12 @@ def test_refused_when_the_file_loads(source: str, message: str) -> None:
 
 
 def test_very_deep_nesting_is_refused_quickly() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     for source in ("not " * 240 + "level", "-" * 900 + "1", "[" * 300 + "]" * 300,
                    "+".join(["(level"] * 150) + ")" * 150):
         message = refusal(source)
         assert any(why in message for why in ("nested deeper", "too many nested", "longer"))
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_non_text_source_is_refused() -> None:

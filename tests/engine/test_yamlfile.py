@@ -44,9 +44,9 @@ def test_alias_bomb_is_refused_in_well_under_a_second() -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    started = time.perf_counter()
+    started = time.process_time()
     found = problems("\n".join(lines) + "\n")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert len(found) == 1 and "alias bomb" in found[0]
 
 

@@ -98,12 +98,12 @@ RUNTIME = [
 @pytest.mark.parametrize("source", RUNTIME)
 def test_runtime_failures_are_expression_errors_and_fast(source: str) -> None:
     expression = Expression(source, FIELDS)
-    started = time.monotonic()
+    started = time.process_time()
     try:
         value = expression.evaluate(values())
     except ExpressionError:
         value = None
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     assert len(str(value)) < 200_000
 
 
@@ -158,12 +158,12 @@ def check_or_refuse(source: str, names: dict[str, Any]) -> None:
     except ExpressionError as error:
         assert str(error)
         return
-    started = time.monotonic()
+    started = time.process_time()
     try:
         expression.evaluate(names)
     except ExpressionError as error:
         assert str(error)
-    assert time.monotonic() - started < 2, source
+    assert time.process_time() - started < 2, source
 
 
 @fuzz

