@@ -162,3 +162,28 @@ def test_login_sessions_replace_the_password(cli: Cli, tmp_path: Path,
     assert cli("logout")[0] == 0
     code, _, err = cli("open", "service_desk", "--set", "summary=x")
     assert code == 2 and "--as" in err
+
+
+def test_passwords_are_changed_and_accounts_enabled_through_the_cli(cli: Cli) -> None:
+    code, out, err = cli("users", "passwd", "ann", "--password-stdin", stdin="N3w-secret\n",
+                         user="ann", password=AGENT)
+    assert code == 0 and "N3w-secret" not in out + err
+    assert cli("list", "--mine", user="ann", password=AGENT)[0] == 3
+    assert cli("users", "passwd", "hal", "--password-stdin", stdin="Other-pass1\n",
+               user="ann", password="N3w-secret")[0] == 3
+    assert cli("users", "disable", "hal", user="root", password=ADMIN)[0] == 0
+    assert cli("users", "enable", "hal")[0] == 0
+    assert cli("list", "--mine", user="hal", password=HANDLER)[0] == 0
+
+
+def test_assign_and_unassign_through_the_cli(cli: Cli) -> None:
+    opened = cli.json("open", "service_desk", "--set", "summary=vpn", user="ann",
+                      password=AGENT)
+    assert isinstance(opened, dict)
+    ticket = str(opened["id"])
+    assigned = cli.json("assign", ticket, "ann")
+    assert isinstance(assigned, dict) and assigned["assignee"] == "ann"
+    code, _, err = cli("assign", ticket, "hal")
+    assert code == 3 and "handling_group" not in err and "service_desk" in err
+    cleared = cli.json("assign", ticket, "-")
+    assert isinstance(cleared, dict) and cleared["assignee"] is None
