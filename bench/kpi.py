@@ -280,20 +280,7 @@ def run(events: int, runs: int) -> dict[str, Any]:
 
 def save(result: dict[str, Any], log: Path = LOG) -> None:
     """Add the result's dated line to its section of docs/performance.md (made if missing)."""
-    if not log.exists():
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(record.INTRO, encoding="utf-8")
-    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    if SECTION not in lines:
-        lines[1:1] = ["\n", *SECTION_TEXT.splitlines(keepends=True)]
-    at = lines.index(SECTION) + 1
-    while at < len(lines) and not lines[at].startswith("| date"):
-        at += 1
-    at += 2
-    while at < len(lines) and lines[at].startswith("| "):
-        at += 1
-    lines.insert(at, line(result) + "\n")
-    log.write_text("".join(lines), encoding="utf-8")
+    record.append_row(SECTION, SECTION_TEXT, line(result), log=log)
 
 
 SECTION = "## The monthly assessment report\n"

@@ -221,25 +221,7 @@ def save(results: dict[str, Any], date: str, machine: str) -> None:
     instances = next(iter(results.values()))["instances"]
     row = (f"| {date[:16].replace('T', ' ')} | {instances:,} | {pair(results['FULL'])} | "
            f"{pair(results['NORMAL'])} | {machine} |")
-    append_row(SECTION, SECTION_TEXT, row)
-
-
-def append_row(section: str, text: str, row: str, *, log: Path = record.LOG) -> None:
-    """Add a row to the table of a section of docs/performance.md (the section made if new)."""
-    if not log.exists():
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(record.INTRO, encoding="utf-8")
-    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    if section not in lines:
-        lines += ["\n", *text.splitlines(keepends=True)]
-    at = lines.index(section) + 1
-    while at < len(lines) and not lines[at].startswith("| date"):
-        at += 1
-    at += 2
-    while at < len(lines) and lines[at].startswith("| "):
-        at += 1
-    lines.insert(at, row + "\n")
-    log.write_text("".join(lines), encoding="utf-8")
+    record.append_row(SECTION, SECTION_TEXT, row)
 
 
 def main(argv: list[str]) -> int:

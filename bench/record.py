@@ -62,3 +62,21 @@ def _pair(mode: dict[str, Any]) -> str:
     if not mode:
         return "—"
     return f"{mode['engine_tps']:,}/s / {mode['raw_sqlite_tps']:,}/s ({mode['ratio']:.2f}×)"
+
+
+def append_row(section: str, text: str, row: str, *, log: Path = LOG) -> None:
+    """Add a row to the table of a section of docs/performance.md (the section made if new)."""
+    if not log.exists():
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(INTRO, encoding="utf-8")
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    if section not in lines:
+        lines[1:1] = ["\n", *text.splitlines(keepends=True)]
+    at = lines.index(section) + 1
+    while at < len(lines) and not lines[at].startswith("| date"):
+        at += 1
+    at += 2
+    while at < len(lines) and lines[at].startswith("| "):
+        at += 1
+    lines.insert(at, row + "\n")
+    log.write_text("".join(lines), encoding="utf-8")

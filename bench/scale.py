@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import peer
+from bench import record
 from engine.assessment import load_assessment
 from engine.audit import Audit
 from engine.clock import VirtualClock
@@ -322,7 +322,7 @@ def save(results: dict[str, Any], date: str, machine: str) -> None:
                f"{case['ticket_view_ms']} ms | {case['replay_ms']} ms | "
                f"{case['verify_events_per_s']:,} events/s (~{case['verify_whole_desk_s']} s) "
                f"| {case['report_s']} s | {machine} |")
-        peer.append_row(SECTION, SECTION_TEXT, row)
+        record.append_row(SECTION, SECTION_TEXT, row)
 
 
 def main(argv: list[str]) -> int:

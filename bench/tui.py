@@ -199,20 +199,7 @@ def line(results: dict[str, Any], date: str, machine: str) -> str:
 
 def save(results: dict[str, Any], date: str, machine: str, *, log: Path = record.LOG) -> None:
     """Add a dated line to the terminal-app section of docs/performance.md."""
-    if not log.exists():
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(record.INTRO, encoding="utf-8")
-    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    if SECTION not in lines:
-        lines[1:1] = ["\n", *SECTION_TEXT.splitlines(keepends=True)]
-    at = lines.index(SECTION) + 1
-    while at < len(lines) and not lines[at].startswith("| date"):
-        at += 1
-    at += 2
-    while at < len(lines) and lines[at].startswith("| "):
-        at += 1
-    lines.insert(at, line(results, date, machine) + "\n")
-    log.write_text("".join(lines), encoding="utf-8")
+    record.append_row(SECTION, SECTION_TEXT, line(results, date, machine), log=log)
 
 
 def machine() -> str:
