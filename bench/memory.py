@@ -60,29 +60,29 @@ def _clone(store: Any, path: Path, template_id: int, count: int) -> list[int]:
     template = store.load_ticket(template_id)
     opening = replace(store.events(template_id)[0], dest=template.state)
     connection = sqlite3.connect(path, isolation_level=None)
-    ticket_row = _row(connection, "tickets", "id", template_id)
-    event_row = {**_row(connection, "events", "ticket_id", template_id), "dest": opening.dest}
+    ticket_row = row(connection, "tickets", "id", template_id)
+    event_row = {**row(connection, "events", "ticket_id", template_id), "dest": opening.dest}
     event_row.pop("id")
     ids = list(range(template_id + 1, template_id + 1 + count))
     for start in range(0, count, BATCH):
         chunk = ids[start:start + BATCH]
         sealed = [seal(opening, ticket_id=ticket_id) for ticket_id in chunk]
         connection.execute("BEGIN IMMEDIATE")
-        _insert(connection, "tickets", [{**ticket_row, "id": e.ticket_id, "seq": 1,
+        insert(connection, "tickets", [{**ticket_row, "id": e.ticket_id, "seq": 1,
                                          "head": e.hash} for e in sealed])
-        _insert(connection, "events", [{**event_row, "ticket_id": e.ticket_id,
+        insert(connection, "events", [{**event_row, "ticket_id": e.ticket_id,
                                         "hash": e.hash} for e in sealed])
         connection.execute("COMMIT")
     connection.close()
     return ids
 
 
-def _row(connection: sqlite3.Connection, table: str, key: str, value: int) -> dict[str, Any]:
+def row(connection: sqlite3.Connection, table: str, key: str, value: int) -> dict[str, Any]:
     cursor = connection.execute(f"SELECT * FROM {table} WHERE {key} = ? LIMIT 1", (value,))
     return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
 
 
-def _insert(connection: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+def insert(connection: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
     names = list(rows[0])
     connection.executemany(
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",

@@ -25,7 +25,7 @@ from pathlib import Path
 from time import perf_counter, process_time
 from typing import Any
 
-from bench import record
+from bench import memory, record
 from engine.clock import VirtualClock
 from engine.journal import seal
 from engine.process import load_process
@@ -65,31 +65,19 @@ def _copy(path: Path, workspace: Workspace, template_id: int, count: int) -> Non
     """``count`` copies of the ticket's row, each with its own sealed opening event."""
     opening = workspace.store.events(template_id)[0]
     connection = sqlite3.connect(path, isolation_level=None)
-    ticket = _row(connection, "tickets", "id", template_id)
-    event = _row(connection, "events", "ticket_id", template_id)
+    ticket = memory.row(connection, "tickets", "id", template_id)
+    event = memory.row(connection, "events", "ticket_id", template_id)
     event.pop("id")
     for start in range(template_id + 1, template_id + 1 + count, BATCH):
         ids = range(start, min(start + BATCH, template_id + 1 + count))
         sealed = [seal(replace(opening, ticket_id=i)) for i in ids]
         connection.execute("BEGIN IMMEDIATE")
-        _insert(connection, "tickets", [{**ticket, "id": e.ticket_id, "seq": 1, "version": 1,
+        memory.insert(connection, "tickets", [{**ticket, "id": e.ticket_id, "seq": 1, "version": 1,
                                          "head": e.hash} for e in sealed])
-        _insert(connection, "events", [{**event, "ticket_id": e.ticket_id, "hash": e.hash}
+        memory.insert(connection, "events", [{**event, "ticket_id": e.ticket_id, "hash": e.hash}
                                        for e in sealed])
         connection.execute("COMMIT")
     connection.close()
-
-
-def _row(connection: sqlite3.Connection, table: str, key: str, value: int) -> dict[str, Any]:
-    cursor = connection.execute(f"SELECT * FROM {table} WHERE {key} = ? LIMIT 1", (value,))
-    return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
-
-
-def _insert(connection: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    names = list(rows[0])
-    connection.executemany(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        [tuple(row[name] for name in names) for row in rows])
 
 
 async def _drive(app: TicketflowApp, runs: int) -> dict[str, Any]:
