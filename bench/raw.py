@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Container, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ INSERT = ("INSERT INTO events (ticket_id, seq, at, actor, kind, trigger, source,
           "changes, digest, note, details, prev_hash, hash) "
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 MOVES = {"handling": ("hold", "pending"), "pending": ("resume", "handling")}
+"""State → (trigger, destination): the hot-path bench's hold/resume cycle on mini tickets."""
 
 
 def connect(path: Path, synchronous: str) -> sqlite3.Connection:
@@ -39,12 +41,16 @@ def connect(path: Path, synchronous: str) -> sqlite3.Connection:
     return connection
 
 
-def fire(connection: sqlite3.Connection, ticket_id: int, actor: str) -> None:
-    """One transition (hold or resume) of one ticket."""
+def fire(connection: sqlite3.Connection, ticket_id: int, actor: str, *,
+         moves: Mapping[str, tuple[str, str]] = MOVES, ends: Container[str] = ()) -> None:
+    """One transition of one ticket: the move ``moves`` gives for its state (hold or resume
+    by default); a destination in ``ends`` closes the ticket (``is_open`` false)."""
     row = connection.execute(SELECT, (ticket_id,)).fetchall()[0]
     (_, process, digest, state, data, post, assignee, is_open, _, _, _, _, version, seq,
      head, _, sla) = row
-    trigger, dest = MOVES[state]
+    trigger, dest = moves[state]
+    if dest in ends:
+        is_open = 0
     data = json.dumps(json.loads(data), separators=(",", ":"))
     now = datetime.now(UTC)
     event = {"ticket_id": ticket_id, "seq": seq + 1, "at": now.isoformat(), "actor": actor,

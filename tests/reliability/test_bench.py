@@ -7,6 +7,8 @@ from pathlib import Path
 from bench import peer, scale
 from engine.audit import Audit
 from engine.model import TicketQuery
+from storage import open_store
+from tests.storage.samples import chain_problems
 from tui.wiring import open_workspace
 
 
@@ -31,3 +33,26 @@ def test_the_peer_bench_runs_both_engines() -> None:
     result = peer.measure(4, synchronous="NORMAL")
     assert result["steps"] == 12
     assert result["spiffworkflow_steps_per_s"] > 0 and result["ticketflow_steps_per_s"] > 0
+
+
+def test_the_peer_ceiling_writes_what_ticketflow_writes(tmp_path: Path) -> None:
+    engines = {name: kind(tmp_path / f"{name}.db", "NORMAL")
+               for name, kind in (("raw", peer.RawSqlite), ("ticketflow", peer.Ticketflow))}
+    for engine in engines.values():
+        instances = [engine.open() for _ in range(2)]
+        for _ in peer.TRIGGERS:
+            for instance in instances:
+                engine.step(instance)
+        engine.close()
+    rows = {}
+    for name in engines:
+        with open_store(f"sqlite:///{tmp_path / name}.db") as store:
+            tickets = store.list_tickets(TicketQuery())
+            journals = [store.events(ticket.id) for ticket in tickets]
+        assert all(chain_problems(journal) == [] for journal in journals)
+        assert [t.head for t in tickets] == [journal[-1].hash for journal in journals]
+        rows[name] = [(t.state, t.post, t.assignee, t.is_open, t.version, t.seq, t.data, t.sla,
+                       [(e.actor, e.kind, e.trigger, e.source, e.dest, e.changes, e.details)
+                        for e in journal])
+                      for t, journal in zip(tickets, journals, strict=True)]
+    assert rows["raw"] == rows["ticketflow"] and len(rows["raw"]) == 2
