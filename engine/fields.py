@@ -4,11 +4,60 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 from engine.spec import FieldSpec
 
 DEFAULT_MAX_LENGTH = 10_000
+
+RE2_REQUIRED = ("patterns are RE2 syntax, without backreferences or lookarounds, so that "
+                "matching takes time linear in the value")
+"""Why a pattern Python's ``re`` takes may be refused: said with every refusal."""
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would print each refusal on stderr; we report it
+
+
+class PatternError(ValueError):
+    """A field's ``pattern`` is not a regular expression RE2 can compile."""
+
+
+@lru_cache(maxsize=1024)
+def compile_pattern(pattern: str) -> Any:
+    """The compiled RE2 form of a field's ``pattern``, made once per distinct pattern.
+
+    RE2 matches without backtracking, in time linear in the value: a pattern such as
+    ``(a+)+$`` cannot make a ticket change slow, whatever value it is given.
+    """
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except UnicodeEncodeError:  # a lone surrogate (YAML refuses one; a hand-made spec may not)
+        raise PatternError("not valid Unicode text") from None
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "cannot compile"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(str(reason)) from None
+
+
+def matches(pattern: str, text: str) -> bool:
+    """Whether the whole of ``text`` matches ``pattern`` (RE2 syntax).
+
+    A pattern RE2 refuses (only in a process deployed before patterns were RE2: loading a
+    file refuses it) raises ValueError saying so, as any value it should check.
+    """
+    try:
+        regex = compile_pattern(pattern)
+    except PatternError as exc:
+        raise ValueError(f"cannot be checked: its pattern {pattern!r} is not RE2 syntax "
+                         f"({exc})") from None
+    try:
+        return regex.fullmatch(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate: not text RE2 (or a database) can take
+        return False
 
 
 def coerce(spec: FieldSpec, value: Any) -> Any:
@@ -47,7 +96,7 @@ def _text(spec: FieldSpec, value: Any) -> str:
     limit = spec.max_length or DEFAULT_MAX_LENGTH
     if len(text) > limit:
         raise ValueError(f"is longer than {limit} characters")
-    if spec.pattern and not re.fullmatch(spec.pattern, text):
+    if spec.pattern and not matches(spec.pattern, text):
         raise ValueError(f"does not match the pattern {spec.pattern!r}")
     return text
 
@@ -99,7 +148,7 @@ def _account(spec: FieldSpec, value: Any) -> str:
     text = str(value)
     if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", text):
         raise ValueError(f"{value!r} is not an account name")
-    if spec.pattern and not re.fullmatch(spec.pattern, text):
+    if spec.pattern and not matches(spec.pattern, text):
         raise ValueError(f"does not match the pattern {spec.pattern!r}")
     return text
 

@@ -7,7 +7,6 @@ cannot be reached or never left. Every problem is located at ``line:column`` in 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from engine import yamlfile
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.expressions import CONTEXT_NAMES, Expression, ExpressionError, is_expression
-from engine.fields import coerce
+from engine.fields import RE2_REQUIRED, PatternError, coerce, compile_pattern
 from engine.spec import (
     ACTIONS,
     ANY,
@@ -153,10 +152,12 @@ class Checker:
                 self.literal((*loc, "default"), spec, spec.default, "default")
 
     def check_pattern(self, loc: Path_, pattern: str | None) -> None:
+        if pattern is None:
+            return
         try:
-            re.compile(pattern or "")
-        except re.error as exc:
-            self.fail(loc, f"invalid regular expression: {exc}")
+            compile_pattern(pattern)
+        except PatternError as exc:
+            self.fail(loc, f"invalid regular expression: {exc} ({RE2_REQUIRED})")
 
     def check_states(self) -> None:
         starts = [name for name, state in self.spec.states.items() if state.kind == "start"]

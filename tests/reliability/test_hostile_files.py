@@ -47,8 +47,10 @@ EXPECTED = {
                            "3:16: roles.1: must be a lower-case name",
                            "8:3: states: 'new\\x07' must be a lower-case name",
                            "11:14: transitions.0.trigger: must be a lower-case name"],
-    "bad_patterns.yaml": ["6:50: invalid regular expression",
-                          "8:32: invalid regular expression"],
+    "bad_patterns.yaml": ["6:50: invalid regular expression: missing ]",
+                          "8:32: invalid regular expression: invalid perl operator: (?P",
+                          "9:32: invalid regular expression: invalid perl operator: (?!",
+                          "10:32: invalid regular expression: invalid escape sequence: \\1"],
 }
 
 
@@ -141,3 +143,41 @@ def test_a_fifo_a_device_a_folder_and_a_missing_file(tmp_path: Path,
         assert line.endswith(message)
     assert run(["validate", str(tmp_path)]) == 2  # a folder without YAML files in it
     assert "no .yaml or .yml files here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    ("(?=admin).+", "invalid perl operator: (?="),
+    ("(?<!x)y", "invalid perl operator: (?<!"),
+    ("(a)\\1", "invalid escape sequence: \\1"),
+    ("(?P<x>a)(?P=x)", "invalid perl operator: (?P"),
+    ("a\\Z", "invalid escape sequence: \\Z"),
+])
+def test_a_pattern_re2_cannot_run_is_refused_at_its_place_saying_why(pattern: str,
+                                                                    reason: str) -> None:
+    """Lookarounds and backreferences need backtracking: refused when the file loads."""
+    source = HEADER + f"  code: {{type: text, pattern: '{pattern}'}}\n" + BODY
+    with pytest.raises(SpecError) as refused:
+        parse_process(source, "p.yaml")
+    [problem] = refused.value.problems
+    assert (problem.line, problem.column) == (7, 31)
+    assert problem.message == (f"invalid regular expression: {reason} (patterns are RE2 "
+                               "syntax, without backreferences or lookarounds, so that "
+                               "matching takes time linear in the value)")
+    assert str(refused.value).startswith("p.yaml:7:31: invalid regular expression")
+
+
+HEADER = """process: patterns
+title: One pattern
+roles: [agent]
+posts: [desk]
+fields:
+  summary: {type: text}
+"""
+BODY = """states:
+  new: {kind: start, post: desk}
+  done: {kind: end}
+transitions:
+  - trigger: go
+    from: new
+    to: done
+"""

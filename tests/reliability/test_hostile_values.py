@@ -9,6 +9,7 @@ and escaped wherever the command line or the terminal app shows them.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from engine.clock import VirtualClock
 from engine.errors import BadRequest, MissingField
+from engine.fields import compile_pattern
 from engine.model import TicketQuery
 from engine.process import load_process
 from tests.reliability.world import PASSWORD, Setup, check_desk, prepare
@@ -114,6 +116,25 @@ def test_control_characters_and_bidi_marks_are_stored_as_given_and_escaped_on_th
         out = capsys.readouterr().out
         assert not DANGEROUS & set(out), (argv, out)
         assert argv[0] == "users" or ("\\x1b" in out and "\\u202e" in out), (argv, out)
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time(values_desk: Setup) -> None:
+    """``(a+)+$`` against 50,000 a's and a '!': Python's re backtracks for ages, RE2 is linear.
+
+    Each pattern is compiled once, not per value.
+    """
+    desk, agent = values_desk.workspace.desk, values_desk.people["a1"]
+    crafted, fine = "a" * 50_000 + "!", "a" * 50_000
+    compile_pattern.cache_clear()
+    started = time.process_time()
+    with pytest.raises(MissingField, match=r"'code' does not match the pattern '\(a\+\)\+\$'"):
+        desk.open("values", agent, {"summary": "crafted", "code": crafted})
+    ticket = desk.open("values", agent, {"summary": "fine", "code": fine})
+    closed = desk.fire(ticket.id, "close", agent, data={"code": fine[1:]})
+    assert time.process_time() - started < 1
+    assert desk.ticket(closed.id).data["code"] == fine[1:]
+    assert compile_pattern.cache_info().misses == 1
+    assert len(desk.tickets(TicketQuery())) == 1
 
 
 def test_names_with_control_characters_or_bidi_marks_are_refused(values_desk: Setup) -> None:
