@@ -142,3 +142,11 @@ class Store(Protocol):
     def admin_head(self) -> tuple[int, str]:
         """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
         ...
+
+    # the connections
+    def close(self) -> None:
+        """Give back every connection; the store is not used afterwards.
+
+        Closing a store whose connections the server has already dropped does not fail.
+        """
+        ...

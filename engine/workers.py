@@ -37,7 +37,11 @@ class Backoff:
 
 @dataclass
 class TimerWorker:
-    """Fires due timers on the desk that ``connect`` opens, until told to stop."""
+    """Fires due timers on the desk that ``connect`` opens, until told to stop.
+
+    The worker owns that desk: when the database fails it closes the desk's store and calls
+    ``connect`` again.
+    """
 
     connect: Callable[[], Desk]
     name: str
@@ -65,11 +69,11 @@ class TimerWorker:
                 failures = 0
             except self.transient as exc:
                 failures += 1
+                self._drop_desk()
                 if attempts is not None and failures >= attempts:
                     raise
                 wait = self.backoff.delay(failures)
                 self.report(f"database unavailable ({exc}); retrying in {wait:g} s")
-                self._desk = None
                 self.sleep(wait)
                 continue
             if once and not handled:
@@ -84,3 +88,18 @@ class TimerWorker:
         handled = self._desk.fire_claimed(self.name, limit=self.batch, lease=self.lease)
         self.handled += handled
         return handled
+
+    def _drop_desk(self) -> None:
+        """Close the desk's store (its connection pool) so that the next pass connects anew.
+
+        Each reconnect used to leave the old pool open. Its connections may be dead already
+        (the server went away): closing is best effort, and a failure to close is reported,
+        never raised out of the retry loop.
+        """
+        desk, self._desk = self._desk, None
+        if desk is None:
+            return
+        try:
+            desk.store.close()
+        except Exception as exc:
+            self.report(f"could not close the old connection ({exc}); dropped it")

@@ -6,7 +6,8 @@
 - PostgreSQL dropping the connection mid-run (the server restarted, a backend killed),
   between two calls or inside a transaction before its COMMIT: that call fails with
   ``DatabaseUnavailable``, nothing of it is written, and the next call works on a new
-  connection; a timer worker backs off, reconnects and fires every due timer once.
+  connection; a timer worker backs off, reconnects and fires every due timer once, closing
+  the store (and its connection pool) it gave up on.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import event, make_url
 
 from engine.clock import VirtualClock
 from engine.model import TicketQuery
@@ -190,4 +191,85 @@ def test_worker_rides_out_lost_connections(pg_desk: tuple[Setup, str]) -> None:
     assert waits == [0.25, 0.5] and all(connections)
     parked = [t for t in setup.workspace.desk.tickets(TicketQuery()) if t.state == "parked"]
     assert len(parked) == 6 and handled >= 6
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
+
+
+class Connects:
+    """A counting wrapper around the real ``connect`` of ``ticketflow worker``.
+
+    Remembers every store it opened and which of them were closed: SQLAlchemy announces an
+    engine's disposal (``SqlStore.close`` disposes its engine) with ``engine_disposed``.
+    """
+
+    def __init__(self, url: str, clock: VirtualClock,
+                 then: Any = lambda count: None) -> None:
+        self.url, self.clock, self.then = url, clock, then
+        self.stores: list[Any] = []
+        self.closed: list[int] = []
+
+    def __call__(self) -> Any:
+        workspace = open_workspace(self.url, clock=self.clock)
+        number, engine = len(self.stores), workspace.store.engine  # type: ignore[attr-defined]
+        event.listen(engine, "engine_disposed", lambda engine: self.closed.append(number))
+        self.stores.append(workspace.store)
+        workspace.desk.store.load_ticket(1)  # connected...
+        self.then(len(self.stores))  # ...and perhaps the server goes away
+        return workspace.desk
+
+    def check_only_the_last_is_open(self) -> None:
+        assert self.closed == list(range(len(self.stores) - 1))
+        for old in self.stores[:-1]:  # nothing left checked out of an old pool
+            assert old.engine.pool.checkedout() == 0
+        assert self.stores[-1].engine.pool.checkedout() == 1  # the worker's own connection
+        self.stores[-1].close()
+
+
+@pytest.mark.pg
+def test_worker_closes_the_store_it_gave_up_on(pg_desk: tuple[Setup, str]) -> None:
+    """Each reconnect used to leave the old store's pool open: one leak per failure.
+
+    Its connections are dead (the server terminated them): closing it does not fail."""
+    setup, name = pg_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    for number in range(3):
+        desk.fire(desk.open("crash", agent, {"summary": f"t{number}"}).id, "take", agent)
+    later = VirtualClock(datetime.now(UTC) + timedelta(days=1))
+    killed: list[int] = []
+    connects = Connects(setup.workspace.url, later,
+                        then=lambda count: count <= 3 and killed.append(_kill_backends(name)))
+    reports: list[str] = []
+    worker = TimerWorker(connect=connects, name="w", transient=UNAVAILABLE,
+                         backoff=Backoff(first=0.01, ceiling=0.01), sleep=lambda wait: None,
+                         report=reports.append)
+    assert worker.run(once=True) >= 3
+    assert len(connects.stores) == 4 and all(killed)
+    assert not [text for text in reports if "could not close" in text], reports
+    connects.check_only_the_last_is_open()
+    parked = [t for t in desk.tickets(TicketQuery()) if t.state == "parked"]
+    assert len(parked) == 3
+    assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
+
+
+def test_worker_closes_the_sqlite_store_it_gave_up_on(sqlite_desk: tuple[Setup, Path]) -> None:
+    """Another process holds the write lock past the busy timeout: the worker closes the
+    store it waited on, and fires on a new one once the lock is gone."""
+    setup, path = sqlite_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    desk.fire(desk.open("crash", agent, {"summary": "locked"}).id, "take", agent)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        connects = Connects(setup.workspace.url,
+                            VirtualClock(datetime.now(UTC) + timedelta(days=1)))
+        worker = TimerWorker(connect=connects, name="w", transient=UNAVAILABLE,
+                             sleep=lambda wait: holder.communicate(""),  # let go of the lock
+                             report=lambda text: None)
+        assert worker.run(once=True) >= 1
+    finally:
+        if holder.poll() is None:
+            holder.communicate("")
+    assert len(connects.stores) == 2
+    connects.check_only_the_last_is_open()
+    assert desk.ticket(1).state == "parked"
     assert check_desk(setup.workspace.store) == []  # type: ignore[arg-type]
