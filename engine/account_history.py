@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.admin_journal import ACCOUNT_KINDS, AdminEntry
 from engine.fields import parse_timestamp
 from engine.model import Account
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 class AccountHistory:
@@ -44,6 +47,17 @@ class AccountHistory:
             return None
         index = bisect_right(times, moment)
         return self._snapshots[username][index - 1] if index else None
+
+    def spell(self, username: str, moment: datetime
+              ) -> tuple[Account | None, datetime, datetime]:
+        """The account at ``moment`` and the span ``[since, until)`` it stays so."""
+        times = self._times.get(username)
+        if not times:
+            return None, EARLIEST, LATEST
+        index = bisect_right(times, moment)
+        return (self._snapshots[username][index - 1] if index else None,
+                times[index - 1] if index else EARLIEST,
+                times[index] if index < len(times) else LATEST)
 
     def latest(self, username: str) -> Account | None:
         """The account as the journal last recorded it."""

@@ -146,14 +146,16 @@ class Legality:
         if isinstance(actor, str):
             return [*problems, actor]
         compiled = self.versions(before.digest)
+        trigger = event.trigger or ""
+        transition = compiled.transition_for(before.state, trigger)
         given = {}
-        transition = compiled.transition_for(before.state, event.trigger or "")
         if event.changes and transition is not None:
-            allowed = set(transition.requires) | set(transition.accepts)
+            allowed = (*transition.requires, *transition.accepts)
             given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
+        timer = self._timer(before, event)
+        verdict = self.replanner.plan(compiled, before, trigger, actor, given, event.at, timer,
+                                      transition)
         refused = bool(event.details.get("refused"))
-        verdict = self.replanner.plan(compiled, before, event.trigger or "", actor, given,
-                                      event.at, self._timer(before, event))
         if verdict.refusal is not None:
             refusal = reason(verdict.refusal)
             return problems if refused else [*problems, f"not allowed: {refusal}"]

@@ -44,9 +44,14 @@ class Replanner:
         self._reads: dict[tuple[str, int], tuple[str, ...] | None] = {}
 
     def plan(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
-             given: dict[str, Any], now: datetime, timer: Timer | None) -> Verdict:
-        """The verdict of firing ``trigger`` on ``ticket`` as ``actor`` with ``given``."""
-        key = self._key(compiled, ticket, trigger, actor, given, timer)
+             given: dict[str, Any], now: datetime, timer: Timer | None,
+             transition: TransitionSpec | None = None) -> Verdict:
+        """The verdict of firing ``trigger`` on ``ticket`` as ``actor`` with ``given``
+        (``transition``: the one the trigger takes from the ticket's state, if known)."""
+        if transition is None:
+            transition = compiled.transition_for(ticket.state, trigger)
+        key = None if transition is None else self._key(compiled, transition, ticket,
+                                                        trigger, actor, given, timer)
         verdict = self._verdicts.get(key) if key is not None else None
         if verdict is None:
             verdict = self._plan(compiled, ticket, trigger, actor, given, now, timer)
@@ -65,11 +70,9 @@ class Replanner:
             return Verdict(refusal=exc)
         return Verdict(outcome.moved.state, outcome.changes, outcome.details)
 
-    def _key(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
-             given: dict[str, Any], timer: Timer | None) -> tuple[Any, ...] | None:
-        transition = compiled.transition_for(ticket.state, trigger)
-        if transition is None:
-            return None
+    def _key(self, compiled: CompiledProcess, transition: TransitionSpec, ticket: Ticket,
+             trigger: str, actor: Account, given: dict[str, Any], timer: Timer | None
+             ) -> tuple[Any, ...] | None:
         reads = self._fields_read(compiled, transition)
         if reads is None:
             return None
@@ -93,9 +96,11 @@ class Replanner:
                      ) -> tuple[str, ...] | None:
         """The fields a transition's plan reads (None: it reads the clock)."""
         cache = (compiled.process.digest, id(transition))
-        if cache not in self._reads:
-            self._reads[cache] = reads_of(compiled, transition)
-        return self._reads[cache]
+        try:
+            return self._reads[cache]
+        except KeyError:
+            reads = self._reads[cache] = reads_of(compiled, transition)
+            return reads
 
 
 def reads_of(compiled: CompiledProcess, transition: TransitionSpec) -> tuple[str, ...] | None:

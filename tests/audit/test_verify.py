@@ -251,3 +251,22 @@ def test_a_child_ticket_no_step_of_its_parent_started_is_caught(world: DeskWorld
     found = problems(verify(world))
     assert (child, 1, f"opened as a child of ticket {ids['service_desk']}, but no step of "
             "that ticket started a vendor_access then") in found
+
+
+def test_values_orjson_writes_differently_still_verify(
+        journal: tuple[DeskWorld, int, list[Event]]) -> None:
+    """``verify`` hashes with orjson first; floats it writes otherwise (1e16 for the
+    standard 1e+16) and integers beyond 64 bits fall back to the standard encoding."""
+    world, ticket_id, events = journal
+    odd = {"huge": 10**20, "float": 1e16, "tiny": 1e-7, "text": "é\u202e\x1b"}
+    last = replace(events[-1], details={**events[-1].details, **odd})
+    forged = rechained([*events[:-1], last])
+    write_journal(world, ticket_id, forged)
+    set_head(world, ticket_id, forged)
+    assert world.desk.history(ticket_id)[-1].details["huge"] == 10**20
+    report = verify(world)
+    assert report.ok, problems(report)
+    edited = replace(forged[-1], details={**forged[-1].details, "float": 2e16})
+    write_journal(world, ticket_id, [*forged[:-1], edited])
+    assert problems(verify(world)) == [
+        (ticket_id, forged[-1].seq, "its content does not match its hash (edited)")]
