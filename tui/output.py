@@ -25,9 +25,25 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+BIDI_MARKS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+"""Bidirectional marks and overrides: shown raw, they reorder the text around them."""
+_ESCAPE_BIDI = {mark: f"\\u{mark:04x}" for mark in BIDI_MARKS}
+
+
+def to_json(data: Any) -> str:
+    """Indented JSON; non-ASCII kept as is, except bidirectional marks, written ``\\uXXXX``.
+
+    JSON escapes control characters itself, but not U+202E and its kin, which make a
+    terminal showing the output reorder it. Outside strings JSON text is ASCII, so
+    escaping them in the text keeps it valid JSON that decodes to the same values.
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_default).translate(
+        _ESCAPE_BIDI)
+
+
 def print_json(data: Any) -> None:
-    """Print data as indented JSON on stdout."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_default))
+    """Print data as indented JSON on stdout (bidirectional marks escaped)."""
+    typer.echo(to_json(data))
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

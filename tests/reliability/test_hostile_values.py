@@ -9,6 +9,7 @@ and escaped wherever the command line or the terminal app shows them.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from engine.model import TicketQuery
 from engine.process import load_process
 from tests.reliability.world import PASSWORD, Setup, check_desk, prepare
 from tui.cli import run
+from tui.output import BIDI_MARKS
 
 VALUES_FLOW = Path(__file__).resolve().parent / "flows" / "values.yaml"
 SQL = ["'); DROP TABLE tickets; --", "1 OR 1=1", "\"; DELETE FROM events WHERE '1'='1",
@@ -116,6 +118,40 @@ def test_control_characters_and_bidi_marks_are_stored_as_given_and_escaped_on_th
         out = capsys.readouterr().out
         assert not DANGEROUS & set(out), (argv, out)
         assert argv[0] == "users" or ("\\x1b" in out and "\\u202e" in out), (argv, out)
+
+
+def test_json_output_escapes_bidi_marks_and_decodes_to_the_stored_value(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--json`` is for programs, but people read it in terminals: no raw bidi mark."""
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    setup = prepare(url)
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    every_mark = "".join(map(chr, BIDI_MARKS))
+    summary = f"{UNSAFE} é中\u0645{every_mark}end"
+    ticket = desk.open("crash", agent, {"summary": summary})
+    desk.record(ticket.id, "remark", agent, note=summary)
+    setup.workspace.store.close()  # type: ignore[attr-defined]
+    monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
+    monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path))
+    for argv in (["show", str(ticket.id)], ["history", str(ticket.id)], ["list"]):
+        assert run([*argv, "--db", url, "--json"]) == 0
+        out = capsys.readouterr().out
+        assert not set(every_mark) & set(out), (argv, out)
+        assert "\\u202e" in out and "é中\u0645" in out  # other non-ASCII as is
+        assert summary in _strings(json.loads(out)), argv
+    shown = json.loads((run(["show", str(ticket.id), "--db", url, "--json"]),
+                        capsys.readouterr().out)[1])
+    assert shown["data"]["summary"] == summary  # the exact stored value
+
+
+def _strings(value: Any) -> list[str]:
+    """Every text in decoded JSON, keys and values."""
+    if isinstance(value, dict):
+        return [*value, *(text for item in value.values() for text in _strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
 
 
 def test_a_catastrophic_pattern_runs_in_linear_time(values_desk: Setup) -> None:
