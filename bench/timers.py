@@ -10,9 +10,13 @@ done; the run is checked: every timer fired once, each ticket's journal has one 
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
+import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,6 +29,7 @@ from sqlalchemy import make_url
 
 from bench import record
 from engine.clock import VirtualClock
+from engine.model import TicketQuery
 from engine.process import parse_process
 from engine.workers import TimerWorker
 from tui.wiring import UNAVAILABLE, open_workspace
@@ -95,23 +100,35 @@ def fire_all(url: str, workers: int) -> tuple[int, float, float]:
             max(at for _, _, at, _ in reports) - began, sum(cpu for *_, cpu in reports))
 
 
-def check(url: str, timers: int) -> None:
-    """Every timer fired, once: one timer event per ticket, nothing pending."""
+def check(url: str, timers: int) -> int:
+    """Every timer fired, once: one timer event per ticket, no ticket still waiting.
+
+    Returns the duplicates found (timer events beyond a ticket's first: always 0, since any
+    is an error, but counted so that the figure is measured, not assumed).
+    """
     workspace = open_workspace(url)
-    kinds = [event.kind for event in workspace.store.iter_events()]
-    workspace.store.close()  # type: ignore[attr-defined]
-    if kinds.count("timer") != timers or kinds.count("open") != timers:
-        raise RuntimeError(f"{kinds.count('timer')} timer events for {timers} timers")
+    try:
+        opened = [e.ticket_id for e in workspace.store.iter_events() if e.kind == "open"]
+        fired = Counter(e.ticket_id for e in workspace.store.iter_events() if e.kind == "timer")
+        waiting = workspace.store.count_tickets(TicketQuery(state="waiting"))
+    finally:
+        workspace.store.close()
+    duplicates = sum(count - 1 for count in fired.values())
+    unfired = [ticket for ticket in opened if ticket not in fired]
+    if len(opened) != timers or duplicates or unfired or waiting:
+        raise RuntimeError(f"{len(opened)} tickets for {timers} timers: {duplicates} timers "
+                           f"fired twice, {len(unfired)} never, {waiting} tickets waiting")
+    return duplicates
 
 
 def measure(url: str, *, workers: int, timers: int) -> dict[str, Any]:
     """Build, fire and check one case."""
     build(url, timers)
     handled, seconds, cpu = fire_all(url, workers)
-    check(url, timers)
+    duplicates = check(url, timers)
     return {"workers": workers, "timers": timers, "handled": handled,
-            "seconds": round(seconds, 3), "fires_per_s": int(timers / seconds),
-            "cpu_ms_per_fire": round(cpu * 1000 / timers, 2)}
+            "duplicates": duplicates, "seconds": round(seconds, 3),
+            "fires_per_s": int(timers / seconds), "cpu_ms_per_fire": round(cpu * 1000 / timers, 2)}
 
 
 def run(folder: Path, *, timers: int) -> dict[str, Any]:
@@ -127,7 +144,12 @@ def run(folder: Path, *, timers: int) -> dict[str, Any]:
 
 @contextmanager
 def pg_schema(base: str) -> Iterator[str]:
-    """A URL whose connections use a new schema, dropped afterwards."""
+    """A URL whose connections use a new schema, dropped afterwards.
+
+    The tests have the same helper (``tests.conftest.pg_schema_url``); the bench keeps its
+    own rather than import the test suite, whose conftest sets test-only environment (the
+    cheapest argon2 profile) and imports pytest.
+    """
     url, schema = make_url(base), f"bench_{uuid4().hex[:12]}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
@@ -144,19 +166,22 @@ def describe(cases: dict[str, Any]) -> str:
     """One line for the terminal."""
     return "timers: " + ", ".join(
         f"{name.replace('_', ' ')} worker(s) {case['fires_per_s']:,} fires/s "
-        f"({case['cpu_ms_per_fire']} ms CPU each)" for name, case in cases.items())
+        f"({case['cpu_ms_per_fire']} ms CPU each, {case['duplicates']} fired twice)"
+        for name, case in cases.items())
 
 
 SECTION = "## Timer workers\n"
 SECTION_TEXT = SECTION + """
-`python -m bench` also measures how fast workers fire due timers: a fresh database of tickets
-each holding one timer already due, then `TimerWorker.run(once=True)` (what `ticketflow worker
---once` runs) in 1 process on SQLite and in 1, 2 and 4 processes on PostgreSQL (when
-`TICKETFLOW_BENCH_PG` or `TICKETFLOW_TEST_PG` names a server). Every firing is a full state
-change — ticket, journal event, timer marked fired — in one transaction; the run checks
-that each timer fired exactly once. Each firing commits (and, with the default durability,
-syncs to disk) once: on a disk where a commit costs ~8 ms a worker cannot pass ~120 fires/s,
-whatever the code costs; the CPU figure (the workers' CPU time per timer) shows that cost.
+`python -m bench` also measures how fast workers fire due timers (`python -m bench.timers`
+alone): a fresh database of tickets each holding one timer already due, then
+`TimerWorker.run(once=True)` (what `ticketflow worker --once` runs) in 1 process on SQLite
+and in 1, 2 and 4 processes on PostgreSQL (when `TICKETFLOW_BENCH_PG` or
+`TICKETFLOW_TEST_PG` names a server). Every firing is a full state change — ticket, journal
+event, timer marked fired — in one transaction; the run checks that each ticket has exactly
+one timer event (none fired twice, none left) and no ticket is still waiting. Each firing
+commits (and, with the default durability, syncs to disk) once: on a disk where a commit
+costs ~8 ms a worker cannot pass ~120 fires/s, whatever the code costs; the CPU figure (the
+workers' CPU time per timer) shows that cost.
 
 """ + ("| date | timers | SQLite, 1 worker | PostgreSQL, 1 worker | PostgreSQL, 2 workers | "
        "PostgreSQL, 4 workers | machine |\n|---|---|---|---|---|---|---|\n")
@@ -176,3 +201,26 @@ def line(cases: dict[str, Any], date: str, machine: str) -> str:
     return (f"| {date[:16].replace('T', ' ')} | {timers:,} | {rate('sqlite_1')} | "
             f"{rate('postgresql_1')} | {rate('postgresql_2')} | {rate('postgresql_4')} | "
             f"{machine} |")
+
+
+def main(argv: list[str]) -> int:
+    """``python -m bench.timers [--timers N] [--no-record]``: this bench alone, recorded."""
+    parser = argparse.ArgumentParser(prog="python -m bench.timers", description=__doc__)
+    parser.add_argument("--timers", type=int, default=1_000, help="due timers per case")
+    parser.add_argument("--no-record", action="store_true",
+                        help="print only; leave docs/performance.md alone")
+    options = parser.parse_args(argv)
+    from bench.__main__ import _machine  # the machine line every bench records
+    from bench.hotpath import now
+
+    date = now().isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory() as scratch:
+        cases = run(Path(scratch), timers=options.timers)
+    print(describe(cases))
+    if not options.no_record:
+        save(cases, date, _machine())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
