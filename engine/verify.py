@@ -174,12 +174,13 @@ class Verifier:
 
     def compiled(self, digest: str) -> CompiledProcess:
         """The compiled process version of a digest, cached for the run."""
-        found = self._compiled.get(digest)
-        if found is None:
+        try:
+            return self._compiled[digest]
+        except KeyError:
             version = self.store.get_version(digest)
             found = self._compiled[digest] = compile_process(
                 parse_process(version.source, version.path))
-        return found
+            return found
 
     # -- the admin journal, accounts and versions --------------------------------------
 
