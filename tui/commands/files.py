@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from engine.diagram import mermaid
-from engine.files import check_files
 
+from engine.diagram import mermaid
 from engine.errors import SpecError
+from engine.files import check_files
 from engine.process import load_process
 from tui.output import print_json
 
