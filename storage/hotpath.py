@@ -36,6 +36,10 @@ TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind")
 NOTIFICATION_COLUMNS = ("post", "ticket_id", "kind", "message", "at", "details")
 _FIXED = {"id", "opened_at", "opened_by", "parent_id"}
 TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
+_CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES)
+_VERSION_AT = TICKET_COLUMNS.index("version")
+LOADED_ROWS = 256
+"""Rows :meth:`HotPath.load_ticket` keeps (by id and version) for the updates that follow."""
 
 
 def _binds(names: Sequence[str]) -> dict[str, Any]:
@@ -53,9 +57,8 @@ class Statements:
                            .where(tickets.c.id == bindparam("b_id")), dialect)
         self.version = render(select(tickets.c.version)
                               .where(tickets.c.id == bindparam("b_id")), dialect)
-        self.update = render(update(tickets).values(_binds(TICKET_CHANGES)).where(
-            tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version")),
-            dialect)
+        self._tickets, self._dialect = tickets, dialect
+        self.update = self.update_of(TICKET_CHANGES)
         self.insert_ticket = render(insert(tickets).values(_binds(TICKET_COLUMNS[1:]))
                                     .returning(tickets.c.id), dialect)
         self.set_head = render(update(tickets).values(_binds(("seq", "head")))
@@ -70,6 +73,13 @@ class Statements:
             timers.c.kind == bindparam("b_kind")), dialect)
         self.insert_notification = render(
             insert(outbox).values(_binds(NOTIFICATION_COLUMNS)).inline(), dialect)
+
+    def update_of(self, names: tuple[str, ...]) -> Rendered:
+        """The ticket update setting these columns, from the version it was read at."""
+        tickets = self._tickets
+        return render(update(tickets).values(_binds(names)).where(
+            tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version")),
+            self._dialect)
 
     @staticmethod
     def _timer_updates(timers: Table, engine: Engine) -> tuple[Rendered, Rendered]:
@@ -92,9 +102,17 @@ class HotPath:
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
-        self._update_params = params_getter(self.sql.update)
         self._event_params = params_getter(self.sql.insert_event)
         self._cancel_params = params_getter(self.sql.cancel)
+        self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
+            TICKET_CHANGES: (self.sql.update.sql, params_getter(self.sql.update))}
+        self._loaded: dict[tuple[int, int], Sequence[Any]] = {}
+        """The rows :meth:`load_ticket` read, by ticket id and version. Every committed
+        change increments the version, so the row a change from version v finds (its
+        version check) is the row read at v: the update sets only the columns whose values
+        differ from it — the same row results, and SQLite rewrites only the index entries
+        of columns that changed (an unchanged post, assignee, process or open flag costs
+        nothing)."""
 
     def load_ticket(self, ticket_id: int) -> Ticket:
         """The ticket as stored now."""
@@ -104,7 +122,11 @@ class HotPath:
             rows = cursor.fetchall()
         if not rows:
             raise NotFound("no such ticket", ticket=ticket_id)
-        return self._ticket(rows[0])
+        row, loaded = rows[0], self._loaded
+        if len(loaded) >= LOADED_ROWS:
+            loaded.clear()
+        loaded[(ticket_id, row[_VERSION_AT])] = row
+        return self._ticket(row)
 
     def apply(self, change: Change) -> None:
         """Commit a state change, or raise Conflict and write nothing."""
@@ -169,14 +191,27 @@ class HotPath:
 
     def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> None:
         values = self._changed_values(ticket)
+        sql, params = self._update_for(values, self._loaded.pop((ticket.id, expected), None))
         values["b_id"], values["b_version"] = ticket.id, expected
-        cursor.execute(self.sql.update.sql, self._update_params(values))
+        cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
             found = self._run(cursor, self.sql.version, {"b_id": ticket.id}).fetchall()
             if not found:
                 raise NotFound("no such ticket", ticket=ticket.id, state=ticket.state)
             raise Conflict(f"changed by someone else (version {found[0][0]}, this change "
                            f"was made from version {expected})", ticket=ticket.id)
+
+    def _update_for(self, values: dict[str, Any], before: Sequence[Any] | None
+                    ) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+        """The update of the columns whose values differ from the row read (all of them
+        when that row is not at hand), and its parameter layout."""
+        names = TICKET_CHANGES if before is None else tuple(
+            name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
+        found = self._updates.get(names)
+        if found is None:
+            statement = self.sql.update_of(names)
+            found = self._updates[names] = (statement.sql, params_getter(statement))
+        return found
 
     def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,

@@ -159,3 +159,31 @@ def test_threads_sharing_one_store_never_interleave_transactions(deployed: SqlSt
         thread.join()
     assert errors == []
     assert [deployed.load_ticket(ticket_id).version for ticket_id in ids] == [41] * 4
+
+
+def test_a_change_from_a_row_read_updates_only_what_changed_to_the_same_row(
+        deployed: SqlStore) -> None:
+    statements: list[str] = []
+    if deployed.engine.dialect.name == "sqlite":
+        deployed._hot.connections.cursor().connection.set_trace_callback(statements.append)
+    opened = deployed.open_ticket(opening(ticket()))
+    loaded = deployed.load_ticket(opened.id)
+    moved = step(loaded, dest="received")
+    deployed.apply(moved)
+    assert vars(deployed.load_ticket(opened.id)) == vars(moved.ticket)
+    changed = step(moved.ticket, dest="handling", data={"summary": "printer", "level": 1})
+    changed.ticket.post, changed.ticket.assignee = "handling_group", "bob"
+    deployed.apply(changed)
+    assert vars(deployed.load_ticket(opened.id)) == vars(changed.ticket)
+    deployed._hot._loaded.clear()  # as if another process had read it: it sets every column
+    closed = step(changed.ticket, dest="closed")
+    closed.ticket.is_open, closed.ticket.assignee = False, None
+    deployed.apply(closed)
+    assert vars(deployed.load_ticket(opened.id)) == vars(closed.ticket)
+    if statements:
+        updates = [s for s in statements if s.startswith("UPDATE tickets SET")
+                   and "tickets.version =" in s]
+        assert "post=" not in updates[0] and "assignee=" not in updates[0]
+        assert "data=" not in updates[0] and "state=" in updates[0]
+        assert "assignee=" in updates[1] and "data=" in updates[1] and "sla=" not in updates[1]
+        assert all(f"{name}=" in updates[2] for name in ("post", "data", "sla", "is_open"))
