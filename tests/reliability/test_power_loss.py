@@ -46,6 +46,8 @@ def test_full_loses_no_acknowledged_command(shim: Path, tmp_path: Path) -> None:
     assert campaign.acks > ROUNDS  # the agent got work done between kills
     assert campaign.syncs > campaign.rounds  # FULL synced every commit the agent made
     assert campaign.lost_acks == 0
+    assert campaign.inside > 0  # killed between a commit's writes and its fsync
+    assert campaign.in_flight > 0  # some kills left unsynced writes for the images to drop
 
 
 def test_off_loses_acknowledged_commands(shim: Path, tmp_path: Path) -> None:

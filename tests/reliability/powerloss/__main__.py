@@ -20,7 +20,7 @@ from tests.reliability.powerloss.campaign import (
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        child(argv[1], Path(argv[2]), int(argv[3]))
+        child(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]))
         return 0
     parser = argparse.ArgumentParser(
         prog="python -m tests.reliability.powerloss",

@@ -4,7 +4,9 @@ Each round snapshots the watched directory (fsynced: the durable starting point)
 one agent process under ``LD_PRELOAD`` of the shim (opening tickets, firing triggers,
 recording remarks and firing due timers through the Desk, each acknowledged command
 appended to an fsynced file outside the watched directory after the desk call returned),
-waits for its first acknowledgement, lets it run a random while more and SIGKILLs it.
+waits for its first acknowledgement, lets it run a random while more and SIGKILLs it;
+with FULL, in every other round the shim kills it first, just before some sync (after a
+commit's writes, before they are durable: see shim.c).
 From the snapshot and the log it builds power-loss images (:mod:`.disk`): the first only
 what was synced, the others random. Each is opened with ticketflow's storage in a
 directory of its own and checked: ``PRAGMA integrity_check``, :func:`check_desk` (``audit
@@ -51,6 +53,14 @@ from tests.reliability.world import (
 SHIM_SOURCE = Path(__file__).resolve().with_name("shim.c")
 ROOT = Path(__file__).resolve().parents[3]
 DATABASE = "desk.db"
+KILL_ENV = "POWERLOSS_KILL_BEFORE_SYNC"
+SUICIDE = 40
+"""Per mille of syncs before which, in every other round, the shim kills the child: at
+about one commit in 25, after its writes and before its fsync."""
+DURABLE = ("FULL", "EXTRA")
+"""The levels that sync every commit (the others sync too seldom for SUICIDE to work)."""
+SUICIDE_WAIT = 5.0
+"""Seconds a round that lets the shim kill the child waits for it (then kills it)."""
 START_TIMEOUT = 60.0
 """Seconds a child may take to acknowledge its first command (imports, a loaded CI)."""
 
@@ -74,16 +84,32 @@ def build_shim(directory: Path) -> Path:
 
 # -- the child ------------------------------------------------------------------------------
 
-def child(url: str, acks: Path, seed: int) -> None:
+class _FirstAckArms(AckLog):
+    """An ack log that, once the first command is acknowledged, lets the shim kill the
+    process before a sync (``suicide`` per mille of syncs)."""
+
+    def __init__(self, path: Path, suicide: int) -> None:
+        super().__init__(path)
+        self.suicide = suicide
+
+    def write(self, **record: Any) -> None:
+        super().write(**record)
+        if self.suicide:
+            os.environ[KILL_ENV] = str(self.suicide)
+            self.suicide = 0
+
+
+def child(url: str, acks: Path, seed: int, suicide: int) -> None:
     """Work the desk as one agent, firing due timers too, until killed; ack every command."""
     rng = random.Random(seed)
-    log = AckLog(acks)
+    log = _FirstAckArms(acks, suicide)
+    harness = os.getppid()
     try:
         with opened(url) as workspace:
             desk, store = workspace.desk, workspace.store
             me = store.get_account(rng.choice(AGENTS))  # type: ignore[attr-defined]
             recent = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
-            while True:
+            while os.getppid() == harness:  # an orphan stops
                 for timer in store.claim_due_timers(  # type: ignore[attr-defined]
                         desk.clock.now(), 5, worker=f"powerloss-{os.getpid()}", lease=LEASE):
                     if desk.fire_timer(timer):
@@ -132,6 +158,8 @@ class Campaign:
     syncs: int = 0
     unsynced: int = 0
     """Writes and truncations of the database and its WAL unsynced at the kills."""
+    inside: int = 0
+    """Kills the child made itself, before a sync: inside a commit or a checkpoint."""
     in_flight: int = 0
     """Kills that left some of them (a transaction, or a checkpoint, was being written)."""
     losing_images: int = 0
@@ -162,8 +190,11 @@ def run_campaign(directory: Path, shim: Path, *, rounds: int, images: int,
         start = snapshot(watched)
         log = directory / "shim.log"
         ack_file = acks / f"round{campaign.rounds:05}.ack"
-        problem = _run_child(url, watched, log, ack_file, shim, rng.randrange(2**32),
-                             rng.uniform(*lifetime))
+        suicide = SUICIDE if campaign.rounds % 2 == 0 and synchronous in DURABLE else 0
+        wait = rng.uniform(*lifetime)
+        problem, inside = _run_child(url, watched, log, ack_file, shim, rng.randrange(2**32),
+                                     SUICIDE_WAIT if suicide else wait, suicide)
+        campaign.inside += inside
         if problem:
             campaign.problems.append(f"round {campaign.rounds}: {problem}")
             return campaign
@@ -197,31 +228,39 @@ def run_campaign(directory: Path, shim: Path, *, rounds: int, images: int,
 
 
 def _run_child(url: str, watched: Path, log: Path, acks: Path, shim: Path, seed: int,
-               lifetime: float) -> str | None:
-    """Start the child under the shim, kill it ``lifetime`` s after its first ack."""
-    env = dict(os.environ, LD_PRELOAD=str(shim), POWERLOSS_DIR=str(watched),
-               POWERLOSS_LOG=str(log), PYTHONPATH=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.powerloss", "--child", url, str(acks),
-         str(seed)], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
+               lifetime: float, suicide: int) -> tuple[str | None, bool]:
+    """Start the child under the shim; ``lifetime`` s after its first ack, kill it unless
+    it killed itself before a sync; (what went wrong, whether it killed itself)."""
+    env = {k: v for k, v in os.environ.items() if k != KILL_ENV}
+    env.update(LD_PRELOAD=str(shim), POWERLOSS_DIR=str(watched), POWERLOSS_LOG=str(log),
+               PYTHONPATH=str(ROOT))
+    errors = acks.with_suffix(".stderr")
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.powerloss", "--child", url, str(acks),
+             str(seed), str(suicide)], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + START_TIMEOUT
     while not (acks.exists() and acks.stat().st_size) and process.poll() is None:
         if time.monotonic() > deadline:
             break
         time.sleep(0.005)
-    time.sleep(lifetime)
-    if process.poll() is None:
+    try:
+        process.wait(timeout=lifetime)
+        inside = True
+    except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGKILL)
-    _, stderr = process.communicate()
+        process.wait()
+        inside = False
     failed = acks.with_suffix(".failed")
     if failed.exists():
-        return f"the child failed: {failed.read_text()}"
+        return f"the child failed: {failed.read_text()}", inside
     if process.returncode != -signal.SIGKILL:
-        return f"the child exited with {process.returncode}: {stderr.decode()[-2000:]}"
+        return (f"the child exited with {process.returncode}: "
+                f"{errors.read_text(errors='replace')[-2000:]}", inside)
     if not (acks.exists() and acks.stat().st_size):
-        return f"the child acknowledged nothing in {START_TIMEOUT:.0f} s"
-    return None
+        return f"the child acknowledged nothing in {START_TIMEOUT:.0f} s", inside
+    return None, inside
 
 
 def _recorder_problems(watched: Path, start: dict[str, tuple[int, bytes]],
@@ -267,7 +306,8 @@ def check_image(database: Path, acks: list[dict[str, Any]]) -> tuple[list[str], 
 
 
 def report(campaign: Campaign, seconds: float) -> str:
-    return (f"synchronous={campaign.synchronous}: {campaign.rounds} kills, {campaign.images} "
+    return (f"synchronous={campaign.synchronous}: {campaign.rounds} kills ({campaign.inside} "
+            f"before a sync), {campaign.images} "
             f"power-loss images in {seconds:.1f} s; {campaign.acks} acknowledged commands, "
             f"{campaign.writes} writes and {campaign.syncs} syncs recorded, "
             f"{campaign.unsynced} writes unsynced at the kills ({campaign.in_flight} kills "

@@ -22,6 +22,15 @@
  * would have made, which the simulator may keep or drop like any unsynced write. A sync
  * is logged only once it returned: a kill inside fsync counts it as not done.
  * tests/reliability/powerloss/disk.py reads the log.
+ *
+ * POWERLOSS_KILL_BEFORE_SYNC=n (read at every sync, so the process may set it late): the
+ * process SIGKILLs itself with probability n/1000 on entering an fsync or fdatasync of a
+ * watched file, before the sync — the moment a commit's writes are all made and none is
+ * durable, where a power loss hurts most.
+ *
+ * libsqlite3 (3.40, Debian) imports open64, pwrite64, write, ftruncate64, fdatasync,
+ * unlink and close for its files (nm -D); the other wrappers are for completeness. It
+ * maps only the -shm wal-index (mmap64), never the database (mmap_size is 0).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -331,6 +341,14 @@ int ftruncate64(int fd, off_t length) {
     return result;
 }
 
+static void maybe_die(int fd) {
+    const char *rate = getenv("POWERLOSS_KILL_BEFORE_SYNC");
+    if (!rate || is_dir[fd]) return;
+    static unsigned seed;
+    if (!seed) seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)&seed;
+    if ((unsigned)(rand_r(&seed) % 1000) < (unsigned)atoi(rate)) kill(getpid(), SIGKILL);
+}
+
 static int synced(int fd, int result) {
     if (result == 0) emit('S', is_dir[fd] ? 2 : 0, tracked[fd] - 1, 0, 0, NULL, 0, NULL, 0,
                           NULL, 0);
@@ -340,6 +358,7 @@ static int synced(int fd, int result) {
 int fsync(int fd) {
     REAL(fsync);
     if (!watched_fd(fd)) return real_fsync(fd);
+    maybe_die(fd);
     pthread_mutex_lock(&lock);
     int result = synced(fd, real_fsync(fd));
     pthread_mutex_unlock(&lock);
@@ -349,6 +368,7 @@ int fsync(int fd) {
 int fdatasync(int fd) {
     REAL(fdatasync);
     if (!watched_fd(fd)) return real_fdatasync(fd);
+    maybe_die(fd);
     pthread_mutex_lock(&lock);
     int result = synced(fd, real_fdatasync(fd));
     pthread_mutex_unlock(&lock);
