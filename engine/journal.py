@@ -70,6 +70,25 @@ def compute_hash(event: Event) -> str:
     return hashlib.sha256(canonical(event.content())).hexdigest()
 
 
+def sealed_event(*, ticket_id: int, seq: int, at: datetime, actor: str, kind: str,
+                 trigger: str | None, source: str | None, dest: str | None,
+                 changes: dict[str, list[Any]], digest: str, note: str | None = None,
+                 details: dict[str, Any] | None = None, prev_hash: str = GENESIS) -> Event:
+    """``seal(Event(...))`` in one go: the same event and hash, without the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field) and the copy ``seal``
+    makes — every state change seals one."""
+    values = {"ticket_id": ticket_id, "seq": seq, "at": at, "actor": actor, "kind": kind,
+              "trigger": trigger, "source": source, "dest": dest, "changes": changes,
+              "digest": digest, "note": note, "details": {} if details is None else details,
+              "prev_hash": prev_hash}
+    content = dict(values)  # what Event.content() gives: every field but the hash
+    content["at"] = at.isoformat()
+    values["hash"] = hashlib.sha256(canonical(content)).hexdigest()
+    event: Event = object.__new__(Event)
+    event.__dict__.update(values)
+    return event
+
+
 def seal(event: Event, *, ticket_id: int | None = None) -> Event:
     """The event with its ticket id (if given) and its hash filled in."""
     if ticket_id is not None:

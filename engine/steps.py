@@ -16,7 +16,7 @@ from engine import sla, vendor
 from engine.compiler import CompiledProcess
 from engine.errors import Forbidden, InvalidTrigger, MissingField, NotFound
 from engine.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
-from engine.journal import Event, seal
+from engine.journal import Event, sealed_event
 from engine.model import Account, Change, NewTicket, Ticket, Timer
 from engine.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
 
@@ -128,10 +128,10 @@ def new_event(ticket: Ticket, *, at: datetime, actor: str, kind: str, trigger: s
               source: str | None, changes: dict[str, list[Any]], note: str | None = None,
               details: dict[str, Any] | None = None) -> Event:
     """The next event of a ticket's journal, chained to its head (sealed if it has an id)."""
-    event = Event(ticket_id=ticket.id, seq=ticket.seq + 1, at=at, actor=actor, kind=kind,
-                  trigger=trigger, source=source, dest=ticket.state, changes=changes,
-                  digest=ticket.digest, note=note, details=details or {}, prev_hash=ticket.head)
-    return seal(event)
+    return sealed_event(ticket_id=ticket.id, seq=ticket.seq + 1, at=at, actor=actor, kind=kind,
+                        trigger=trigger, source=source, dest=ticket.state, changes=changes,
+                        digest=ticket.digest, note=note, details=details or {},
+                        prev_hash=ticket.head)
 
 
 def advanced(ticket: Ticket, event: Event, now: datetime) -> Ticket:

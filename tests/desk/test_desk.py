@@ -236,3 +236,21 @@ def test_account_rules(world: DeskWorld) -> None:
     stored = world.workspace.store.get_account("root")
     assert "Str0ng-pass" not in stored.password_hash and stored.password_hash.startswith(
         "$argon2")
+
+
+@pytest.mark.parametrize("details", [None, {}, {"due_at": "2026-01-01T00:00:00+00:00"}])
+def test_an_event_sealed_in_one_go_is_the_sealed_dataclass(details: dict[str, str] | None
+                                                           ) -> None:
+    from datetime import UTC, datetime, timezone
+
+    from engine.journal import Event, seal, sealed_event
+
+    at = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC).astimezone(
+        timezone(timedelta(hours=5)))
+    values = dict(ticket_id=7, seq=3, at=at, actor="agent é", kind="fire", trigger="hold",
+                  source="handling", dest="pending", changes={"level": [1, 2.5]},
+                  digest="d" * 64, note="n\u2028", prev_hash="p" * 64)
+    made = sealed_event(**values, details=details)  # type: ignore[arg-type]
+    expected = seal(Event(**values, details=details or {}))  # type: ignore[arg-type]
+    assert made == expected and list(vars(made).items()) == list(vars(expected).items())
+    assert made.hash == compute_hash(made)
