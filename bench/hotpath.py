@@ -9,11 +9,16 @@ In one run, on the same kind of fresh temporary file, alternately:
 Each with ``synchronous=NORMAL`` and ``FULL``. The variants take turns in blocks of
 transitions on their own files, so that a machine busy with other work slows them alike;
 several runs on fresh files, medians.
+
+``python -m bench.hotpath`` runs this part of ``python -m bench`` alone (with the memory
+check) and records it the same way.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -170,3 +175,37 @@ def _one_run(synchronous: str, transitions: int, tickets: int, directory: Path |
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def main(argv: list[str]) -> int:
+    """The hot path in both modes and the memory check; printed, then recorded."""
+    from bench import memory, record
+    from bench.__main__ import TRANSITIONS, _machine, _show
+
+    parser = argparse.ArgumentParser(prog="python -m bench.hotpath", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="alternating runs per variant")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the transitions")
+    parser.add_argument("--memory-tickets", type=int, default=100_000,
+                        help="tickets to fire across for the memory check (0: skip)")
+    parser.add_argument("--no-record", action="store_true")
+    options = parser.parse_args(argv)
+    scale = 0.1 if options.quick else 1.0
+    results: dict[str, Any] = {"date": now().isoformat(timespec="seconds"),
+                               "machine": _machine(), "modes": {}}
+    for mode in MODES:
+        results["modes"][mode] = measure(synchronous=mode, runs=options.runs,
+                                         transitions=int(TRANSITIONS[mode] * scale))
+        _show(mode, results["modes"][mode])
+    if options.memory_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["memory"] = memory.memory_growth(Path(scratch),
+                                                     tickets=options.memory_tickets)
+        print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
+              f"{options.memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    if not options.no_record:
+        record.save(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -9,8 +9,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "results" / "latest.json"
 LOG = ROOT / "docs" / "performance.md"
-INTRO = """# Performance
-
+INTRO = "# Performance\n"
+HOT_PATH = "## The hot path\n"
+HOT_PATH_TEXT = HOT_PATH + """
 `make bench` (`python -m bench`) measures the hot path — one state change: read the ticket,
 check roles and the guard, fire the shared machine, then in one transaction update the
 ticket (optimistic version check), cancel the timers of the state left, and append the
@@ -37,14 +38,10 @@ details, with the CPU time per transition of each variant, are in
 
 
 def save(results: dict[str, Any], *, latest: Path = LATEST, log: Path = LOG) -> None:
-    """Write the latest results and append their line to the log."""
+    """Write the latest results and add their line to the hot path's table in the log."""
     latest.parent.mkdir(parents=True, exist_ok=True)
     latest.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    if not log.exists():
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(INTRO, encoding="utf-8")
-    with log.open("a", encoding="utf-8") as out:
-        out.write(line(results) + "\n")
+    append_row(HOT_PATH, HOT_PATH_TEXT, line(results), log=log)
 
 
 def line(results: dict[str, Any]) -> str:
