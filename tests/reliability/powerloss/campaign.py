@@ -59,7 +59,7 @@ SUICIDE = 40
 about one commit in 25, after its writes and before its fsync."""
 DURABLE = ("FULL", "EXTRA")
 """The levels that sync every commit (the others sync too seldom for SUICIDE to work)."""
-SUICIDE_WAIT = 5.0
+SUICIDE_WAIT = 10.0
 """Seconds a round that lets the shim kill the child waits for it (then kills it)."""
 START_TIMEOUT = 60.0
 """Seconds a child may take to acknowledge its first command (imports, a loaded CI)."""
@@ -207,7 +207,7 @@ def run_campaign(directory: Path, shim: Path, *, rounds: int, images: int,
         campaign.in_flight += trace.unsynced() > 0
         campaign.problems += [f"round {campaign.rounds}: {p}"
                               for p in _recorder_problems(watched, start, records)]
-        acknowledged = _read_acks(acks)
+        acknowledged = read_acks(acks)  # in the order made: rounds, then lines
         campaign.acks = len(acknowledged)
         for number in range(images):
             mode: Mode = "synced" if number == 0 else "random"
@@ -279,11 +279,6 @@ def _recorder_problems(watched: Path, start: dict[str, tuple[int, bytes]],
         return []
     return ["the shim's log does not rebuild the files the process left: a write was "
             "not recorded"]
-
-
-def _read_acks(directory: Path) -> list[dict[str, Any]]:
-    """Acknowledged commands in the order they were made (rounds, then lines)."""
-    return read_acks(directory)
 
 
 def check_image(database: Path, acks: list[dict[str, Any]]) -> tuple[list[str], int, bool]:
