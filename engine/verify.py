@@ -10,6 +10,7 @@ latest seal.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
@@ -149,10 +150,30 @@ class Verifier:
             ) -> Report:
         """Verify the admin journal and these tickets (all when None; ids in ``span``)."""
         started = time.perf_counter()
-        entries = self.store.admin_entries()
-        self._admin(entries)
+        self.check_shared()
+        self.check_tickets(ticket_ids, span=span)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def check_shared(self) -> None:
+        """The admin journal and its seals, the process versions and the accounts."""
+        self._admin(self.store.admin_entries())
         self._versions()
         self._accounts()
+
+    def for_range(self, store: Store) -> Verifier:
+        """A verifier of tickets on ``store`` that takes over what this one checked once
+        (:meth:`check_shared`): for the processes ``verify`` forks, which then need not
+        read the admin journal and compile the processes again."""
+        other = copy.copy(self)
+        other.store, other.report = store, Report()
+        other._spells = {}
+        other.seal = SealCheck(self.seal.entry) if self.seal else None
+        return other
+
+    def check_tickets(self, ticket_ids: list[int] | None = None, *,
+                      span: tuple[int, int] | None = None) -> None:
+        """Every journal of these tickets (all when None; ids in ``span``)."""
         legality = Legality(self.compiled, self.store.list_versions(), self._account_at)
         if span is not None:
             listed = list(tickets_between(self.store, *span))
@@ -166,8 +187,6 @@ class Verifier:
             covered = set(range(span[0], span[1] + 1))
         self._seal_heads(None if ticket_ids is None else covered)
         self.report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
-        self.report.seconds = time.perf_counter() - started
-        return self.report
 
     def flag(self, ticket: int | None, seq: int | None, problem: str) -> None:
         self.report.violations.append(Violation(ticket, seq, problem))

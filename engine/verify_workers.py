@@ -33,9 +33,11 @@ def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -
     report = shared.run([])
     bounds = id_bounds(store)
     if bounds is not None:
+        for version in store.list_versions():  # compiled once, inherited by the workers
+            shared.compiled(version.digest)
         grid = (shared.seal.first, int(shared.seal.entry.details["bucket"])) if shared.seal \
             else None
-        for part in _forked(open_store, key, spans(*bounds, workers, grid)):
+        for part in _forked(shared, open_store, spans(*bounds, workers, grid)):
             report.tickets += part.tickets
             report.events += part.events
             report.violations += part.violations
@@ -66,49 +68,49 @@ def spans(first: int, last: int, parts: int, grid: tuple[int, int] | None
     return cuts
 
 
-def _forked(open_store: OpenStore, key: bytes | None, ranges: list[tuple[int, int]]
-            ) -> list[Report]:
+def _forked(shared: Verifier, open_store: OpenStore, ranges: list[tuple[int, int]]
+             ) -> list[Report]:
     context = multiprocessing.get_context("fork")
     pipes, processes = [], []
     for span in ranges:
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(sender, open_store, key, span))
+        process = context.Process(target=_worker, args=(sender, shared, open_store, span))
         process.start()
         sender.close()
         pipes.append(receiver)
         processes.append(process)
-    answers = [_answer(pipe, open_store, key, span) for pipe, span in zip(pipes, ranges,
-                                                                        strict=True)]
+    answers = [_answer(pipe, shared, open_store, span) for pipe, span in zip(pipes, ranges,
+                                                                           strict=True)]
     for process in processes:
         process.join()
     return answers
 
 
-def _answer(pipe: Connection, open_store: OpenStore, key: bytes | None,
+def _answer(pipe: Connection, shared: Verifier, open_store: OpenStore,
             span: tuple[int, int]) -> Report:
     """A worker's report; its range verified here when the worker could not even start."""
     try:
         answer = pipe.recv()
     except EOFError:
-        return _part(open_store, key, span)
+        return _part(shared, open_store, span)
     if isinstance(answer, str):
         raise TicketflowError(f"a verify worker failed: {answer}")
     return answer  # type: ignore[no-any-return]
 
 
-def _part(open_store: OpenStore, key: bytes | None, span: tuple[int, int]) -> Report:
-    """One range's report, without what the parent checks for all (the admin journal)."""
-    report = Verifier(open_store(), key).run(span=span)
-    report.violations = [v for v in report.violations if v.ticket is not None]
-    return report
+def _part(shared: Verifier, open_store: OpenStore, span: tuple[int, int]) -> Report:
+    """One range's report, on what the parent checked for all (the admin journal)."""
+    verifier = shared.for_range(open_store())
+    verifier.check_tickets(span=span)
+    return verifier.report
 
 
-def _worker(sender: Connection, open_store: OpenStore, key: bytes | None,
+def _worker(sender: Connection, shared: Verifier, open_store: OpenStore,
             span: tuple[int, int]) -> None:
     """Verify one range and send the report; leave without touching the parent's objects."""
     answer: Any
     try:
-        answer = _part(open_store, key, span)
+        answer = _part(shared, open_store, span)
     except BaseException as exc:  # the parent reports it
         answer = f"{type(exc).__name__}: {exc}"
     sender.send(answer)
