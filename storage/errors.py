@@ -7,12 +7,15 @@
     └── StorageError                    the database refused or failed
         ├── DatabaseUnavailable         cannot open or reach the database (or a bad URL)
         ├── DatabaseBusy                another writer held the lock past the busy timeout
+        ├── DatabaseCorrupt             the file is damaged: not a database, malformed
+        │                               pages, undecodable text or JSON in a column
         ├── SchemaError                 tables missing, or a schema newer than this code
         └── IntegrityViolation          a row broke a constraint (a missing parent, ...)
 """
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractContextManager
 from types import TracebackType
 
@@ -37,6 +40,12 @@ class DatabaseBusy(StorageError):
     exit_code = 3
 
 
+class DatabaseCorrupt(StorageError):
+    """Retrying cannot help: restore a backup (``ticketflow restore``)."""
+
+    title = "Database damaged"
+
+
 class SchemaError(StorageError):
     title = "Database schema problem"
 
@@ -47,6 +56,7 @@ class IntegrityViolation(StorageError):
 
 _SEQ_CLASH = ("events.ticket_id, events.seq", EVENT_SEQ_KEY)
 _BUSY = ("database is locked", "database table is locked", "lock timeout")
+_CORRUPT = ("malformed", "file is not a database", "could not decode to utf-8")
 _SCHEMA = ("no such table", "no such column", "undefinedtable", "undefinedcolumn")
 
 
@@ -86,6 +96,9 @@ def db_error(exc: Exception, *, ticket: int | None = None) -> BaseException | No
         return translate(exc, ticket=ticket)
     if isinstance(exc, sa_exc.SQLAlchemyError | OSError):
         return translate(exc, ticket=ticket)
+    if isinstance(exc, json.JSONDecodeError):  # only stored JSON is decoded in here
+        return DatabaseCorrupt(f"the database is damaged (a JSON column holds {exc}): "
+                               "restore a backup")
     if isinstance(exc, OverflowError):  # sqlite3 binding an integer wider than 64 bits
         return BadRequest("a number is too large for the database", ticket=ticket)
     if not _is_driver_error(exc):
@@ -104,6 +117,8 @@ def translate(exc: BaseException, *, ticket: int | None = None) -> TicketflowErr
                         ticket=ticket)
     if "IntegrityError" in kinds:
         return IntegrityViolation(text)
+    if any(key in lowered for key in _CORRUPT):
+        return DatabaseCorrupt(f"the database is damaged ({text}): restore a backup")
     if any(key in lowered for key in _BUSY):
         return DatabaseBusy(f"the database stayed locked by another writer: {text}")
     if any(key in lowered for key in _SCHEMA):

@@ -126,7 +126,8 @@ class HotPath:
         if len(loaded) >= LOADED_ROWS:
             loaded.clear()
         loaded[(ticket_id, row[_VERSION_AT])] = row
-        return self._ticket(row)
+        with map_db_errors(ticket=ticket_id):  # a damaged JSON column
+            return self._ticket(row)
 
     def apply(self, change: Change) -> None:
         """Commit a state change, or raise Conflict and write nothing."""
