@@ -14,8 +14,9 @@ step its state is on disk in SQLite (WAL, the same ``synchronous`` for both):
   ticket, the event and the timers in one transaction.
 - **raw sqlite3**: the ceiling — raw ``sqlite3`` doing exactly the reads and writes
   ticketflow does per step of the same flow (:mod:`bench.raw`: read the ticket row, decode
-  and re-encode its data, hash the event, then in one ``BEGIN IMMEDIATE`` update the ticket
-  with its version check, cancel the timers of the state left, insert the event), with the
+  and re-encode its data, hash the event, then in one ``BEGIN IMMEDIATE`` update the
+  ticket's changed columns with its version check, cancel the timers of the state left,
+  insert the event), with the
   store's pragmas, on tickets ticketflow opened. No engine that keeps those rows can step
   faster than this here.
 
@@ -232,11 +233,11 @@ HEADER = ("| date | instances | sync | SpiffWorkflow (reloaded) | ticketflow | r
           "raw | machine |\n|---|---|---|---|---|---|---|---|---|---|\n")
 SECTION_TEXT = SECTION + """
 `python -m bench` (or `python -m bench.peer`) runs the same three-step user-task flow on
-SpiffWorkflow 3 (BPMN; after each step the workflow is serialised and written to SQLite,
-one commit per step), on ticketflow (`Desk.fire`: load, roles, machine, sealed journal
-event, one transaction) and on **raw `sqlite3`** doing exactly the reads and writes
-ticketflow does per step of that flow (`bench/raw.py`: read the ticket row, re-encode its
-data, hash the event, then in one `BEGIN IMMEDIATE` update the ticket with its version
+SpiffWorkflow 3 (BPMN; after each step the workflow is serialised and written to SQLite, one
+commit per step), on ticketflow (`Desk.fire`: load, roles, machine, sealed journal event,
+one transaction) and on **raw `sqlite3`** doing exactly the reads and writes ticketflow does
+per step of that flow (`bench/raw.py`: read the ticket row, re-encode its data, hash the
+event, then in one `BEGIN IMMEDIATE` update the ticket's changed columns with its version
 check, cancel the timers of the state left and insert the event; on tickets ticketflow
 opened), on SQLite files with WAL and the same `synchronous`, taking turns in blocks of
 instances. SpiffWorkflow runs twice: keeping the workflow in memory between steps (the
@@ -245,8 +246,8 @@ brackets: what a desk with many users, and `Desk.fire`, does). Goal: ticketflow 
 SpiffWorkflow's persisted steps/s. Raw sqlite3 is the ceiling: no engine that keeps those
 rows (the ticket, its journal event, the timers) can step faster here, so "raw ÷ Spiff" is
 the most any ticketflow could reach. One line per durability setting: with `FULL` every
-variant waits for an fsync per step, which bounds the ratios on a slow disk; `NORMAL`
-shows the code. Ratios are steps/s ÷ SpiffWorkflow's, with the ratio of CPU time per step
+variant waits for an fsync per step, which bounds the ratios on a slow disk; `NORMAL` shows
+the code. Ratios are steps/s ÷ SpiffWorkflow's, with the ratio of CPU time per step
 (SpiffWorkflow's ÷ the variant's, less sensitive to a busy machine) in brackets.
 
 """ + HEADER
