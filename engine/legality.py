@@ -152,7 +152,7 @@ class Legality:
         if event.changes and transition is not None:
             allowed = (*transition.requires, *transition.accepts)
             given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
-        timer = self._timer(before, event)
+        timer = self._timer(before, event) if event.kind == "timer" else None
         verdict = self.replanner.plan(compiled, before, trigger, actor, given, event.at, timer,
                                       transition)
         refused = bool(event.details.get("refused"))
@@ -164,7 +164,9 @@ class Legality:
         if transition is not None and transition.start is not None:
             self.started.setdefault(before.id, set()).add(
                 (event.at, event.actor, transition.start.process))
-        return problems + self._due(event) + compare_outcome(
+        if timer is not None:
+            problems += self._due(event)
+        return problems + compare_outcome(
             verdict.dest, verdict.changes or {}, verdict.details or {}, event)
 
     def _event(self, before: Ticket | None, event: Event) -> list[str]:

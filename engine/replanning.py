@@ -52,13 +52,18 @@ class Replanner:
             transition = compiled.transition_for(ticket.state, trigger)
         key = None if transition is None else self._key(compiled, transition, ticket,
                                                         trigger, actor, given, timer)
-        verdict = self._verdicts.get(key) if key is not None else None
-        if verdict is None:
-            verdict = self._plan(compiled, ticket, trigger, actor, given, now, timer)
-            if key is not None:
-                if len(self._verdicts) >= LIMIT:
-                    self._verdicts.clear()
-                self._verdicts[key] = verdict
+        if key is None:
+            return self._plan(compiled, ticket, trigger, actor, given, now, timer)
+        try:
+            return self._verdicts[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value in the key cannot be hashed (a list in the data)
+            return self._plan(compiled, ticket, trigger, actor, given, now, timer)
+        if len(self._verdicts) >= LIMIT:
+            self._verdicts.clear()
+        verdict = self._verdicts[key] = self._plan(compiled, ticket, trigger, actor, given,
+                                                   now, timer)
         return verdict
 
     @staticmethod
@@ -83,14 +88,9 @@ class Replanner:
             inputs = (tuple(sorted(given.items())),
                       tuple([(name, data.get(name)) for name in sorted(given)
                              if name not in reads]))
-        key = (compiled.process.digest, ticket.state, trigger, ticket.post, ticket.assignee,
-               actor.username, tuple(actor.roles), actor.post, inputs,
-               tuple([data.get(name) for name in reads]), timer.due_at if timer else None)
-        try:
-            hash(key)
-        except TypeError:
-            return None
-        return key
+        return (compiled.process.digest, ticket.state, trigger, ticket.post, ticket.assignee,
+                actor.username, tuple(actor.roles), actor.post, inputs,
+                tuple([data.get(name) for name in reads]), timer.due_at if timer else None)
 
     def _fields_read(self, compiled: CompiledProcess, transition: TransitionSpec
                      ) -> tuple[str, ...] | None:

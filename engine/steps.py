@@ -310,6 +310,8 @@ def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Acc
     if spec.note == "required" and not (note or "").strip():
         raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)
     check_note(note, ticket)
+    if not spec.set and not data:  # a remark: nothing of the ticket changes
+        return replace_fields(ticket, data=dict(ticket.data))
     names = names_for(ticket, ticket.data, actor, now)
     return replace_fields(ticket, data=apply_set(
         compiled, spec.set, {**ticket.data, **take_input(compiled.spec, set(), data, ticket)},

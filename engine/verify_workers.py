@@ -2,8 +2,9 @@
 
 The parent checks what is shared — the admin journal, accounts, process versions and the
 seals' signatures — and splits the ticket ids into ranges cut on the latest seal's bucket
-grid, so that every bucket of head digests is checked whole by one worker. Each worker
-opens its own store (``open_store``), verifies its range and sends back its report.
+grid, so that every bucket of head digests is checked whole by one worker, a few ranges per
+worker. Each worker opens its own store (``open_store``), takes ranges from a shared queue
+until none is left, and sends back their reports.
 Meant for SQLite files, where every process reads the same file; results are the same as
 one :class:`engine.verify.Verifier` over everything.
 """
@@ -23,6 +24,11 @@ from engine.ports import Store
 from engine.verify import Report, Verifier
 
 OpenStore = Callable[[], Store]
+Span = tuple[int, int]
+"""A range of ticket ids, first and last."""
+SHARES = 4
+"""Ranges per worker: one that finishes early takes the next, so a core slowed by other
+work (or a range of longer journals) does not hold the whole run back."""
 
 
 def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -> Report:
@@ -37,7 +43,8 @@ def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -
             shared.compiled(version.digest)
         grid = (shared.seal.first, int(shared.seal.entry.details["bucket"])) if shared.seal \
             else None
-        for part in _forked(shared, open_store, spans(*bounds, workers, grid)):
+        ranges = spans(*bounds, workers * SHARES, grid)
+        for part in _forked(shared, open_store, ranges, min(workers, len(ranges))):
             report.tickets += part.tickets
             report.events += part.events
             report.violations += part.violations
@@ -68,49 +75,60 @@ def spans(first: int, last: int, parts: int, grid: tuple[int, int] | None
     return cuts
 
 
-def _forked(shared: Verifier, open_store: OpenStore, ranges: list[tuple[int, int]]
-             ) -> list[Report]:
+def _forked(shared: Verifier, open_store: OpenStore, ranges: list[Span], workers: int
+            ) -> list[Report]:
+    """Each range's report, the ranges taken in turn by ``workers`` forked processes; a
+    range whose worker died is verified here."""
     context = multiprocessing.get_context("fork")
+    todo = context.SimpleQueue()
+    for span in [*ranges, *[None] * workers]:  # one stop sign per worker
+        todo.put(span)
     pipes, processes = [], []
-    for span in ranges:
+    for _ in range(workers):
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(sender, shared, open_store, span))
+        process = context.Process(target=_worker, args=(sender, shared, open_store, todo))
         process.start()
         sender.close()
         pipes.append(receiver)
         processes.append(process)
-    answers = [_answer(pipe, shared, open_store, span) for pipe, span in zip(pipes, ranges,
-                                                                           strict=True)]
+    done: dict[Span, Report] = {}
+    for pipe in pipes:
+        done.update(_answers(pipe))
     for process in processes:
         process.join()
-    return answers
+    missing = [span for span in ranges if span not in done]
+    if missing:
+        store = open_store()
+        done.update((span, _range(shared, store, span)) for span in missing)
+    return [done[span] for span in ranges]
 
 
-def _answer(pipe: Connection, shared: Verifier, open_store: OpenStore,
-            span: tuple[int, int]) -> Report:
-    """A worker's report; its range verified here when the worker could not even start."""
+def _answers(pipe: Connection) -> list[tuple[Span, Report]]:
+    """The reports a worker sent (none when it died before answering)."""
     try:
         answer = pipe.recv()
     except EOFError:
-        return _part(shared, open_store, span)
+        return []
     if isinstance(answer, str):
         raise TicketflowError(f"a verify worker failed: {answer}")
     return answer  # type: ignore[no-any-return]
 
 
-def _part(shared: Verifier, open_store: OpenStore, span: tuple[int, int]) -> Report:
+def _range(shared: Verifier, store: Store, span: Span) -> Report:
     """One range's report, on what the parent checked for all (the admin journal)."""
-    verifier = shared.for_range(open_store())
+    verifier = shared.for_range(store)
     verifier.check_tickets(span=span)
     return verifier.report
 
 
-def _worker(sender: Connection, shared: Verifier, open_store: OpenStore,
-            span: tuple[int, int]) -> None:
-    """Verify one range and send the report; leave without touching the parent's objects."""
+def _worker(sender: Connection, shared: Verifier, open_store: OpenStore, todo: Any) -> None:
+    """Verify ranges until the stop sign, send the reports, and leave without touching the
+    parent's objects."""
     answer: Any
     try:
-        answer = _part(shared, open_store, span)
+        store, answer = open_store(), []
+        while (span := todo.get()) is not None:
+            answer.append((span, _range(shared, store, span)))
     except BaseException as exc:  # the parent reports it
         answer = f"{type(exc).__name__}: {exc}"
     sender.send(answer)

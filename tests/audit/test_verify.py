@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import delete, insert, update
 from engine.audit import Audit
 from engine.errors import Forbidden
 from engine.journal import GENESIS, Event, seal
+from engine.ports import Store
 from engine.verify import Report
 from engine.verify_workers import spans, verify_in_parallel
 from storage.models import metadata
@@ -270,3 +272,20 @@ def test_values_orjson_writes_differently_still_verify(
     write_journal(world, ticket_id, [*forged[:-1], edited])
     assert problems(verify(world)) == [
         (ticket_id, forged[-1].seq, "its content does not match its hash (edited)")]
+
+
+def test_the_ranges_of_a_worker_that_died_are_verified_by_the_parent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    world = build_world(url)
+    tour(world)
+    parent = os.getpid()
+
+    def open_store() -> Store:
+        if os.getpid() != parent:  # every worker dies as it starts
+            os._exit(1)
+        return open_workspace(url).store
+
+    single = verify(world)
+    parallel = verify_in_parallel(open_store, None, 2)
+    assert (parallel.tickets, parallel.events) == (single.tickets, single.events)
+    assert parallel.ok
