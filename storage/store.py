@@ -140,7 +140,7 @@ class SqlStore:
                               else TICKETS.c.id > query.after)
         statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).where(*conditions)
                      .order_by(order).limit(max(query.limit, 0)))
-        return [Ticket(**row._mapping) for row in self._read(statement)]
+        return self._hot.select_tickets(statement)
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""
