@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -86,10 +86,6 @@ def sealed_event(*, ticket_id: int, seq: int, at: datetime, actor: str, kind: st
     content["at"] = at.isoformat()
     values["hash"] = hashlib.sha256(canonical(content)).hexdigest()
     return assemble(values)
-
-
-FIELDS = tuple(f.name for f in fields(Event))
-"""Event's fields in declaration order (a stored row's column order)."""
 
 
 def assemble(values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Event:
