@@ -41,7 +41,7 @@ class Replanner:
 
     def __init__(self) -> None:
         self._verdicts: dict[tuple[Any, ...], Verdict] = {}
-        self._reads: dict[tuple[str, int], tuple[str, ...] | None] = {}
+        self._reads: dict[int, tuple[str, ...] | None] = {}
 
     def plan(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
              given: dict[str, Any], now: datetime, timer: Timer | None,
@@ -50,8 +50,8 @@ class Replanner:
         (``transition``: the one the trigger takes from the ticket's state, if known)."""
         if transition is None:
             transition = compiled.transition_for(ticket.state, trigger)
-        key = None if transition is None else self._key(compiled, transition, ticket,
-                                                        trigger, actor, given, timer)
+        key = None if transition is None else self._key(compiled, transition, ticket, actor,
+                                                        given, timer)
         if key is None:
             return self._plan(compiled, ticket, trigger, actor, given, now, timer)
         try:
@@ -76,7 +76,7 @@ class Replanner:
         return Verdict(outcome.moved.state, outcome.changes, outcome.details)
 
     def _key(self, compiled: CompiledProcess, transition: TransitionSpec, ticket: Ticket,
-             trigger: str, actor: Account, given: dict[str, Any], timer: Timer | None
+             actor: Account, given: dict[str, Any], timer: Timer | None
              ) -> tuple[Any, ...] | None:
         reads = self._fields_read(compiled, transition)
         if reads is None:
@@ -88,18 +88,19 @@ class Replanner:
             inputs = (tuple(sorted(given.items())),
                       tuple([(name, data.get(name)) for name in sorted(given)
                              if name not in reads]))
-        return (compiled.process.digest, ticket.state, trigger, ticket.post, ticket.assignee,
-                actor.username, tuple(actor.roles), actor.post, inputs,
-                tuple([data.get(name) for name in reads]), timer.due_at if timer else None)
+        # the transition stands for the version, the state and the trigger: the compiled
+        # versions (and so their transitions) live as long as the run
+        return (id(transition), ticket.post, ticket.assignee, actor.username,
+                tuple(actor.roles), actor.post, inputs, tuple([data.get(name) for name in reads]),
+                timer.due_at if timer else None)
 
     def _fields_read(self, compiled: CompiledProcess, transition: TransitionSpec
                      ) -> tuple[str, ...] | None:
         """The fields a transition's plan reads (None: it reads the clock)."""
-        cache = (compiled.process.digest, id(transition))
         try:
-            return self._reads[cache]
+            return self._reads[id(transition)]
         except KeyError:
-            reads = self._reads[cache] = reads_of(compiled, transition)
+            reads = self._reads[id(transition)] = reads_of(compiled, transition)
             return reads
 
 
