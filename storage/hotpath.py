@@ -118,7 +118,8 @@ class HotPath:
     def select_tickets(self, statement: Select[Any]) -> list[Ticket]:
         """The tickets a SELECT of every ticket column (in ``TICKET_COLUMNS`` order)
         returns, run on the driver connection and decoded as :meth:`load_ticket` does:
-        SQLAlchemy's result processing cost several times the query for a page."""
+        SQLAlchemy's result processing cost several times the query for a page (for
+        SQLite files, whose connections are never lost)."""
         compiled: Any = statement.compile(dialect=self.sql.dialect)
         values = {name: self.codec.time(value) if isinstance(value, datetime) else value
                   for name, value in compiled.params.items()}

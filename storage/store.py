@@ -140,7 +140,11 @@ class SqlStore:
                               else TICKETS.c.id > query.after)
         statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).where(*conditions)
                      .order_by(order).limit(max(query.limit, 0)))
-        return self._hot.select_tickets(statement)
+        if self.engine.dialect.name == "sqlite":
+            return self._hot.select_tickets(statement)
+        # PostgreSQL: SQLAlchemy's pool pings a connection before use, so the first read
+        # after a server restart reconnects instead of failing
+        return [Ticket(**row._mapping) for row in self._read(statement)]
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""
