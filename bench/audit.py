@@ -124,7 +124,8 @@ SECTION_TEXT = SECTION + """
 claim, hold/resume cycles, a comment, half resolved) and runs the full `audit verify` on it
 — every chain recomputed, every step re-planned, every ticket row compared with its replay,
 the admin journal checked — three times (median), as `audit verify` runs it on a SQLite
-file (one process per CPU, each a range of tickets), then replays tickets one by one.
+file (one process per CPU, taking ranges of tickets in turn), then replays tickets one by
+one.
 Goal: **at least 50,000 events/s** verified on SQLite. "One process CPU" divides the events
 by a single-process run's CPU time: on a machine busy with other work it shows what the
 code costs, the wall figure what it took.
