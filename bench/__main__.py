@@ -22,18 +22,8 @@ def main(argv: list[str]) -> int:
     """Measure, print, and (unless --no-record) record."""
     options = _parser().parse_args(argv)
     scale = 0.1 if options.quick else 1.0
-    results: dict[str, Any] = {"date": hotpath.now().isoformat(timespec="seconds"),
-                               "machine": _machine(), "modes": {}}
-    for mode in hotpath.MODES:
-        results["modes"][mode] = hotpath.measure(
-            synchronous=mode, transitions=int(TRANSITIONS[mode] * scale), runs=options.runs)
-        _show(mode, results["modes"][mode])
-    if options.memory_tickets:
-        with tempfile.TemporaryDirectory() as scratch:
-            results["memory"] = memory.memory_growth(Path(scratch),
-                                                     tickets=options.memory_tickets)
-        print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
-              f"{options.memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    results = measure_hot_path(runs=options.runs, scale=scale,
+                               memory_tickets=options.memory_tickets)
     if options.audit_tickets:
         with tempfile.TemporaryDirectory() as scratch:
             results["audit"] = audit.run(Path(scratch),
@@ -73,6 +63,23 @@ def main(argv: list[str]) -> int:
         print(f"recorded in {record.LATEST.relative_to(record.ROOT)} and "
               f"{record.LOG.relative_to(record.ROOT)}")
     return 0
+
+
+def measure_hot_path(*, runs: int, scale: float, memory_tickets: int) -> dict[str, Any]:
+    """The hot path in both modes and (unless ``memory_tickets`` is 0) the memory check,
+    printed as they come: the part ``record.save`` records."""
+    results: dict[str, Any] = {"date": hotpath.now().isoformat(timespec="seconds"),
+                               "machine": _machine(), "modes": {}}
+    for mode in hotpath.MODES:
+        results["modes"][mode] = hotpath.measure(
+            synchronous=mode, transitions=int(TRANSITIONS[mode] * scale), runs=runs)
+        _show(mode, results["modes"][mode])
+    if memory_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["memory"] = memory.memory_growth(Path(scratch), tickets=memory_tickets)
+        print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
+              f"{memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    return results
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -179,8 +179,8 @@ def now() -> datetime:
 
 def main(argv: list[str]) -> int:
     """The hot path in both modes and the memory check; printed, then recorded."""
-    from bench import memory, record
-    from bench.__main__ import TRANSITIONS, _machine, _show
+    from bench import record
+    from bench.__main__ import measure_hot_path
 
     parser = argparse.ArgumentParser(prog="python -m bench.hotpath", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="alternating runs per variant")
@@ -189,23 +189,11 @@ def main(argv: list[str]) -> int:
                         help="tickets to fire across for the memory check (0: skip)")
     parser.add_argument("--no-record", action="store_true")
     options = parser.parse_args(argv)
-    scale = 0.1 if options.quick else 1.0
-    results: dict[str, Any] = {"date": now().isoformat(timespec="seconds"),
-                               "machine": _machine(), "modes": {}}
-    for mode in MODES:
-        results["modes"][mode] = measure(synchronous=mode, runs=options.runs,
-                                         transitions=int(TRANSITIONS[mode] * scale))
-        _show(mode, results["modes"][mode])
-    if options.memory_tickets:
-        with tempfile.TemporaryDirectory() as scratch:
-            results["memory"] = memory.memory_growth(Path(scratch),
-                                                     tickets=options.memory_tickets)
-        print(f"memory: {results['memory']['growth_mb']} MB growth firing across "
-              f"{options.memory_tickets:,} tickets (goal < {memory.GOAL_MB} MB)")
+    results = measure_hot_path(runs=options.runs, scale=0.1 if options.quick else 1.0,
+                               memory_tickets=options.memory_tickets)
     if not options.no_record:
         record.save(results)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
