@@ -66,26 +66,32 @@ def agent(url: str, name: str, directory: Path, seed: int) -> None:
         _crash_inside_transactions(workspace.store, rng)
         recent: list[int] = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
         while True:
-            if not recent or rng.random() < 0.15:
-                ticket = desk.open("crash", me, {"summary": f"from {name}"})
-                recent.append(ticket.id)
-                log.write(op="open", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
-                continue
-            ticket_id = rng.choice(recent[-30:])
-            try:
-                ticket = desk.ticket(ticket_id)
-                if not ticket.is_open:
-                    recent.remove(ticket_id)
-                    continue
-                if rng.random() < 0.1:
-                    ticket = desk.record(ticket_id, "remark", me, note=f"{name} was here")
-                    log.write(op="remark", ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
-                    continue
-                trigger = rng.choice(NEXT[ticket.state])
-                ticket = desk.fire(ticket_id, trigger, me)
-                log.write(op=trigger, ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
-            except EXPECTED:
-                pass
+            step(desk, me, recent, rng, log, summary=f"from {name}", note=f"{name} was here")
+
+
+def step(desk: Any, me: Any, recent: list[int], rng: random.Random, log: AckLog, *,
+         summary: str, note: str) -> None:
+    """One agent command, acked once committed: open a ticket, remark on one of the recent
+    ones, or fire its next trigger (refusals a race explains are expected)."""
+    if not recent or rng.random() < 0.15:
+        ticket = desk.open("crash", me, {"summary": summary})
+        recent.append(ticket.id)
+        log.write(op="open", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
+        return
+    ticket_id = rng.choice(recent[-30:])
+    try:
+        ticket = desk.ticket(ticket_id)
+        if not ticket.is_open:
+            recent.remove(ticket_id)
+        elif rng.random() < 0.1:
+            ticket = desk.record(ticket_id, "remark", me, note=note)
+            log.write(op="remark", ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
+        else:
+            trigger = rng.choice(NEXT[ticket.state])
+            ticket = desk.fire(ticket_id, trigger, me)
+            log.write(op=trigger, ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
+    except EXPECTED:
+        pass
 
 
 def _crash_inside_transactions(store: Any, rng: random.Random) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from engine.model import TicketQuery
 from storage import SqlStore
-from tests.reliability.crash import EXPECTED, LEASE, NEXT
+from tests.reliability.crash import LEASE, step
 from tests.reliability.powerloss.disk import (
     Mode,
     Record,
@@ -114,33 +114,11 @@ def child(url: str, acks: Path, seed: int, suicide: int) -> None:
                         desk.clock.now(), 5, worker=f"powerloss-{os.getpid()}", lease=LEASE):
                     if desk.fire_timer(timer):
                         log.write(op="timer", timer=timer.id)
-                _step(desk, me, recent, rng, log)
+                step(desk, me, recent, rng, log, summary="power",
+                     note="before the power went")
     except BaseException:
         acks.with_suffix(".failed").write_text(traceback.format_exc())
         raise
-
-
-def _step(desk: Any, me: Any, recent: list[int], rng: random.Random, log: AckLog) -> None:
-    """One command, as crash.agent does: open, remark or fire the next trigger."""
-    if not recent or rng.random() < 0.15:
-        ticket = desk.open("crash", me, {"summary": "power"})
-        recent.append(ticket.id)
-        log.write(op="open", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
-        return
-    ticket_id = rng.choice(recent[-30:])
-    try:
-        ticket = desk.ticket(ticket_id)
-        if not ticket.is_open:
-            recent.remove(ticket_id)
-        elif rng.random() < 0.1:
-            ticket = desk.record(ticket_id, "remark", me, note="before the power went")
-            log.write(op="remark", ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
-        else:
-            trigger = rng.choice(NEXT[ticket.state])
-            ticket = desk.fire(ticket_id, trigger, me)
-            log.write(op=trigger, ticket=ticket_id, seq=ticket.seq, hash=ticket.head)
-    except EXPECTED:
-        pass
 
 
 # -- the harness ----------------------------------------------------------------------------
