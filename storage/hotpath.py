@@ -132,17 +132,17 @@ class HotPath:
 
     def load_ticket(self, ticket_id: int) -> Ticket:
         """The ticket as stored now."""
-        with map_db_errors(ticket=ticket_id), self.connections.exclusive:
-            cursor = self.connections.cursor()
-            cursor.execute(self.sql.load.sql, self._load_params({"b_id": ticket_id}))
-            rows = cursor.fetchall()
-        if not rows:
-            raise NotFound("no such ticket", ticket=ticket_id)
-        row, loaded = rows[0], self._loaded
-        if len(loaded) >= LOADED_ROWS:
-            loaded.clear()
-        loaded[(ticket_id, row[_VERSION_AT])] = row
-        with map_db_errors(ticket=ticket_id):  # a damaged JSON column
+        with map_db_errors(ticket=ticket_id):  # reading, and decoding (a damaged column)
+            with self.connections.exclusive:
+                cursor = self.connections.cursor()
+                cursor.execute(self.sql.load.sql, self._load_params({"b_id": ticket_id}))
+                rows = cursor.fetchall()
+            if not rows:
+                raise NotFound("no such ticket", ticket=ticket_id)
+            row, loaded = rows[0], self._loaded
+            if len(loaded) >= LOADED_ROWS:
+                loaded.clear()
+            loaded[(ticket_id, row[_VERSION_AT])] = row
             return self._ticket(row)
 
     def apply(self, change: Change) -> None:
