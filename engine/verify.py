@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -26,7 +25,7 @@ from engine.account_history import AccountHistory
 from engine.admin_journal import DEPLOY, SEAL, AdminEntry, account_snapshot, entry_hash
 from engine.compiler import CompiledProcess, compile_process
 from engine.errors import NotFound
-from engine.journal import GENESIS, Event
+from engine.journal import GENESIS, Event, canonical
 from engine.legality import Legality
 from engine.model import Account, Ticket, TicketQuery
 from engine.ports import Store
@@ -67,11 +66,6 @@ class Report:
         return not self.violations
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                              default=str)
-"""The encoder of :func:`engine.journal.canonical`, built once."""
-
-
 def event_hash(event: Event) -> str:
     """The hash an event should have (as :func:`engine.journal.compute_hash`, faster).
 
@@ -92,7 +86,7 @@ def event_hash(event: Event) -> str:
         fast = ""
     if fast == event.hash:
         return fast
-    return hashlib.sha256(_CANONICAL.encode(content).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(content)).hexdigest()
 
 
 def chain_problems(entries: Iterable[tuple[int, str, str, str]]) -> Iterator[tuple[int, str]]:
