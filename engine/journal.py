@@ -51,9 +51,7 @@ class Event:
     def _with(self, **values: Any) -> Event:
         """A copy with some fields changed: ``dataclasses.replace`` without its
         introspection (Event has no ``__post_init__`` to run)."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__, **values)
-        return clone
+        return assemble({**self.__dict__, **values})
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
