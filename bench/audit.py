@@ -4,7 +4,7 @@ A desk of mini tickets (open, receive, dispatch, then hold/resume cycles, a clai
 comment, half of them resolved) is built once with ``synchronous=OFF``; then the full
 verification (every chain recomputed, every step re-planned, every ticket row compared
 with its replay, the admin journal checked) runs several times and the median counts.
-Replay is timed per ticket, through :meth:`engine.audit.Audit.replay`.
+Replay is timed per ticket, through :meth:`engine.audit.audit.Audit.replay`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from time import perf_counter, process_time
 from typing import Any
 
 from bench import record
-from engine.audit import Audit
-from engine.clock import VirtualClock
-from engine.process import load_process
-from engine.verify_workers import verify_in_parallel
+from engine.audit.audit import Audit
+from engine.audit.parallel import verify_in_parallel
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.wiring import open_workspace
 
 MINI = Path(__file__).resolve().parent.parent / "tests" / "flows" / "mini.yaml"

@@ -30,12 +30,12 @@ from time import perf_counter, process_time
 from typing import Any
 
 from bench import raw
-from engine.clock import SystemClock
-from engine.compiler import compile_process
-from engine.desk import Desk
-from engine.journal import Event, seal
-from engine.model import Account, Change
-from engine.process import load_process
+from engine.core.journal import Event, seal
+from engine.core.model import Account, Change
+from engine.desk.desk import Desk
+from engine.process.compiler import compile_process
+from engine.process.load import load_process
+from engine.time.clock import SystemClock
 from storage import SqlStore, open_store
 
 MINI = Path(__file__).resolve().parent.parent / "tests" / "flows" / "mini.yaml"

@@ -30,11 +30,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench import record
-from engine.assessment import load_assessment
-from engine.clock import VirtualClock
-from engine.journal import GENESIS, Event, compute_hash
-from engine.kpi import SHIPPED_FILE, Assessor
-from engine.process import load_process
+from engine.assessment.report import SHIPPED_FILE, Assessor
+from engine.assessment.table import load_assessment
+from engine.core.journal import GENESIS, Event, compute_hash
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.wiring import open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 PASSWORD = "Bench-pass1"
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                              default=str)
-"""The encoding of :func:`engine.journal.canonical`, built once."""
+"""The encoding of :func:`engine.core.journal.canonical`, built once."""
 COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 Step = tuple[float, str, str | None, str | None, str | None, dict[str, list[Any]]]
 """(seconds after the previous step, kind, trigger, source, destination, changes)."""
@@ -144,7 +144,7 @@ def journal(ticket_id: int, digest: str, process: str, opened: datetime,
 
 
 def sealed(event: Event) -> Event:
-    """The event with its hash: :func:`engine.journal.compute_hash`, without its deep copy."""
+    """The event with its hash: :func:`engine.core.journal.compute_hash`, without its deep copy."""
     content: dict[str, Any] = {
         "ticket_id": event.ticket_id, "seq": event.seq, "at": event.at.isoformat(),
         "actor": event.actor, "kind": event.kind, "trigger": event.trigger,

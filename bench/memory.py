@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import hotpath
-from engine.clock import SystemClock
-from engine.desk import Desk
-from engine.journal import seal
+from engine.core.journal import seal
+from engine.desk.desk import Desk
+from engine.time.clock import SystemClock
 from storage import open_store
 
 GOAL_MB = 50

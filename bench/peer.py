@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import raw, record
-from engine.clock import SystemClock
-from engine.desk import Desk
-from engine.model import Account
-from engine.process import parse_process
+from engine.core.model import Account
+from engine.desk.desk import Desk
+from engine.process.load import parse_process
+from engine.time.clock import SystemClock
 from storage import open_store
 
 GOAL = 5.0

@@ -15,7 +15,7 @@ from collections.abc import Container, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.journal import canonical
+from engine.core.journal import canonical
 
 SELECT = ("SELECT id, process, digest, state, data, post, assignee, is_open, opened_at, "
           "updated_at, opened_by, parent_id, version, seq, head, state_since, sla "

@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import record
-from engine.assessment import load_assessment
-from engine.audit import Audit
-from engine.clock import VirtualClock
-from engine.journal import GENESIS, Event
-from engine.kpi import SHIPPED_FILE, Assessor
-from engine.model import Account, Ticket, TicketQuery, Timer
-from engine.process import load_process
+from engine.assessment.report import SHIPPED_FILE, Assessor
+from engine.assessment.table import load_assessment
+from engine.audit.audit import Audit
+from engine.core.journal import GENESIS, Event
+from engine.core.model import Account, Ticket, TicketQuery, Timer
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, TIMER_COLUMNS
 from tui.wiring import Workspace, open_workspace
 
@@ -59,7 +59,7 @@ PEOPLE = {"amy": (["admin"], None), "ann": (["agent"], "service_desk"),
           "hal": (["agent"], "handling_group"), "sue": (["supervisor"], "service_desk")}
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                              default=str)
-""":func:`engine.journal.canonical`'s encoding, built once."""
+""":func:`engine.core.journal.canonical`'s encoding, built once."""
 
 Step = tuple[str, str, str, dict[str, Any], timedelta]
 """(kind, trigger, actor, data or note, time after the step before)."""

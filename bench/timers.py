@@ -28,10 +28,10 @@ import psycopg
 from sqlalchemy import make_url
 
 from bench import record
-from engine.clock import VirtualClock
-from engine.model import TicketQuery
-from engine.process import parse_process
-from engine.workers import TimerWorker
+from engine.core.model import TicketQuery
+from engine.desk.workers import TimerWorker
+from engine.process.load import parse_process
+from engine.time.clock import VirtualClock
 from tui.wiring import UNAVAILABLE, open_workspace
 
 PG_ENV = ("TICKETFLOW_BENCH_PG", "TICKETFLOW_TEST_PG")

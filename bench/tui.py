@@ -26,9 +26,9 @@ from time import perf_counter, process_time
 from typing import Any
 
 from bench import memory, record
-from engine.clock import VirtualClock
-from engine.journal import seal
-from engine.process import load_process
+from engine.core.journal import seal
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.app import TicketflowApp
 from tui.demo import SPAN, build_demo
 from tui.screens.login import LoginScreen

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import yamlfile
-from engine.assessment import parse_assessment
-from engine.errors import Problem, SpecError
-from engine.expressions import is_expression
-from engine.fields import coerce
-from engine.process import Process, parse_process
-from engine.scenarios import parse_scenario
-from engine.spec import ChildStart
-from engine.validate import locate
+from engine.assessment.table import parse_assessment
+from engine.core.errors import Problem, SpecError
+from engine.process import yamlfile
+from engine.process.expressions import is_expression
+from engine.process.fields import coerce
+from engine.process.load import Process, parse_process
+from engine.process.spec import ChildStart
+from engine.process.validate import locate
+from engine.scenarios.run import parse_scenario
 
 KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process,
                                                "assessment": parse_assessment,

@@ -2,7 +2,7 @@
 
 The entry is chained to the journal's head read in the same transaction (SQLite's
 ``BEGIN IMMEDIATE`` already serialises writers; PostgreSQL locks the table first), and
-sealed with :func:`engine.admin_journal.chained`. Accounts the change saves are upserted
+sealed with :func:`engine.core.admin_journal.chained`. Accounts the change saves are upserted
 in the same transaction. Statements are rendered once, like the hot path's.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.admin_journal import AdminEntry, chained
-from engine.journal import GENESIS
-from engine.model import Account
+from engine.core.admin_journal import AdminEntry, chained
+from engine.core.journal import GENESIS
+from engine.core.model import Account
 from storage.models import metadata
 from storage.rendered import Codec, render
 

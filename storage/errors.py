@@ -1,6 +1,6 @@
 """Storage errors, and the one place database and driver errors are translated.
 
-    TicketflowError                     (engine.errors)
+    TicketflowError                     (engine.core.errors)
     ├── ServiceError
     │   ├── Conflict                    a stale version, an event seq taken, a timer gone
     │   └── BadRequest                  an integer too large for SQLite's 64 bits
@@ -21,7 +21,7 @@ from types import TracebackType
 
 from sqlalchemy import exc as sa_exc
 
-from engine.errors import BadRequest, Conflict, TicketflowError
+from engine.core.errors import BadRequest, Conflict, TicketflowError
 from storage.models import EVENT_SEQ_KEY
 
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 
-from engine.admin_journal import AdminEntry
-from engine.errors import Conflict, NotFound
-from engine.journal import GENESIS, Event, seal
-from engine.model import Account, Change, NewTicket, Notification, Ticket, Timer
+from engine.core.admin_journal import AdminEntry
+from engine.core.errors import Conflict, NotFound
+from engine.core.journal import GENESIS, Event, seal
+from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer
 from storage.admin_journal import AdminWriter
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select
 
-from engine.journal import Event, assemble
+from engine.core.journal import Event, assemble
 from storage.errors import map_db_errors
 
 BATCH = 2000

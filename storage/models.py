@@ -1,7 +1,8 @@
 """The SQLModel tables: the one source of truth for Alembic, the ORM, reads and the hot path.
 
-Column names match the fields of the engine's objects (``engine.model``, ``engine.journal``)
-so rows map to them by name. Every timestamp is timezone-aware UTC (:class:`UTCDateTime`).
+Column names match the fields of the engine's objects (``engine.core.model``,
+``engine.core.journal``) so rows map to them by name. Every timestamp is timezone-aware UTC
+(:class:`UTCDateTime`).
 """
 
 from __future__ import annotations

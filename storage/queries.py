@@ -1,4 +1,4 @@
-"""The ticket filters of a :class:`engine.model.TicketQuery`, as SQL conditions."""
+"""The ticket filters of a :class:`engine.core.model.TicketQuery`, as SQL conditions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, exists
 
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
 
 _EQUAL = ("state", "post", "assignee", "process", "parent_id", "is_open")
 

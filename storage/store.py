@@ -1,4 +1,4 @@
-"""SqlStore: the engine's :class:`engine.ports.Store` on SQLite or PostgreSQL.
+"""SqlStore: the engine's :class:`engine.desk.ports.Store` on SQLite or PostgreSQL.
 
 State changes go through the hot path (:mod:`storage.hotpath`); everything else reads and
 writes with SQLAlchemy Core on the SQLModel tables, where it reads best.
@@ -27,10 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.admin_journal import AdminEntry
-from engine.errors import NotFound
-from engine.journal import Event
-from engine.model import (
+from engine.core.admin_journal import AdminEntry
+from engine.core.errors import NotFound
+from engine.core.journal import Event
+from engine.core.model import (
     Account,
     Change,
     NewTicket,

@@ -16,7 +16,7 @@ import typer
 from typer._click.core import Command as TyperCommand
 from typer._click.exceptions import ClickException as TyperClickException
 
-from engine.errors import SpecError, TicketflowError
+from engine.core.errors import SpecError, TicketflowError
 from tui.commands import REGISTRARS
 from tui.output import CheckFailed
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engine import yamlfile
-from engine.clock import VirtualClock
-from engine.errors import SpecError, TicketflowError
-from engine.model import Account, Ticket, TicketQuery
-from engine.process import Process, load_process
-from engine.spec import FieldSpec, TransitionSpec
+from engine.core.errors import SpecError, TicketflowError
+from engine.core.model import Account, Ticket, TicketQuery
+from engine.process import yamlfile
+from engine.process.load import Process, load_process
+from engine.process.spec import FieldSpec, TransitionSpec
+from engine.time.clock import VirtualClock
 from tui.screens.login import DemoLogin
 from tui.wiring import Workspace
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from engine.journal import Event
-from engine.model import Account, Ticket, Timer
-from engine.vendor import Credential
+from engine.accounts.vendor import Credential
+from engine.core.journal import Event
+from engine.core.model import Account, Ticket, Timer
 
 
 def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:

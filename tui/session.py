@@ -11,9 +11,9 @@ from typing import Any
 
 import typer
 
-from engine.errors import AuthenticationFailed, BadRequest
-from engine.model import Account
-from engine.sessions import LoginSessions
+from engine.accounts.sessions import LoginSessions
+from engine.core.errors import AuthenticationFailed, BadRequest
+from engine.core.model import Account
 from tui.wiring import Workspace
 
 

@@ -7,7 +7,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import TicketflowError
+from engine.core.errors import TicketflowError
 from tui.output import safe
 from tui.screens.session import Notice, Session, Severity
 
@@ -24,7 +24,7 @@ class PollReport:
 
 
 def notice(notification: Any) -> Notice:
-    """A desk notification (``engine.model.Notification``) as the app shows it."""
+    """A desk notification (``engine.core.model.Notification``) as the app shows it."""
     kind = str(getattr(notification, "kind", "notice"))
     severity: Severity = "error" if "breach" in kind else "warning"
     return Notice(kind.replace("_", " ").capitalize(), safe(notification.message, 300), severity,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.accounts import AccountBook
-from engine.clock import Clock, SystemClock
-from engine.desk import Desk
-from engine.ports import Store
+from engine.accounts.accounts import AccountBook
+from engine.desk.desk import Desk
+from engine.desk.ports import Store
+from engine.time.clock import Clock, SystemClock
 from storage import backup, open_store
 from storage.errors import DatabaseBusy, DatabaseUnavailable
 

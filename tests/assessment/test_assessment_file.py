@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.assessment import load_assessment, parse_assessment, parse_period
-from engine.errors import BadRequest, SpecError
+from engine.assessment.report import Figure
+from engine.assessment.table import load_assessment, parse_assessment, parse_period
+from engine.core.errors import BadRequest, SpecError
 from engine.files import check_files
-from engine.kpi import Figure
 from tests.assessment.boundaries import SEED_TIERS, seed_score
 from tests.assessment.world import SHIPPED
 

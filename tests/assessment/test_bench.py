@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import kpi
-from engine.audit import Audit
+from engine.audit.audit import Audit
 from tui.wiring import open_workspace
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-import engine.kpi_steps  # noqa: F401  (registers expect_kpi and record)
-from engine.scenarios import parse_scenario, run_scenario
+import engine.scenarios.assessment  # noqa: F401  (registers expect_kpi and record)
+from engine.scenarios.run import parse_scenario, run_scenario
 from tests.assessment.boundaries import SEED_TIERS, seed_score, walk
 from tests.assessment.world import ROOT
 from tui.wiring import open_workspace

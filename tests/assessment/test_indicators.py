@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.assessment import parse_assessment
-from engine.errors import BadRequest
-from engine.process import load_process
+from engine.assessment.table import parse_assessment
+from engine.core.errors import BadRequest
+from engine.process.load import load_process
 from tests.assessment.world import SHIPPED, World, local
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import SpecError
-from engine.scenarios import parse_scenario, run_scenario
+from engine.core.errors import SpecError
+from engine.scenarios.run import parse_scenario, run_scenario
 from tests.assessment.world import ROOT
 from tui.wiring import open_workspace
 

@@ -9,11 +9,11 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.assessment import Assessment, load_assessment
-from engine.clock import VirtualClock
-from engine.kpi import Assessor, Figure
-from engine.model import Account
-from engine.process import load_process
+from engine.assessment.report import Assessor, Figure
+from engine.assessment.table import Assessment, load_assessment
+from engine.core.model import Account
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.wiring import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from engine.model import TicketQuery
-from engine.vendor import Credential
+from engine.accounts.vendor import Credential
+from engine.core.model import TicketQuery
 from tests.desk.conftest import DeskWorld, build_world
 
 KEY = b"an audit key kept outside the db"

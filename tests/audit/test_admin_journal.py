@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine.admin_journal import entry_hash
-from engine.audit import Audit
-from engine.errors import AuthenticationFailed, BadRequest, Forbidden
-from engine.journal import GENESIS
+from engine.audit.audit import Audit
+from engine.core.admin_journal import entry_hash
+from engine.core.errors import AuthenticationFailed, BadRequest, Forbidden
+from engine.core.journal import GENESIS
 from tests.audit.conftest import KEY
 from tests.desk.conftest import PASSWORD, DeskWorld
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.audit import Audit
-from engine.model import TicketQuery
-from engine.replay import differences
+from engine.audit.audit import Audit
+from engine.audit.replay import differences
+from engine.core.model import TicketQuery
 from storage.errors import StorageError
 from tests.audit.conftest import tour
 from tests.conftest import backend_url

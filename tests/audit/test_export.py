@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine.errors import BadRequest, NotFound
-from engine.export import Exporter, month, selected
+from engine.audit.export import Exporter, month, selected
+from engine.core.errors import BadRequest, NotFound
 from tests.audit.conftest import tour
 from tests.desk.conftest import DeskWorld
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.audit import Audit
-from engine.errors import BadRequest, Forbidden
-from engine.migration import Migration, parse_mapping
-from engine.process import parse_process
+from engine.audit.audit import Audit
+from engine.audit.migration import Migration, parse_mapping
+from engine.core.errors import BadRequest, Forbidden
+from engine.process.load import parse_process
 from tests.desk.conftest import ROOT, DeskWorld
 
 MINI = ROOT / "tests" / "flows" / "mini.yaml"

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine.audit import Audit
-from engine.errors import NotFound
-from engine.model import TicketQuery
-from engine.replay import differences
+from engine.audit.audit import Audit
+from engine.audit.replay import differences
+from engine.core.errors import NotFound
+from engine.core.model import TicketQuery
 from tests.audit.conftest import tour
 from tests.desk.conftest import DeskWorld
 

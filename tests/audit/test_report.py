@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import AuthenticationFailed, BadRequest
-from engine.security_report import week_bounds, weekly_report
+from engine.audit.security_report import week_bounds, weekly_report
+from engine.core.errors import AuthenticationFailed, BadRequest
 from tests.audit.conftest import tour
 from tests.desk.conftest import PASSWORD, DeskWorld
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.audit import Audit
-from engine.clock import VirtualClock
-from engine.desk import Desk
-from engine.model import TicketQuery
-from engine.replay import differences
-from engine.scenarios import load_scenario, run_scenario
+from engine.audit.audit import Audit
+from engine.audit.replay import differences
+from engine.core.model import TicketQuery
+from engine.desk.desk import Desk
+from engine.scenarios.run import load_scenario, run_scenario
+from engine.time.clock import VirtualClock
 from tests.conftest import backend_url
 from tests.desk.conftest import ROOT
 from tui.wiring import Workspace, open_workspace

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine.accounts import verify_password
-from engine.audit import Audit
-from engine.errors import AuthenticationFailed, Forbidden, GuardFailed, MissingField
-from engine.vendor import Credential
+from engine.accounts.accounts import verify_password
+from engine.accounts.vendor import Credential
+from engine.audit.audit import Audit
+from engine.core.errors import AuthenticationFailed, Forbidden, GuardFailed, MissingField
 from tests.desk.conftest import DeskWorld
 
 

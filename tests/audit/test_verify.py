@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, update
 
-from engine.audit import Audit
-from engine.errors import Forbidden
-from engine.journal import GENESIS, Event, seal
-from engine.ports import Store
-from engine.verify import Report
-from engine.verify_workers import spans, verify_in_parallel
+from engine.audit.audit import Audit
+from engine.audit.parallel import spans, verify_in_parallel
+from engine.audit.verify import Report
+from engine.core.errors import Forbidden
+from engine.core.journal import GENESIS, Event, seal
+from engine.desk.ports import Store
 from storage.models import metadata
 from tests.audit.conftest import KEY, sql, tour
 from tests.desk.conftest import DeskWorld, build_world

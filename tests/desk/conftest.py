@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import VirtualClock
-from engine.model import Account
-from engine.process import load_process
+from engine.core.model import Account
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.wiring import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.desk import Desk
-from engine.errors import (
+from engine.core.errors import (
     AuthenticationFailed,
     Conflict,
     Forbidden,
@@ -16,8 +15,9 @@ from engine.errors import (
     MissingField,
     NotFound,
 )
-from engine.journal import GENESIS, compute_hash
-from engine.model import TicketQuery
+from engine.core.journal import GENESIS, compute_hash
+from engine.core.model import TicketQuery
+from engine.desk.desk import Desk
 from tests.desk.conftest import DeskWorld
 
 
@@ -243,7 +243,7 @@ def test_an_event_sealed_in_one_go_is_the_sealed_dataclass(details: dict[str, st
                                                            ) -> None:
     from datetime import UTC, datetime, timezone
 
-    from engine.journal import Event, seal, sealed_event
+    from engine.core.journal import Event, seal, sealed_event
 
     at = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC).astimezone(
         timezone(timedelta(hours=5)))

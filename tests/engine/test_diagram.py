@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.diagram import mermaid
-from engine.process import load_process, parse_process
+from engine.process.diagram import mermaid
+from engine.process.load import load_process, parse_process
 from tui.cli import run
 
 FLOWS = Path(__file__).resolve().parent.parent.parent / "flows"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from engine.expressions import CONTEXT_NAMES, FUNCTIONS
-from engine.spec import (
+from engine.process.expressions import CONTEXT_NAMES, FUNCTIONS
+from engine.process.spec import (
     ACTIONS,
     Branch,
     ChildStart,

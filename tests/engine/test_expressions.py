@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engine.expressions import FUNCTIONS, MAX_DEPTH, Expression, ExpressionError
+from engine.process.expressions import FUNCTIONS, MAX_DEPTH, Expression, ExpressionError
 
 FIELDS = ("level", "summary", "priority")
 

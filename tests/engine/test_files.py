@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import Problem, SpecError
+from engine.core.errors import Problem, SpecError
 from engine.files import KINDS, check_files
 from tui.cli import run
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import MissingField, SpecError
-from engine.process import parse_process
+from engine.core.errors import MissingField, SpecError
+from engine.process.load import parse_process
 
 HEAD = """\
 process: p

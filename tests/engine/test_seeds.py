@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from engine.compiler import CompiledProcess, compile_process
-from engine.errors import GuardFailed, InvalidTrigger
-from engine.expressions import is_expression
-from engine.process import load_process, parse_process
-from engine.spec import ANY
+from engine.core.errors import GuardFailed, InvalidTrigger
+from engine.process.compiler import CompiledProcess, compile_process
+from engine.process.expressions import is_expression
+from engine.process.load import load_process, parse_process
+from engine.process.spec import ANY
 
 FLOWS = Path(__file__).resolve().parent.parent.parent / "flows"
 SEEDS = ("service_desk", "fault_escalation", "vendor_access")

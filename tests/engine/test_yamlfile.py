@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from engine import yamlfile
-from engine.errors import SpecError
+from engine.core.errors import SpecError
+from engine.process import yamlfile
 
 
 def problems(text: str) -> list[str]:

@@ -31,9 +31,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.errors import Conflict, GuardFailed, InvalidTrigger, ServiceError
-from engine.model import TicketQuery
-from engine.workers import TimerWorker
+from engine.core.errors import Conflict, GuardFailed, InvalidTrigger, ServiceError
+from engine.core.model import TicketQuery
+from engine.desk.workers import TimerWorker
 from tests.reliability.world import (
     AGENTS,
     AckLog,
@@ -108,7 +108,7 @@ def _crash_inside_transactions(store: Any, rng: random.Random) -> None:
 
 
 def timer_worker(url: str, name: str, directory: Path, seed: int) -> None:
-    """The production loop of ``ticketflow worker`` (engine.workers), with a short lease."""
+    """The production loop of ``ticketflow worker`` (engine.desk.workers), with a short lease."""
     def connect() -> Any:
         return open_workspace(url).desk
 

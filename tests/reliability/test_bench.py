@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import peer, scale
-from engine.audit import Audit
-from engine.model import TicketQuery
+from engine.audit.audit import Audit
+from engine.core.model import TicketQuery
 from storage import open_store
 from tests.storage.samples import chain_problems
 from tui.wiring import open_workspace

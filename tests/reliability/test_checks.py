@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from engine.clock import VirtualClock
+from engine.time.clock import VirtualClock
 from storage import SqlStore
 from tests.reliability.world import Setup, check_desk, missing_acks, prepare
 

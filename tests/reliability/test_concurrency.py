@@ -22,7 +22,7 @@ import multiprocessing
 from collections import Counter
 from typing import Any
 
-from engine.errors import Conflict, InvalidTrigger
+from engine.core.errors import Conflict, InvalidTrigger
 from tests.reliability.world import AGENTS, check_desk, opened, prepare
 
 PROCESSES = 8

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from engine.expressions import (
+from engine.process.expressions import (
     CONTEXT_NAMES,
     FUNCTIONS,
     MAX_LENGTH,

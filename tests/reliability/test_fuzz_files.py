@@ -17,12 +17,12 @@ import yaml
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from engine.compiler import compile_process
-from engine.errors import SpecError
+from engine.core.errors import SpecError
 from engine.files import check_files
-from engine.process import parse_process
-from engine.scenarios import Scenario, parse_scenario, run_scenario
-from engine.yamlfile import decode
+from engine.process.compiler import compile_process
+from engine.process.load import parse_process
+from engine.process.yamlfile import decode
+from engine.scenarios.run import Scenario, parse_scenario, run_scenario
 from tests.reliability.fuzzing import fuzz
 from tui.wiring import open_workspace
 

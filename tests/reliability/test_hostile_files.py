@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SpecError
-from engine.process import load_process, parse_process
-from engine.yamlfile import MAX_BYTES
+from engine.core.errors import SpecError
+from engine.process.load import load_process, parse_process
+from engine.process.yamlfile import MAX_BYTES
 from tests.reliability.world import PASSWORD, prepare
 from tui.cli import run
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from engine.clock import VirtualClock
-from engine.errors import BadRequest, MissingField
-from engine.fields import compile_pattern
-from engine.model import TicketQuery
-from engine.process import load_process
+from engine.core.errors import BadRequest, MissingField
+from engine.core.model import TicketQuery
+from engine.process.fields import compile_pattern
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tests.reliability.world import PASSWORD, Setup, check_desk, prepare
 from tui.cli import run
 from tui.output import BIDI_MARKS

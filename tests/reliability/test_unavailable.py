@@ -26,9 +26,9 @@ import psycopg
 import pytest
 from sqlalchemy import event, make_url
 
-from engine.clock import VirtualClock
-from engine.model import TicketQuery
-from engine.workers import Backoff, TimerWorker
+from engine.core.model import TicketQuery
+from engine.desk.workers import Backoff, TimerWorker
+from engine.time.clock import VirtualClock
 from storage import DatabaseBusy, DatabaseUnavailable, open_store
 from storage.database import BUSY_TIMEOUT_MS
 from tests.conftest import PG_ENV, PG_SKIP, pg_schema_url

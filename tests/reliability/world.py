@@ -24,12 +24,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.audit import Audit
-from engine.clock import Clock, SystemClock
-from engine.journal import GENESIS, Event, compute_hash
-from engine.model import Account, Ticket, TicketQuery
-from engine.process import load_process, parse_process
-from engine.spec import ProcessSpec
+from engine.audit.audit import Audit
+from engine.core.journal import GENESIS, Event, compute_hash
+from engine.core.model import Account, Ticket, TicketQuery
+from engine.process.load import load_process, parse_process
+from engine.process.spec import ProcessSpec
+from engine.time.clock import Clock, SystemClock
 from storage import SqlStore
 from tui.wiring import Workspace, open_workspace
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine.journal import GENESIS, Event, compute_hash, seal
-from engine.model import Change, NewTicket, ProcessVersion, Ticket, Timer
+from engine.core.journal import GENESIS, Event, compute_hash, seal
+from engine.core.model import Change, NewTicket, ProcessVersion, Ticket, Timer
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 SOURCE = "process: mini\n"

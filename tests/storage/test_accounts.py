@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from engine.errors import NotFound
-from engine.model import Account
+from engine.core.errors import NotFound
+from engine.core.model import Account
 from storage import SqlStore
 from tests.storage.samples import NOW
 

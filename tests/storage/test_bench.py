@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bench import hotpath, memory, record
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
 from storage import open_store
 from tests.storage.samples import chain_problems
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import Conflict
-from engine.model import TicketQuery
+from engine.core.errors import Conflict
+from engine.core.model import TicketQuery
 from storage import open_store
 from tests.storage.samples import chain_problems, opening, step, ticket, version
 

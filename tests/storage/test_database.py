@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
 from storage import (
     DatabaseBusy,
     DatabaseUnavailable,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.model import Ticket, TicketQuery
+from engine.core.model import Ticket, TicketQuery
 from storage import SqlStore
 from tests.storage.samples import NOW, opening, step, ticket, timer, version
 

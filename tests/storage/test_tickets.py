@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from engine.errors import Conflict, NotFound
-from engine.journal import GENESIS, seal
-from engine.model import TicketQuery
+from engine.core.errors import Conflict, NotFound
+from engine.core.journal import GENESIS, seal
+from engine.core.model import TicketQuery
 from storage import IntegrityViolation, SqlStore
 from tests.storage.samples import chain_problems, opening, step, ticket, timer
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import Conflict, NotFound
+from engine.core.errors import Conflict, NotFound
 from storage import SqlStore
 from tests.storage.samples import NOW, opening, step, ticket, timer
 

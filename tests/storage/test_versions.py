@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import NotFound
+from engine.core.errors import NotFound
 from storage import SqlStore
 from tests.storage.samples import version
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import VirtualClock
-from engine.desk import Desk
-from engine.model import Account
-from engine.process import load_process
+from engine.core.model import Account
+from engine.desk.desk import Desk
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tui.wiring import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

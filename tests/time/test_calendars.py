@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendars import AroundTheClock, Calendar, build_calendar, calendar_problems
-from engine.spec import CalendarSpec
+from engine.process.calendars import AroundTheClock, Calendar, build_calendar, calendar_problems
+from engine.process.spec import CalendarSpec
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import SpecError
-from engine.process import parse_process
+from engine.core.errors import SpecError
+from engine.process.load import parse_process
 from tests.time.conftest import ROOT
 
 SOURCE = (ROOT / "tests/time/flows/clocked.yaml").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.model import Notification
+from engine.core.model import Notification
 from storage import SqlStore, open_store
 from tests.storage.samples import NOW, opening, step, ticket, timer, version
 

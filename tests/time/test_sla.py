@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.alarms import ALARM_KIND
+from engine.desk.alarms import ALARM_KIND
 from tests.time.conftest import CST, MONDAY_NINE, TimeWorld, build_world
 
 

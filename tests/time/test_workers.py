@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from engine.clock import VirtualClock
-from engine.desk import Desk
-from engine.process import load_process
-from engine.workers import Backoff, TimerWorker
+from engine.desk.desk import Desk
+from engine.desk.workers import Backoff, TimerWorker
+from engine.process.load import load_process
+from engine.time.clock import VirtualClock
 from tests.time.conftest import PASSWORD, ROOT
 from tui.cli import run
 from tui.wiring import UNAVAILABLE, open_workspace

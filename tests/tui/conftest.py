@@ -18,9 +18,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from engine.clock import VirtualClock
-from engine.model import Account
-from engine.process import load_process, parse_process
+from engine.core.model import Account
+from engine.process.load import load_process, parse_process
+from engine.time.clock import VirtualClock
 from tui.app import TicketflowApp
 from tui.wiring import Workspace, open_workspace
 

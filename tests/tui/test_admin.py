@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList
 
-from engine.errors import AuthenticationFailed
+from engine.core.errors import AuthenticationFailed
 from tests.tui.conftest import ROOT, DeskCopy, fill, login, notices, plain
 from tui.screens.accounts import AccountsScreen
 from tui.screens.confirm import ConfirmScreen

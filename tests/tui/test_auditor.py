@@ -58,7 +58,7 @@ def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ian")
         if app.session.capabilities.verify is None:
-            pytest.skip("engine.audit is not in this installation")
+            pytest.skip("engine.audit.audit is not in this installation")
         app.push_screen(ReplayScreen(1))
         await pilot.pause()
         await pilot.press("v")
@@ -71,7 +71,7 @@ def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCop
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ian")
         if app.session.capabilities.assessor is None:
-            pytest.skip("engine.kpi is not in this installation")
+            pytest.skip("engine.assessment.report is not in this installation")
         await pilot.press("K")
         assert isinstance(app.screen, AssessmentScreen)
         table = app.screen.query_one(DataTable)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from engine.clock import VirtualClock
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
+from engine.time.clock import VirtualClock
 from tests.tui.conftest import DeskCopy
 from tui.cli import run
 from tui.commands.app_cmds import is_demo_desk

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from textual.app import App, ComposeResult
 
-from engine.model import Ticket, TicketQuery
+from engine.core.model import Ticket, TicketQuery
 from tests.tui.conftest import DeskCopy
 from tui.widgets.queue_list import Column, QueueList
 

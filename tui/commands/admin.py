@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from engine import yamlfile
-from engine.errors import BadRequest, SpecError
-from engine.fields import parse_timestamp
-from engine.process import load_process
+from engine.core.errors import BadRequest, SpecError
+from engine.process import yamlfile
+from engine.process.fields import parse_timestamp
+from engine.process.load import load_process
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
 from tui.records import account_record

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from engine.clock import VirtualClock
-from engine.errors import BadRequest
+from engine.core.errors import BadRequest
+from engine.time.clock import VirtualClock
 from tui.app import TicketflowApp
 from tui.demo import LOGINS, SPAN, build_demo
 from tui.options import DEFAULT_DB, Db

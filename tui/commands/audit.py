@@ -13,14 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.admin_journal import AdminEntry
-from engine.audit import Audit
-from engine.errors import BadRequest
-from engine.fields import parse_timestamp
-from engine.seal import seal_key
-from engine.security_report import DORMANT_DAYS, weekly_report
-from engine.verify import Report
-from engine.verify_workers import verify_in_parallel
+from engine.audit.audit import Audit
+from engine.audit.parallel import verify_in_parallel
+from engine.audit.seal import seal_key
+from engine.audit.security_report import DORMANT_DAYS, weekly_report
+from engine.audit.verify import Report
+from engine.core.admin_journal import AdminEntry
+from engine.core.errors import BadRequest
+from engine.process.fields import parse_timestamp
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import CheckFailed, print_json, print_table, safe
 from tui.records import ticket_record

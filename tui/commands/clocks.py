@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.durations import format_duration
+from engine.process.durations import format_duration
 from tui.options import DEFAULT_DB, Db, Json
 from tui.output import print_json, print_table
 from tui.wiring import open_workspace

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from engine.diagram import mermaid
-from engine.errors import SpecError
+from engine.core.errors import SpecError
 from engine.files import check_files
-from engine.process import load_process
+from engine.process.diagram import mermaid
+from engine.process.load import load_process
 from tui.output import print_json
 
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from engine.durations import format_duration
-from engine.indicators import Count
-from engine.kpi import Assessor, Explanation, Report, find_assessment
+from engine.assessment.indicators import Count
+from engine.assessment.report import Assessor, Explanation, Report, find_assessment
+from engine.process.durations import format_duration
 from tui.options import DEFAULT_DB, Db, Json
 from tui.output import print_json, print_table
 from tui.wiring import open_workspace

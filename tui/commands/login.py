@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from engine.errors import BadRequest
-from engine.sessions import LoginSessions
+from engine.accounts.sessions import LoginSessions
+from engine.core.errors import BadRequest
 from tui.options import DEFAULT_DB, Actor, Db
 from tui.session import password, session_file
 from tui.wiring import open_workspace

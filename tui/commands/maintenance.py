@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from engine.errors import BadRequest
-from engine.export import FORMATS, Exporter, selected
-from engine.migration import Migration, parse_mapping
+from engine.audit.export import FORMATS, Exporter, selected
+from engine.audit.migration import Migration, parse_mapping
+from engine.core.errors import BadRequest
 from tui.commands.audit import KeyFile, read_key, report_record, summary, verified
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import CheckFailed, print_json

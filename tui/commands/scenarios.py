@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.clock import VirtualClock
-from engine.desk import Desk
-from engine.errors import BadRequest, SpecError
-from engine.scenarios import Outcome, Scenario, load_scenario, run_scenario
+from engine.core.errors import BadRequest, SpecError
+from engine.desk.desk import Desk
+from engine.scenarios.run import Outcome, Scenario, load_scenario, run_scenario
+from engine.time.clock import VirtualClock
 from tui.options import Json
 from tui.output import print_json
 from tui.wiring import Workspace, open_workspace

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from engine.desk import parse_assignments
-from engine.model import Ticket, TicketQuery
-from engine.vendor import Credential
+from engine.accounts.vendor import Credential
+from engine.core.model import Ticket, TicketQuery
+from engine.desk.desk import parse_assignments
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
 from tui.records import credential_record, event_record, ticket_record, timer_record

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from engine.clock import SystemClock
-from engine.desk import Desk
-from engine.workers import Backoff, TimerWorker, default_name
+from engine.desk.desk import Desk
+from engine.desk.workers import Backoff, TimerWorker, default_name
+from engine.time.clock import SystemClock
 from tui.options import DEFAULT_DB, Db, Json
 from tui.output import print_json
 from tui.wiring import UNAVAILABLE, open_workspace

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header
 
-from engine.accounts import password_problem, random_password
-from engine.fields import parse_timestamp
-from engine.model import Account
-from engine.spec import FieldSpec
+from engine.accounts.accounts import password_problem, random_password
+from engine.core.model import Account
+from engine.process.fields import parse_timestamp
+from engine.process.spec import FieldSpec
 from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen

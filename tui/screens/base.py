@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from engine.desk import Desk
-from engine.errors import SpecError, TicketflowError
+from engine.core.errors import SpecError, TicketflowError
+from engine.desk.desk import Desk
 from tui.screens.help import HelpScreen
 from tui.screens.session import Session
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from engine.desk import Desk
-from engine.ports import Store
+from engine.desk.desk import Desk
+from engine.desk.ports import Store
 
 
 def _module(name: str) -> ModuleType | None:
@@ -39,13 +39,13 @@ class Capabilities:
     notifications: Callable[..., Any] | None = None
     """``Desk.notifications(post, ...)``: escalations and warnings for a post."""
     run_scenarios: Callable[[list[Path]], list[Any]] | None = None
-    """Runs scenario files as ``ticketflow test`` does: each outcome (``engine.scenarios``)."""
+    """Runs scenario files as ``ticketflow test`` does: each outcome (``engine.scenarios.run``)."""
     verify: Callable[[int], Any] | None = None
-    """Verifies one ticket's journal (``engine.audit.Audit.verify``): a report."""
+    """Verifies one ticket's journal (``engine.audit.audit.Audit.verify``): a report."""
     assessor: Callable[[], Any] | None = None
-    """Builds the assessment's ``Assessor`` (``engine.kpi``): ``report`` and ``explain``."""
+    """Builds the assessment's ``Assessor`` (``assessment.report``): ``report``, ``explain``."""
     mermaid: Callable[..., str] | None = None
-    """``engine.diagram.mermaid(spec)``: the state graph as Mermaid text."""
+    """``engine.process.diagram.mermaid(spec)``: the state graph as Mermaid text."""
 
 
 def _scenario_runner() -> Callable[[list[Path]], list[Any]] | None:
@@ -57,7 +57,7 @@ def _scenario_runner() -> Callable[[list[Path]], list[Any]] | None:
 
 
 def _assessor(store: Store) -> Callable[[], Any] | None:
-    kpi = _module("engine.kpi")
+    kpi = _module("engine.assessment.report")
     make, find = _function(kpi, "Assessor"), _function(kpi, "find_assessment")
     if make is None or find is None:
         return None
@@ -65,7 +65,7 @@ def _assessor(store: Store) -> Callable[[], Any] | None:
 
 
 def _verifier(desk: Desk, store: Store) -> Callable[[int], Any] | None:
-    make = _function(_module("engine.audit"), "Audit")
+    make = _function(_module("engine.audit.audit"), "Audit")
     if make is None:
         return None
     return lambda ticket_id: make(store, desk.clock).verify([ticket_id])
@@ -79,4 +79,4 @@ def discover(desk: Desk, store: Store) -> Capabilities:
         run_scenarios=_scenario_runner(),
         verify=_verifier(desk, store),
         assessor=_assessor(store),
-        mermaid=_function(_module("engine.diagram"), "mermaid"))
+        mermaid=_function(_module("engine.process.diagram"), "mermaid"))

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TextArea
 
-from engine.errors import NotFound, SpecError, TicketflowError
-from engine.process import Process, parse_process
+from engine.core.errors import NotFound, SpecError, TicketflowError
+from engine.process.load import Process, parse_process
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.diff_view import diff_text

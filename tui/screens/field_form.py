@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from engine.spec import FieldSpec
+from engine.process.spec import FieldSpec
 from tui.widgets.field_input import Check, FieldInput
 
 NOTE = "_note"

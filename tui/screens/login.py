@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.errors import TicketflowError
-from engine.model import Account
+from engine.core.errors import TicketflowError
+from engine.core.model import Account
 from tui.widgets.key_lists import KeyList
 from tui.wiring import Workspace
 

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.model import ProcessVersion
+from engine.core.model import ProcessVersion
 from tui.screens.base import DeskScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.graph import GraphScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
 from tui.screens.session import Session
 
 FILTER_HELP = ("state:NAME  post:NAME  process:NAME  assignee:NAME (- for nobody)  "

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
-from engine.model import Ticket, TicketQuery
+from engine.core.model import Ticket, TicketQuery
 from tui.output import safe
 from tui.screens.accounts import AccountsScreen
 from tui.screens.assessment import AssessmentScreen

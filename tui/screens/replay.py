@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.journal import Event
+from engine.core.journal import Event
 from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.widgets.key_lists import KeyList

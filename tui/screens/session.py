@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from engine.model import Account
+from engine.core.model import Account
 from tui.screens.capabilities import Capabilities
 from tui.wiring import Workspace
 

@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.compiler import CompiledProcess
-from engine.journal import Event
-from engine.model import Ticket, TicketQuery, Timer
+from engine.core.journal import Event
+from engine.core.model import Ticket, TicketQuery, Timer
+from engine.process.compiler import CompiledProcess
 from tui.output import safe
 from tui.screens.graph import GraphScreen
 from tui.screens.replay import ReplayScreen

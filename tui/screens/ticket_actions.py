@@ -11,11 +11,11 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from engine import steps
-from engine.compiler import CompiledProcess
-from engine.errors import Conflict, Forbidden, GuardFailed, MissingField, TicketflowError
-from engine.model import Ticket
-from engine.spec import ANY, EventSpec, TransitionSpec
+from engine.core.errors import Conflict, Forbidden, GuardFailed, MissingField, TicketflowError
+from engine.core.model import Ticket
+from engine.desk import plan
+from engine.process.compiler import CompiledProcess
+from engine.process.spec import ANY, EventSpec, TransitionSpec
 from tui.screens.base import DeskScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.field_form import FieldFormScreen, FormField, FormResult
@@ -48,14 +48,14 @@ class TicketActions(DeskScreen[None]):
             return {}
         found = {}
         for name in dict.fromkeys(["comment", *compiled.spec.events]):
-            spec = steps.event_spec(compiled.spec, name)
+            spec = plan.event_spec(compiled.spec, name)
             if spec is not None and self._may_record(spec, ticket):
                 found[name] = spec
         return found
 
     def _may_record(self, spec: EventSpec, ticket: Ticket) -> bool:
         try:
-            steps.check_roles(spec.roles or steps.EVENT_ROLES, spec.posts or [ANY], ticket,
+            plan.check_roles(spec.roles or plan.EVENT_ROLES, spec.posts or [ANY], ticket,
                               self.session.account, "recording")
         except Forbidden:
             return False

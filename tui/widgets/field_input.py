@@ -1,4 +1,4 @@
-"""One field of a form, checked as you type against its declared type (``engine.fields``)."""
+"""One field of a form, checked as you type against its declared type (``process.fields``)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from textual.suggester import SuggestFromList
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
-from engine.fields import coerce
-from engine.spec import FieldSpec
+from engine.process.fields import coerce
+from engine.process.spec import FieldSpec
 
 Check = Callable[[str], str | None]
 """A further rule on a field's text: the problem, or None when it is fine."""
 
 
 class FieldValidator(Validator):
-    """Accepts what ``engine.fields.coerce`` accepts; empty only when the field is optional."""
+    """Accepts what ``fields.coerce`` accepts; empty only when the field is optional."""
 
     def __init__(self, spec: FieldSpec, required: bool, check: Check | None = None) -> None:
         super().__init__()

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from engine.model import Ticket
+from engine.core.model import Ticket
 from tui.widgets.queue_window import Fetch, QueueWindow
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine.model import Ticket
+from engine.core.model import Ticket
 
 Fetch = Callable[[int | None, int, bool], list[Ticket]]
 """``fetch(after_id, limit, backwards)``: the next tickets after ``after_id`` in queue order

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.spec import ANY, Limit, LimitTable, ProcessSpec, TransitionSpec
+from engine.process.spec import ANY, Limit, LimitTable, ProcessSpec, TransitionSpec
 
 KIND_MARKS = {"start": "◆", "task": "●", "waiting": "◌", "end": "■"}
 

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.model import Ticket
-from engine.spec import ProcessSpec
+from engine.core.model import Ticket
+from engine.process.spec import ProcessSpec
 from tui.output import safe
 
 Local = Callable[[datetime | None], str]

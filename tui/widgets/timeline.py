@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.journal import Event
+from engine.core.journal import Event
 from tui.output import safe
 from tui.widgets.ticket_card import shown
 

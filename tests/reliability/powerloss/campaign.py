@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.model import TicketQuery
+from engine.core.model import TicketQuery
 from storage import SqlStore
 from tests.reliability.crash import LEASE, step
 from tests.reliability.powerloss.disk import (

@@ -1,0 +1,121 @@
+"""The formulas: which tickets an indicator counts for a post in a period, and which of
+them are on the numerator's side.
+
+Each formula turns a ticket's :class:`~engine.assessment.stints.Record` into :class:`Count`
+s, one per thing counted, for the post that held the ticket when it happened. A ticket
+counts at most once per post and indicator in a period: for the timely and first-time
+indicators it is on the numerator's side only if every occurrence was (a post that handled
+it twice must have been timely twice); for pending and complaints, if any occurrence was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.assessment.stints import Record
+from engine.assessment.table import IndicatorSpec, Period
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One ticket counted for a post; ``hit``: on the numerator's side."""
+
+    ticket_id: int
+    post: str
+    hit: bool
+    at: datetime | None = None
+    """When the counted thing happened (None: the ticket was merely held in the period)."""
+    measured: timedelta | None = None
+    """The delay or working time measured, where the formula measures one."""
+    limit: timedelta | None = None
+    """What it was measured against."""
+    clock: str | None = None
+    """For handling: the SLA clock (the state with the limit) that was timed."""
+
+
+Formula = Callable[[Record, IndicatorSpec, Period], Iterator[Count]]
+
+
+def response(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
+    """Received (first ``receive`` step) within the threshold of the ticket's opening."""
+    return _waits(record, "receive", indicator, period)
+
+
+def reply(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
+    """Replied to (a ``reply`` step) within the threshold after handling finished."""
+    return _waits(record, "reply", indicator, period)
+
+
+def _waits(record: Record, tag: str, indicator: IndicatorSpec, period: Period
+           ) -> Iterator[Count]:
+    limit = indicator.limit or timedelta(0)
+    for mark in record.marks:
+        if mark.tag == tag and mark.post and mark.waited is not None and mark.at in period:
+            yield Count(record.ticket_id, mark.post, mark.waited <= limit, mark.at,
+                        mark.waited, limit)
+
+
+def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Period
+                          ) -> Iterator[Count]:
+    """Closed after handling with no return or reopening (and confirmed, by default)."""
+    needs_confirmation = indicator.confirmation is not False
+    for closing in record.closings:
+        if closing.at in period:
+            hit = closing.clean and (closing.confirmed or not needs_confirmation)
+            yield Count(record.ticket_id, closing.post, hit, closing.at)
+
+
+def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
+    """Each part (SLA clock run) a post finished in the period, against its limit."""
+    for part in record.parts:
+        if part.end in period:
+            yield Count(record.ticket_id, part.post, part.timely, part.end, part.spent,
+                        part.limit, part.clock)
+
+
+def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
+    """Of the tickets a post held, those left pending there (at the end, or in the period)."""
+    if indicator.counts == "during_period":
+        pended = {mark.post: mark.at for mark in record.marks
+                  if mark.tag == "pend" and mark.at in period}
+    else:
+        pended = {record.pending_post: period.end} if record.pending_post else {}
+    for post in record.held:
+        yield Count(record.ticket_id, post, post in pended, pended.get(post))
+
+
+def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
+    """Of the tickets a post held, those with a step tagged ``tag`` while it held them."""
+    hits = {mark.post: mark.at for mark in record.marks
+            if mark.tag == indicator.tag and mark.post and mark.at in period}
+    for post in record.held | hits.keys():
+        yield Count(record.ticket_id, post, post in hits, hits.get(post))
+
+
+FORMULAS: dict[str, Formula] = {
+    "response": response, "reply": reply, "first_time_resolution": first_time_resolution,
+    "handling": handling, "pending": pending, "complaint": complaint}
+ANY_OCCURRENCE = ("pending", "complaint")
+"""Formulas where one occurrence puts the ticket on the numerator's side."""
+
+
+def tally(records: Iterable[Record], indicator: IndicatorSpec, period: Period
+          ) -> dict[str, dict[int, Count]]:
+    """Post → ticket → the count that decided its side, for the indicator's posts."""
+    formula = FORMULAS[indicator.formula]
+    deciding = indicator.formula in ANY_OCCURRENCE
+    result: dict[str, dict[int, Count]] = {post: {} for post in indicator.posts}
+    processes = set(indicator.processes) if indicator.processes is not None else None
+    for record in records:
+        if processes is not None and record.process not in processes:
+            continue
+        for count in formula(record, indicator, period):
+            tickets = result.get(count.post)
+            if tickets is None:
+                continue
+            seen = tickets.get(count.ticket_id)
+            if seen is None or (seen.hit != deciding and count.hit == deciding):
+                tickets[count.ticket_id] = count
+    return result

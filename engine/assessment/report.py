@@ -1,0 +1,200 @@
+"""The assessment report: per post, each indicator's numerator, denominator, rate and score.
+
+Everything is computed from the journal (events and the process versions they name),
+each ticket read only up to the end of the period, so a report for a past period rebuilt
+at any time gives the figures it gave then. The command line, the terminal app and
+scenario tests (``expect_kpi``) all use :class:`Assessor`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.assessment.indicators import Count, tally
+from engine.assessment.stints import Record, Versions, read_records
+from engine.assessment.table import Assessment, IndicatorSpec, Period, load_assessment, parse_period
+from engine.core.errors import BadRequest
+from engine.core.journal import Event
+from engine.core.model import ProcessVersion
+
+DEFAULT_FILE = Path("flows") / "assessment.yaml"
+"""The assessment file looked for in the current folder."""
+SHIPPED_FILE = Path(__file__).resolve().parents[2] / DEFAULT_FILE
+"""The assessment file shipped with ticketflow, used when the current folder has none."""
+
+
+class Journal(Protocol):
+    """What the assessment reads of a store: journals, and the process versions they name."""
+
+    def ticket_ids_active(self, since: datetime, until: datetime) -> list[int]: ...
+
+    def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterable[Event]: ...
+
+    def get_version(self, digest: str) -> ProcessVersion: ...
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator of one post in one period."""
+
+    indicator: str
+    title: str
+    numerator: int
+    denominator: int
+    score: int
+    weight: int
+
+    @property
+    def rate(self) -> Fraction | None:
+        """numerator / denominator; None (n/a) when nothing was counted."""
+        return Fraction(self.numerator, self.denominator) if self.denominator else None
+
+    @property
+    def rate_text(self) -> str:
+        """The rate in percent, cut (not rounded) to 2 decimals: 89.996% shows as 89.99%, so
+        a rate shown at a tier's bound is in that tier; n/a when nothing was counted."""
+        rate = self.rate
+        return "n/a" if rate is None else f"{math.floor(rate * 10_000) / 100:.2f}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.rate
+        return {"indicator": self.indicator, "title": self.title, "numerator": self.numerator,
+                "denominator": self.denominator, "rate": None if rate is None else float(rate),
+                "score": self.score, "weight": self.weight}
+
+
+@dataclass(frozen=True)
+class PostReport:
+    """A post's figures and total score for a period."""
+
+    post: str
+    figures: list[Figure]
+
+    @property
+    def total(self) -> int:
+        return sum(figure.score for figure in self.figures)
+
+    def figure(self, indicator: str) -> Figure:
+        for figure in self.figures:
+            if figure.indicator == indicator:
+                return figure
+        raise BadRequest(f"indicator {indicator!r} does not apply to the post {self.post!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"post": self.post, "indicators": [f.as_dict() for f in self.figures],
+                "total": self.total}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The assessment of some posts over a month or a year."""
+
+    period: Period
+    time_zone: str
+    assessment: str
+    """The assessment file's content hash: the rules the figures were computed with."""
+    posts: list[PostReport]
+
+    def post(self, name: str) -> PostReport:
+        for report in self.posts:
+            if report.post == name:
+                return report
+        raise BadRequest(f"post {name!r} is not in this report")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": self.period.label, "time_zone": self.time_zone,
+                "start": self.period.start.isoformat(), "end": self.period.end.isoformat(),
+                "assessment": self.assessment, "posts": [p.as_dict() for p in self.posts]}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The tickets behind one figure: those on the numerator's side, and the rest."""
+
+    period: Period
+    post: str
+    figure: Figure
+    time_zone: str
+    """The desk's time zone, to show when things happened."""
+    counted: list[Count] = field(default_factory=list)
+    others: list[Count] = field(default_factory=list)
+
+
+class Assessor:
+    """Computes reports from a journal with the rules of an assessment file."""
+
+    def __init__(self, journal: Journal, assessment: Assessment) -> None:
+        self.journal = journal
+        self.assessment = assessment
+        self.spec = assessment.spec
+
+    def period(self, text: str) -> Period:
+        """A ``YYYY-MM`` or ``YYYY`` period in the desk's time zone."""
+        return parse_period(text, self.spec.zone)
+
+    def records(self, period: Period) -> list[Record]:
+        """The records of every ticket with something in the period, read up to its end."""
+        versions = Versions(self.journal.get_version)
+        tickets = self.journal.ticket_ids_active(period.start, period.end)
+        return list(read_records(self.journal.iter_events(tickets), versions,
+                                 since=period.start, until=period.end))
+
+    def report(self, period: str, posts: list[str] | None = None) -> Report:
+        """Every assessed post's figures (or only these posts') for a period."""
+        chosen = self._posts(posts)
+        span = self.period(period)
+        tallies = self._tallies(self.records(span), span)
+        return Report(span, self.spec.time_zone, self.assessment.digest, [
+            PostReport(post, [self._figure(name, spec, tallies[name][post])
+                              for name, spec in self.spec.for_post(post)])
+            for post in chosen])
+
+    def explain(self, period: str, indicator: str, post: str) -> Explanation:
+        """The tickets counted on each side of one indicator of one post."""
+        spec = self._indicator(indicator, post)
+        span = self.period(period)
+        counts = tally(self.records(span), spec, span)[post]
+        ordered = sorted(counts.values(), key=lambda c: c.ticket_id)
+        return Explanation(span, post, self._figure(indicator, spec, counts),
+                           self.spec.time_zone, [c for c in ordered if c.hit],
+                           [c for c in ordered if not c.hit])
+
+    def _tallies(self, records: list[Record], period: Period
+                 ) -> dict[str, dict[str, dict[int, Count]]]:
+        return {name: tally(records, spec, period) for name, spec in self.spec.indicators.items()}
+
+    @staticmethod
+    def _figure(name: str, spec: IndicatorSpec, counts: dict[int, Count]) -> Figure:
+        numerator, denominator = sum(c.hit for c in counts.values()), len(counts)
+        rate = Fraction(numerator, denominator) if denominator else None
+        return Figure(name, spec.title, numerator, denominator, spec.score(rate), spec.weight)
+
+    def _posts(self, posts: list[str] | None) -> list[str]:
+        for post in posts or []:
+            if post not in self.spec.posts:
+                raise BadRequest(f"post {post!r} is not assessed (assessed: "
+                                 f"{', '.join(self.spec.posts)})")
+        return [post for post in self.spec.posts if posts is None or post in posts]
+
+    def _indicator(self, name: str, post: str) -> IndicatorSpec:
+        self._posts([post])
+        spec = self.spec.indicators.get(name)
+        if spec is None:
+            raise BadRequest(f"no indicator {name!r} (known: "
+                             f"{', '.join(self.spec.indicators)})")
+        if post not in spec.posts:
+            raise BadRequest(f"indicator {name!r} does not apply to the post {post!r}")
+        return spec
+
+
+def find_assessment(path: str | Path | None = None) -> Assessment:
+    """The assessment file at ``path``; else ./flows/assessment.yaml; else the shipped one."""
+    if path is not None:
+        return load_assessment(path)
+    return load_assessment(DEFAULT_FILE if DEFAULT_FILE.is_file() else SHIPPED_FILE)

@@ -1,0 +1,167 @@
+"""The engine's plain objects: tickets, timers, accounts, process versions.
+
+They are what the machine drives and what the store maps rows to and from; none of
+them is a database row (transitions attaches methods with ``setattr``, which SQLModel
+objects refuse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.core.journal import GENESIS
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One running (or finished) instance of a process version."""
+
+    id: int
+    process: str
+    digest: str
+    """The content hash of the process version it runs on."""
+    state: str
+    data: dict[str, Any]
+    post: str | None
+    assignee: str | None
+    is_open: bool
+    opened_at: datetime
+    updated_at: datetime
+    opened_by: str
+    parent_id: int | None = None
+    version: int = 1
+    """The optimistic-lock counter; every committed change increments it."""
+    seq: int = 0
+    """How many journal events the ticket has."""
+    head: str = GENESIS
+    """The hash of the ticket's latest journal event."""
+    state_since: datetime | None = None
+    """When the ticket entered its current state."""
+    sla: dict[str, Any] = field(default_factory=dict)
+    """SLA bookkeeping: time spent, due times (see engine.time.sla)."""
+
+    def __copy__(self) -> Ticket:
+        """A shallow copy; ``copy.copy``'s generic path was the costliest step of planning."""
+        clone = object.__new__(Ticket)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A trigger due to fire on a ticket at a moment; a row, fired by workers."""
+
+    ticket_id: int
+    trigger: str
+    due_at: datetime
+    state: str
+    """The state that armed it; leaving that state cancels it."""
+    id: int | None = None
+    status: str = "pending"
+    """pending, fired or cancelled."""
+    kind: str = "timer"
+    """timer (a process timer), sla_warning, sla_breach."""
+
+
+@dataclass
+class Account:
+    """A person (or a vendor's temporary login) who acts on the desk."""
+
+    username: str
+    display_name: str
+    roles: list[str]
+    post: str | None
+    password_hash: str
+    vendor: bool = False
+    expires_at: datetime | None = None
+    disabled: bool = False
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+    def can_act(self, now: datetime) -> bool:
+        """Whether the account is enabled and not expired at ``now``."""
+        return not self.disabled and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass(frozen=True)
+class ProcessVersion:
+    """A deployed, immutable process version: its source keyed by its content hash."""
+
+    name: str
+    digest: str
+    source: str
+    path: str
+    deployed_by: str
+    deployed_at: datetime
+    number: int = 0
+    """1 for the first version of the process deployed, 2 for the next, ..."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message to a post, kept in the outbox that the terminal app and other systems read."""
+
+    post: str
+    ticket_id: int
+    kind: str
+    """sla_warning, sla_breach, ..."""
+    message: str
+    at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Everything one state change writes, committed together or not at all."""
+
+    ticket: Ticket
+    """The ticket as it is after the change (its ``version`` already incremented)."""
+    expected_version: int
+    """The version the change was computed from; another one in the database is a conflict."""
+    events: list[Any]
+    """The sealed journal events appended, in order."""
+    arm: list[Timer] = field(default_factory=list)
+    cancel_states: list[str] = field(default_factory=list)
+    """Pending timers armed by these states are cancelled."""
+    fired_timer: int | None = None
+    """The id of the timer this change fires, marked fired in the same transaction."""
+    children: list[NewTicket] = field(default_factory=list)
+    """Child tickets this change opens (their ``parent_id`` is this ticket's id)."""
+    cancel_kinds: list[str] = field(default_factory=list)
+    """Pending timers of the ticket of these kinds are cancelled (SLA timers re-armed)."""
+    notifications: list[Notification] = field(default_factory=list)
+    """Rows for the outbox, written in the same transaction."""
+    accounts: list[Account] = field(default_factory=list)
+    """Accounts the step creates or changes (vendor accounts), saved in the same transaction."""
+    admin: list[Any] = field(default_factory=list)
+    """Admin journal entries (``engine.core.admin_journal.AdminEntry``, unchained) it appends."""
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """A filter over tickets, paged by id (keyset pagination: ``after`` the last id seen)."""
+
+    state: str | None = None
+    post: str | None = None
+    assignee: str | None = None
+    process: str | None = None
+    is_open: bool | None = None
+    overdue_at: datetime | None = None
+    """Only tickets with a pending timer or SLA due before this moment."""
+    unassigned: bool = False
+    parent_id: int | None = None
+    after: int | None = None
+    limit: int = 50
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket to insert: the store assigns its id, then seals its events with it."""
+
+    ticket: Ticket
+    events: list[Any]
+    timers: list[Timer] = field(default_factory=list)

@@ -1,0 +1,365 @@
+"""The desk service: the one API the command line, the terminal app and scenarios use.
+
+Every method that changes data acts as an authenticated :class:`Account`, reads time from
+the clock, plans the step with :mod:`engine.desk.plan` and commits it through the store port
+as one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.accounts.accounts import SUPERUSER, ensure_active
+from engine.accounts.vendor import Deliver, materialise
+from engine.core.admin_journal import deploy_entry
+from engine.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    InvalidTrigger,
+    MissingField,
+    NotFound,
+    ServiceError,
+)
+from engine.core.journal import Event
+from engine.core.model import (
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    ProcessVersion,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
+from engine.desk import alarms, plan
+from engine.desk.ports import Store
+from engine.process.compiler import CompiledProcess, compile_process
+from engine.process.load import Process, parse_process
+from engine.process.spec import SYSTEM_ROLE, TransitionSpec
+from engine.time import sla
+from engine.time.clock import Clock
+
+SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROLE], post=None,
+                 password_hash="")
+"""The engine's own account: timers and child processes act as it."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The outcome of deploying one process file."""
+
+    name: str
+    digest: str
+    number: int
+    new: bool
+
+
+class Desk:
+    """Tickets, their journals and timers, on a store, with a clock."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._compiled: dict[str, CompiledProcess] = {}
+
+    # -- processes ---------------------------------------------------------------------
+
+    def deploy(self, processes: Iterable[Process], actor: Account) -> list[Deployment]:
+        """Store each process as a new version unless its content is already deployed."""
+        self._require_role(actor, SUPERUSER, "deploying processes")
+        batch = list(processes)
+        self._check_children(batch)
+        return [self._deploy_one(process, actor) for process in batch]
+
+    def _deploy_one(self, process: Process, actor: Account) -> Deployment:
+        try:
+            existing = self.store.get_version(process.digest)
+            return Deployment(existing.name, existing.digest, existing.number, new=False)
+        except NotFound:
+            pass
+        version = ProcessVersion(
+            name=process.name, digest=process.digest, source=process.source, path=process.path,
+            deployed_by=actor.username, deployed_at=self.clock.now())
+        stored = self.store.save_version(
+            version, journal=deploy_entry(version, actor.username, version.deployed_at))
+        return Deployment(stored.name, stored.digest, stored.number, new=True)
+
+    def _check_children(self, batch: list[Process]) -> None:
+        names = {process.name for process in batch}
+        for process in batch:
+            for transition in process.spec.transitions:
+                child = transition.start.process if transition.start else None
+                if child and child not in names:
+                    self.store.current_version(child)  # NotFound names the process
+
+    def compiled(self, digest: str) -> CompiledProcess:
+        """The compiled machine of a deployed process version (cached: versions are immutable)."""
+        compiled = self._compiled.get(digest)
+        if compiled is None:
+            version = self.store.get_version(digest)
+            compiled = compile_process(parse_process(version.source, version.path))
+            self._compiled[digest] = compiled
+        return compiled
+
+    def current(self, name: str) -> CompiledProcess:
+        """The compiled machine of a process's current version."""
+        return self.compiled(self.store.current_version(name).digest)
+
+    def versions(self, name: str | None = None) -> list[ProcessVersion]:
+        """Deployed process versions, oldest first."""
+        return self.store.list_versions(name)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        return self.store.load_ticket(ticket_id)
+
+    def history(self, ticket_id: int) -> list[Event]:
+        self.store.load_ticket(ticket_id)
+        return self.store.events(ticket_id)
+
+    def tickets(self, query: TicketQuery) -> list[Ticket]:
+        return self.store.list_tickets(query)
+
+    def timers(self, ticket_id: int) -> list[Timer]:
+        """A ticket's pending process timers (its SLA clocks: :meth:`slas`)."""
+        return [t for t in self.store.pending_timers(ticket_id) if t.kind not in sla.SLA_KINDS]
+
+    def actions(self, ticket: Ticket, actor: Account) -> list[TransitionSpec]:
+        """The transitions this account may fire on the ticket now (guards aside)."""
+        compiled = self.compiled(ticket.digest)
+        return [t for t in compiled.transitions_from(ticket.state)
+                if plan.may_fire(t, ticket, actor)]
+
+    # -- opening and firing ------------------------------------------------------------
+
+    def open(self, process: str, actor: Account, data: dict[str, Any] | None = None,
+             *, parent_id: int | None = None) -> Ticket:
+        """Open a ticket of a process's current version."""
+        now = self._active(actor)
+        if not set(plan.OPENER_ROLES) & set(actor.roles):
+            raise Forbidden(f"opening tickets needs the role {' or '.join(plan.OPENER_ROLES)}")
+        compiled = self.current(process)
+        if parent_id is not None:
+            self.store.load_ticket(parent_id)
+        given = plan.take_input(compiled.spec, None, data or {}, None)
+        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id))
+
+    def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
+                    now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
+                    ) -> NewTicket:
+        return plan.plan_open(compiled, actor, given, now, parent_id, details)
+
+    def fire(self, ticket_id: int, trigger: str, actor: Account, *,
+             data: dict[str, Any] | None = None, note: str | None = None,
+             expected_version: int | None = None, timer: Timer | None = None,
+             deliver: Deliver | None = None) -> Ticket:
+        """Fire a trigger on a ticket as one transaction; the ticket afterwards.
+
+        ``deliver`` is handed, once and after the commit, the temporary password of each
+        vendor account the step opens; it is never stored in clear.
+        """
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict("the ticket was changed by someone else; reload it",
+                           ticket=ticket.id, state=ticket.state)
+        compiled = self.compiled(ticket.digest)
+        change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
+        change, credentials = materialise(change, self._account, actor.username, now)
+        self.store.apply(change)
+        for credential in credentials:
+            if deliver is not None:
+                deliver(credential)
+        if not change.ticket.is_open and ticket.is_open and ticket.parent_id is not None:
+            self._child_ended(change.ticket)
+        return change.ticket
+
+    def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
+                   actor: Account, data: dict[str, Any], note: str | None, now: datetime,
+                   timer: Timer | None) -> Change:
+        step = plan.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer)
+        children = self._children(step.transition, step.change.ticket, actor, step.names, now)
+        return replace(step.change, children=children) if children else step.change
+
+    @staticmethod
+    def _changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:
+        return plan.ticket_changes(before, after)
+
+    def _children(self, transition: TransitionSpec, parent: Ticket, actor: Account,
+                  names: dict[str, Any], now: datetime) -> list[NewTicket]:
+        start = transition.start
+        if start is None:
+            return []
+        compiled = self.current(start.process)
+        parent_process = self.compiled(parent.digest).process
+        values = {key: parent_process.value(raw, names) for key, raw in start.data.items()}
+        given = plan.take_input(compiled.spec, None, values, parent)
+        details = {"parent": parent.id, "on_end": start.on_end}
+        return [self._new_ticket(compiled, actor, given, now, parent.id, details)]
+
+    def _child_ended(self, child: Ticket) -> None:
+        """Fire the parent's ``on_end`` trigger when a child ticket reaches an end state."""
+        opening = self.store.events(child.id)[0]
+        trigger = opening.details.get("on_end")
+        if not trigger or child.parent_id is None:
+            return
+        try:
+            self.fire(child.parent_id, trigger, SYSTEM, note=f"child ticket {child.id} ended")
+        except (InvalidTrigger, GuardFailed, MissingField) as exc:
+            self._journal_only(child.parent_id, "child_ended", f"child ticket {child.id} "
+                               f"ended; {trigger!r} not fired: {exc}")
+
+    # -- events that change no state ---------------------------------------------------
+
+    def record(self, ticket_id: int, name: str, actor: Account, *, note: str | None = None,
+               data: dict[str, Any] | None = None) -> Ticket:
+        """Journal an event such as a comment, a customer reply or a complaint."""
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        compiled = self.compiled(ticket.digest)
+        after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
+        return self._commit_event(ticket, after, actor.username, "event", name, note, now)
+
+    def _journal_only(self, ticket_id: int, name: str, note: str) -> None:
+        ticket = self.store.load_ticket(ticket_id)
+        self._commit_event(ticket, plan.replace_fields(ticket), SYSTEM.username, "event", name,
+                           note, self.clock.now())
+
+    def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
+                      note: str | None, now: datetime) -> Ticket:
+        event = plan.new_event(after, at=now, actor=actor, kind=kind, trigger=name,
+                                source=before.state, changes=self._changes(before, after),
+                                note=note)
+        after = plan.advanced(after, event, now)
+        clocks = sla.clocks_for(self.compiled(before.digest).process).step(before, after, now)
+        after.sla = clocks.sla
+        self.store.apply(Change(ticket=after, expected_version=before.version, events=[event],
+                                arm=clocks.arm,
+                                cancel_kinds=sla.SLA_KINDS if clocks.cancel else []))
+        return after
+
+    # -- who holds a ticket ------------------------------------------------------------
+
+    def claim(self, ticket_id: int, actor: Account) -> Ticket:
+        """Take a ticket of your post for yourself."""
+        return self.assign(ticket_id, actor.username, actor)
+
+    def assign(self, ticket_id: int, username: str | None, actor: Account) -> Ticket:
+        """Give a ticket to an account of its post (None: unassign)."""
+        now = self._active(actor)
+        ticket = self.store.load_ticket(ticket_id)
+        if not ticket.is_open:
+            raise InvalidTrigger("a closed ticket cannot be assigned", ticket=ticket.id,
+                                 state=ticket.state)
+        plan.check_roles(["agent", "supervisor"], None, ticket, actor, "assigning")
+        if username is not None:
+            target = self.store.get_account(username)
+            ensure_active(target, now)
+            if ticket.post and target.post != ticket.post:
+                raise Forbidden(f"{username} is not at the post {ticket.post}",
+                                ticket=ticket.id, state=ticket.state)
+        after = plan.replace_fields(ticket, assignee=username)
+        return self._commit_event(ticket, after, actor.username, "assign", "assign", None, now)
+
+    # -- timers ------------------------------------------------------------------------
+
+    def fire_due(self, *, limit: int = 100) -> int:
+        """Fire every timer due now, earliest first; how many were handled."""
+        return sum(self.fire_timer(timer)
+                   for timer in self.store.due_timers(self.clock.now(), limit))
+
+    def fire_claimed(self, worker: str, *, limit: int = 100,
+                     lease: timedelta = timedelta(minutes=1)) -> int:
+        """Claim due timers for ``worker`` and fire them, earliest first; how many it claimed."""
+        claimed = self.store.claim_due_timers(self.clock.now(), limit, worker=worker,
+                                              lease=lease)
+        for timer in claimed:
+            self.fire_timer(timer)
+        return len(claimed)
+
+    def fire_timer(self, timer: Timer, *, attempts: int = 3) -> bool:
+        """Fire one due timer as the system account; False when someone else did first.
+
+        A conflict while the timer is still pending means the ticket changed between
+        reading and writing (an agent acted): the timer is planned again on the new ticket.
+        """
+        for _ in range(attempts):
+            try:
+                self._fire_once(timer)
+                return True
+            except Conflict:
+                if not any(t.id == timer.id for t in self.store.pending_timers(timer.ticket_id)):
+                    return False  # another worker fired it, or the ticket moved on first
+        return False
+
+    def _fire_once(self, timer: Timer) -> None:
+        try:
+            if timer.kind in sla.SLA_KINDS:
+                ticket = self.store.load_ticket(timer.ticket_id)
+                self.store.apply(alarms.plan_alarm(self.compiled(ticket.digest), ticket, timer,
+                                                   SYSTEM, self.clock.now()))
+            else:
+                self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer)
+        except Conflict:
+            raise
+        except ServiceError as exc:
+            self._refuse_timer(timer, exc)
+
+    def slas(self, ticket_id: int) -> list[sla.RunningSla]:
+        """Every open SLA clock of a ticket with its remaining working time now."""
+        ticket = self.store.load_ticket(ticket_id)
+        return sla.clocks_for(self.compiled(ticket.digest).process).running(
+            ticket, self.clock.now())
+
+    def notifications(self, post: str | None, *, after: int | None = None,
+                      limit: int = 100) -> list[Notification]:
+        """The outbox of a post (None: every post), oldest first, after the id ``after``."""
+        return self.store.notifications(post, after=after, limit=limit)
+
+    def _refuse_timer(self, timer: Timer, error: ServiceError) -> None:
+        """Journal a timer whose trigger was refused, and mark it done."""
+        ticket = self.store.load_ticket(timer.ticket_id)
+        now = self.clock.now()
+        event = plan.new_event(ticket, at=now, actor=SYSTEM.username, kind="timer",
+                                trigger=timer.trigger, source=ticket.state, changes={},
+                                note=f"refused: {error}",
+                                details={"due_at": timer.due_at.isoformat(), "refused": True})
+        self.store.apply(Change(ticket=plan.advanced(ticket, event, now),
+                                expected_version=ticket.version, events=[event],
+                                fired_timer=timer.id))
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def _account(self, username: str) -> Account | None:
+        try:
+            return self.store.get_account(username)
+        except NotFound:
+            return None
+
+    def _active(self, actor: Account) -> datetime:
+        now = self.clock.now()
+        if actor is not SYSTEM:
+            ensure_active(actor, now)
+        return now
+
+    @staticmethod
+    def _require_role(actor: Account, role: str, what: str) -> None:
+        if role not in actor.roles:
+            raise Forbidden(f"{what} needs the {role} role")
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as a dict (values stay text; fields convert them)."""
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadRequest(f"expected KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value
+    return result

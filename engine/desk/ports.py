@@ -1,0 +1,152 @@
+"""What the engine needs from persistence, as a Protocol the storage layer implements.
+
+Contract (checked by the shared store test suite on every backend):
+- ``open_ticket`` and ``apply`` are each one transaction: all rows or none.
+- ``open_ticket`` assigns ids, then seals each new ticket's events with
+  :func:`engine.core.journal.seal` (``ticket_id=`` the new id) before inserting them.
+- ``apply`` raises :class:`engine.core.errors.Conflict` when the ticket's stored version is not
+  ``change.expected_version`` (or an event's ``(ticket_id, seq)`` exists), writing nothing.
+- Events are append-only; nothing updates or deletes one.
+- Lookups of what does not exist raise :class:`engine.core.errors.NotFound`.
+- ``apply`` also saves ``change.accounts`` and appends ``change.admin`` to the admin
+  journal, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from engine.core.admin_journal import AdminEntry
+from engine.core.journal import Event
+from engine.core.model import (
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    ProcessVersion,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
+
+
+class Store(Protocol):
+    """Persistence of process versions, tickets, journals, timers and accounts."""
+
+    # process versions
+    def save_version(self, version: ProcessVersion, *, journal: AdminEntry | None = None
+                     ) -> ProcessVersion:
+        """Store a version unless its digest exists; return the stored one (numbered).
+
+        ``journal``: the admin journal entry recording the deploy, appended in the same
+        transaction when the version is new.
+        """
+        ...
+
+    def get_version(self, digest: str) -> ProcessVersion: ...
+
+    def current_version(self, name: str) -> ProcessVersion:
+        """The most recently deployed version of a process."""
+        ...
+
+    def list_versions(self, name: str | None = None) -> list[ProcessVersion]: ...
+
+    # tickets and journals
+    def open_ticket(self, new: NewTicket) -> Ticket:
+        """Insert a ticket with its first events and timers; return it with its id."""
+        ...
+
+    def apply(self, change: Change) -> None: ...
+
+    def load_ticket(self, ticket_id: int) -> Ticket: ...
+
+    def list_tickets(self, query: TicketQuery) -> list[Ticket]: ...
+
+    def count_tickets(self, query: TicketQuery) -> int: ...
+
+    def last_change(self) -> int:
+        """A marker that grows with every committed change: the highest journal event id."""
+        ...
+
+    def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]: ...
+
+    def iter_events(self, ticket_ids: Iterable[int] | None = None) -> Iterable[Event]:
+        """Every event (of these tickets), ordered by ticket id and seq."""
+        ...
+
+    def ticket_ids_active(self, since: datetime, until: datetime) -> list[int]:
+        """Ascending ids of the tickets opened before ``until`` that are open or changed at
+        or after ``since``: every ticket whose journal may matter in [since, until)."""
+        ...
+
+    # timers
+    def pending_timers(self, ticket_id: int) -> list[Timer]: ...
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        """Pending timers due at or before ``now``, earliest first."""
+        ...
+
+    def claim_due_timers(self, now: datetime, limit: int, *, worker: str,
+                         lease: timedelta) -> list[Timer]:
+        """Claim due timers no live claim holds (for ``lease``), earliest first.
+
+        Workers claiming at once get different timers (PostgreSQL: SKIP LOCKED).
+        """
+        ...
+
+    # the outbox
+    def notifications(self, post: str | None, *, after: int | None = None,
+                      limit: int = 100) -> list[Notification]:
+        """Notifications (to one post, or all), oldest first, after the id ``after``."""
+        ...
+
+    # accounts
+    def get_account(self, username: str) -> Account: ...
+
+    def save_account(self, account: Account) -> None:
+        """Insert or update an account."""
+        ...
+
+    def list_accounts(self) -> list[Account]: ...
+
+    def save_session(self, *, token_hash: str, username: str, created_at: datetime,
+                     expires_at: datetime) -> None:
+        """Remember a login session by the hash of its token."""
+        ...
+
+    def session_user(self, token_hash: str, *, now: datetime) -> str:
+        """The username of a live session; NotFound when unknown or expired."""
+        ...
+
+    def end_sessions(self, *, token_hash: str | None = None,
+                     before: datetime | None = None) -> int:
+        """Forget one session, or every session expired before a moment; how many."""
+        ...
+
+    # the admin journal
+    def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None
+                     ) -> list[AdminEntry]:
+        """Append entries and save these accounts in one transaction; the entries chained.
+
+        The store reads the journal's head in that transaction and chains each entry with
+        :func:`engine.core.admin_journal.chained`.
+        """
+        ...
+
+    def admin_entries(self, *, since: datetime | None = None) -> list[AdminEntry]:
+        """The admin journal in seq order (from ``since`` on, when given)."""
+        ...
+
+    def admin_head(self) -> tuple[int, str]:
+        """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
+        ...
+
+    # the connections
+    def close(self) -> None:
+        """Give back every connection; the store is not used afterwards.
+
+        Closing a store whose connections the server has already dropped does not fail.
+        """
+        ...

@@ -1,0 +1,121 @@
+"""Drawing a process as a Mermaid ``stateDiagram-v2``.
+
+Edges read like UML: ``trigger [guard] / actions ⏱ timer``. Start and end states are
+joined to ``[*]``; an exclusive gateway becomes a ``<<choice>>`` state whose branches carry
+their conditions (``else`` for the default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from engine.process.spec import ANY, Limit, ProcessSpec, TimerSpec, TransitionSpec
+
+_UNSAFE = re.compile(r"[#:;]")
+"""Characters that end a Mermaid label (``:``, ``;``) or start an entity code (``#``)."""
+
+
+def mermaid(spec: ProcessSpec) -> str:
+    """The process's state graph as Mermaid ``stateDiagram-v2`` source."""
+    lines = ["stateDiagram-v2", f"    %% {spec.process}: {_flat(spec.title)}"]
+    lines += [f"    {line}" for line in _states(spec)]
+    lines += [f"    {line}" for line in _edges(spec)]
+    lines += [f"    {line}" for line in _events(spec)]
+    return "\n".join(lines) + "\n"
+
+
+def _states(spec: ProcessSpec) -> Iterator[str]:
+    for name, state in spec.states.items():
+        title = state.title or name
+        yield f"{name} : {_text(title + (f' ({state.post})' if state.post else ''))}"
+    yield f"[*] --> {spec.start_state()}"
+    for name, state in spec.states.items():
+        if state.kind == "end":
+            yield f"{name} --> [*]"
+
+
+def _edges(spec: ProcessSpec) -> Iterator[str]:
+    choices: set[str] = set(spec.states)
+    for transition in spec.transitions:
+        sources = _sources(spec, transition)
+        if transition.to:
+            for source in sources:
+                yield f"{source} --> {transition.to} : {_label(spec, transition, source)}"
+            continue
+        choice = _unique(f"{transition.trigger}_choice", choices)
+        yield f"state {choice} <<choice>>"
+        for source in sources:
+            yield f"{source} --> {choice} : {_label(spec, transition, source)}"
+        for branch in transition.choose or []:
+            condition = f"[{branch.when}]" if branch.when else "else"
+            yield f"{choice} --> {branch.to} : {_text(condition)}"
+
+
+def _sources(spec: ProcessSpec, transition: TransitionSpec) -> list[str]:
+    every = [name for name, state in spec.states.items() if state.kind != "end"]
+    return [name for source in transition.sources
+            for name in (every if source == ANY else [source])]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}_{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def _label(spec: ProcessSpec, transition: TransitionSpec, source: str) -> str:
+    """``trigger [guard] / actions ▶ child ⏱ timer`` for one source state."""
+    parts = [transition.trigger]
+    if transition.when:
+        parts.append(f"[{transition.when}]")
+    if transition.do:
+        parts.append("/ " + ", ".join(transition.do))
+    if transition.start:
+        parts.append(f"▶ {transition.start.process}")
+    parts += [_timer(timer) for timer in spec.timers
+              if timer.state == source and timer.fire == transition.trigger]
+    parts += _ladder(spec, transition.trigger, source)
+    return _text(" ".join(parts))
+
+
+def _ladder(spec: ProcessSpec, trigger: str, source: str) -> list[str]:
+    """The escalation ladder's hand-off from a tier fires when the tier's limit is missed."""
+    ladder = spec.escalation
+    if ladder is None or trigger != ladder.trigger:
+        return []
+    return [f"⏱ after {_limit(tier.limit or spec.states[source].limit)}"
+            for tier in ladder.tiers if tier.state == source and tier.breach.hand_to]
+
+
+def _timer(timer: TimerSpec) -> str:
+    if timer.at:
+        return f"⏱ at {timer.at}"
+    return f"⏱ after {_limit(timer.after)}"
+
+
+def _limit(limit: Limit | None) -> str:
+    if limit is None or isinstance(limit, str):
+        return str(limit)
+    table = " ".join(f"{value}={duration}" for value, duration in limit.values.items())
+    default = f" else {limit.default}" if limit.default else ""
+    return f"{limit.by} {table}{default}"
+
+
+def _events(spec: ProcessSpec) -> Iterator[str]:
+    for name, event in spec.events.items():
+        tags = f" [{', '.join(event.tags)}]" if event.tags else ""
+        yield f"%% event {name}: {_flat((event.title or name) + tags)}"
+
+
+def _flat(text: str) -> str:
+    """Text on one line (for comments)."""
+    return " ".join(text.split())
+
+
+def _text(text: str) -> str:
+    """Text safe inside a Mermaid label: one line, ``#``, ``:`` and ``;`` as entity codes."""
+    return _UNSAFE.sub(lambda match: f"#{ord(match[0])};", _flat(text))
