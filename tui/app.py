@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import termios
 from collections.abc import Iterable
 from datetime import tzinfo
 from typing import ClassVar
@@ -18,6 +21,10 @@ from tui.screens.queues import QueueScreen
 from tui.screens.session import Session
 from tui.watch import DeskWatch
 from tui.wiring import Workspace
+
+
+HANGUP_EXIT = 129
+"""The exit status when the terminal hung up: 128 + SIGHUP, as a shell reports it."""
 
 
 class TicketflowApp(App[None]):
@@ -44,6 +51,8 @@ class TicketflowApp(App[None]):
         self.push_screen(LoginScreen(self.workspace, self.demo))
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.poll_desk)
+        if terminal_alive():  # in a terminal, not served to a browser
+            self.set_interval(1.0, self.exit_if_terminal_gone)
 
     @on(LoginScreen.LoggedIn)
     def start_session(self, event: LoginScreen.LoggedIn) -> None:
@@ -71,8 +80,24 @@ class TicketflowApp(App[None]):
                 if isinstance(screen, DeskScreen):
                     screen.desk_changed()
 
+    def exit_if_terminal_gone(self) -> None:
+        """Exit once the terminal has hung up (a closed window, a dropped SSH session), even
+        when no SIGHUP reached the app: reading a dead terminal would spin a CPU for ever."""
+        if not terminal_alive():  # Textual's own shutdown would block writing to it
+            self.workspace.store.close()
+            os._exit(HANGUP_EXIT)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette: the current screen's commands first, then the app's."""
         if isinstance(screen, DeskScreen):
             yield from screen.palette_commands()
         yield from super().get_system_commands(screen)
+
+
+def terminal_alive() -> bool:
+    """Whether standard input is a terminal that still answers (not hung up)."""
+    stream = sys.__stdin__
+    try:
+        return stream is not None and termios.tcgetattr(stream.fileno()) is not None
+    except (termios.error, OSError, ValueError):
+        return False
