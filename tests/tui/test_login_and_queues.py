@@ -126,3 +126,13 @@ def test_log_out_returns_to_the_login_screen(desk: DeskCopy) -> None:
         assert isinstance(app.screen, LoginScreen) and app.session is None
 
     desk.run(scenario)
+
+
+def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0  # exit() was called: run_test then ends the app
+
+    desk.run(scenario)

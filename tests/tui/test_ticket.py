@@ -215,3 +215,17 @@ def test_an_agent_opens_a_new_ticket(desk: DeskCopy) -> None:
         assert desk.workspace.desk.ticket(7).data["summary"] == "Scanner offline"
 
     desk.run(scenario)
+
+
+def test_a_multi_line_comment_reads_as_lines(desk: DeskCopy) -> None:
+    ben = desk.people["ben"]
+    desk.workspace.desk.record(1, "comment", ben, note="Called back.\nStill down.\tTabbed")
+
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        journal = plain(app, "#ticket-timeline")
+        assert "“Called back.\n" in journal and "Still down.\\tTabbed”" in journal
+        assert "\\n" not in journal
+
+    desk.run(scenario)

@@ -54,7 +54,7 @@ class QueueScreen(DeskScreen[None]):
         Binding("K", "assessment", "Assessment"),
         Binding("N", "notices", "Notices", show=False),
         Binding("L", "logout", "Log out", show=False),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:

@@ -16,11 +16,10 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.core.journal import Event
-from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.widgets.key_lists import KeyList
 from tui.widgets.ticket_card import shown
-from tui.widgets.timeline import describe_changes, event_line
+from tui.widgets.timeline import describe_changes, event_line, note_lines
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,8 @@ class ReplayScreen(DeskScreen[None]):
         for line in describe_changes(journal.changes):
             head.append(f"  {line}\n", style="dim")
         if journal.note:
-            head.append(f"note: {safe(journal.note, 300)}\n", style="italic")
+            lines = note_lines(journal.note, 300)
+            head.append("note: " + "\n      ".join(lines) + "\n", style="italic")
         head.append(f"hash {journal.hash[:16]}…  previous {journal.prev_hash[:16] or '-'}",
                     style="dim")
         self.query_one("#replay-event", Static).update(head)

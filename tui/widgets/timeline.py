@@ -23,6 +23,19 @@ def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
             for name, (before, after) in changes.items()]
 
 
+def note_lines(note: str, limit: int = 500) -> list[str]:
+    """A note's own lines, each printable (control characters escaped), cut at ``limit``
+    characters in all: a multi-line comment reads as lines, never as a literal ``\\n``."""
+    lines, left = [], limit
+    for line in note.splitlines() or [""]:
+        if left <= 0:
+            lines[-1] = lines[-1].rstrip("…") + "…"
+            break
+        lines.append(safe(line, left))
+        left -= len(line) + 1
+    return lines
+
+
 def event_line(event: Event) -> str:
     """The headline of an event: what happened and where the ticket went."""
     if event.kind == "open":
@@ -45,7 +58,9 @@ def timeline(events: list[Event], local: Callable[[datetime | None], str]) -> Te
         for line in describe_changes(event.changes):
             text.append(bar + line + "\n", style="dim")
         if event.note:
-            text.append(bar + "“" + safe(event.note, 500) + "”\n", style="italic")
+            quoted = note_lines(event.note)
+            quoted[0], quoted[-1] = "“" + quoted[0], quoted[-1] + "”"
+            text.append("".join(f"{bar}{line}\n" for line in quoted), style="italic")
     return text
 
 
