@@ -32,7 +32,7 @@ def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) ->
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ann")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"Filter", "New ticket", "Claim", "Theme", "Quit"} <= set(titles)
+        assert {"Filter", "New ticket", "Theme", "Quit"} <= set(titles)  # Claim: see below
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"new tick")
@@ -115,11 +115,16 @@ def test_a_refusal_becomes_a_notification_never_a_traceback(desk: DeskCopy) -> N
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ann")
         await pilot.press("5")
-        app.screen.query_one(QueueList).move_to(4)  # ticket 2, at the handling group
+        queue = app.screen.query_one(QueueList)
+        queue.move_to([t.id for t in queue.window.rows].index(4))  # ben's, at ann's post
+        assert app.screen.check_action("claim", ())
+        # meanwhile another agent dispatches it to the handling group (no reload yet)
+        desk.workspace.desk.fire(4, "dispatch", desk.people["ben"],
+                                 data={"assigned_group": "hardware_platform"})
         await pilot.press("c")
         assert app.is_running and isinstance(app.screen, QueueScreen)
-        assert notices(app)[-1] == ("Not allowed: ticket 2 in state 'dispatched': assigning "
+        assert notices(app)[-1] == ("Not allowed: ticket 4 in state 'dispatched': assigning "
                                     "is for the post handling_group, not service_desk")
-        assert desk.workspace.desk.ticket(2).assignee is None
+        assert desk.workspace.desk.ticket(4).assignee is None  # dispatching unassigns it
 
     desk.run(scenario)

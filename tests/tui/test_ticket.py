@@ -229,3 +229,27 @@ def test_a_multi_line_comment_reads_as_lines(desk: DeskCopy) -> None:
         assert "\\n" not in journal
 
     desk.run(scenario)
+
+
+def footer_keys(app) -> set[str]:  # type: ignore[no-untyped-def]
+    """The keys the footer shows now (bindings the screen's check_action allows)."""
+    return {binding.key for _, binding, enabled, _ in app.active_bindings.values()
+            if binding.show and enabled}
+
+
+def test_the_footer_offers_only_keys_that_do_something(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 4)
+        assert {"c", "a"} <= footer_keys(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert desk.workspace.desk.ticket(4).assignee == "ann"
+        assert "c" not in footer_keys(app) and "a" in footer_keys(app)  # claimed already
+        await choose(pilot, "#ticket-actions", "fire:dispatch")
+        await pilot.press(*"hardware_platform", "ctrl+s")
+        await pilot.pause()
+        assert desk.workspace.desk.ticket(4).post == "handling_group"
+        assert not {"c", "a"} & footer_keys(app)  # the ticket left ann's post
+
+    desk.run(scenario)

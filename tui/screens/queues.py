@@ -127,6 +127,7 @@ class QueueScreen(DeskScreen[None]):
         order = "newest first" if self.descending else "oldest first"
         self.query_one(StatusLine).text = (
             f"{queue} · {shown} · {order}" + (f" · filter {filters}" if filters else ""))
+        self.refresh_bindings()  # Claim is offered for a ticket one may claim
 
     @on(QueueList.Selected)
     def open_ticket(self, event: QueueList.Selected) -> None:
@@ -239,6 +240,8 @@ class QueueScreen(DeskScreen[None]):
         if action in needs:
             return session.has(needs[action]) and (
                 action != "assessment" or session.capabilities.assessor is not None)
-        if action in ("claim", "new_ticket"):
-            return session.works_tickets or (action == "new_ticket" and session.has("admin"))
+        if action == "claim":
+            return session.may_claim(self.query_one(QueueList).current)
+        if action == "new_ticket":
+            return session.works_tickets or session.has("admin")
         return super().check_action(action, parameters)

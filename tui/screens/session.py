@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from engine.core.model import Account
+from engine.core.model import Account, Ticket
 from tui.screens.capabilities import Capabilities
 from tui.wiring import Workspace
 
@@ -46,6 +46,16 @@ class Session:
     def works_tickets(self) -> bool:
         """Agents and supervisors act on tickets; admins and auditors look."""
         return self.has("agent") or self.has("supervisor")
+
+    def may_assign(self, ticket: Ticket | None) -> bool:
+        """Whether the desk lets this account (re)assign the ticket: an open one of its post."""
+        return (self.works_tickets and ticket is not None and ticket.is_open
+                and ticket.post in (None, self.account.post))
+
+    def may_claim(self, ticket: Ticket | None) -> bool:
+        """Whether claiming the ticket would change anything the desk allows."""
+        return (self.may_assign(ticket) and ticket is not None
+                and ticket.assignee != self.account.username)
 
     def now(self) -> datetime:
         """The desk's clock."""

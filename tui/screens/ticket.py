@@ -110,6 +110,7 @@ class TicketScreen(TicketActions):
         self._show_children(ticket)
         self._show_notices(ticket)
         self.show_actions()
+        self.refresh_bindings()  # the footer offers only what this ticket now allows
 
     def _load(self) -> tuple[Ticket, CompiledProcess]:
         ticket = self.desk.ticket(self.ticket_id)

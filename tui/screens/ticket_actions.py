@@ -228,12 +228,10 @@ class TicketActions(DeskScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show the keys this account may use on this ticket."""
         ticket, session = self.ticket, self.session
-        here = (session.works_tickets and ticket is not None and ticket.is_open
-                and ticket.post == session.account.post)
         if action == "claim":
-            return here and ticket is not None and ticket.assignee != session.account.username
+            return session.may_claim(ticket)
         if action == "assign":
-            return here
+            return session.may_assign(ticket)
         if action in ("comment", "record"):
             return bool(self.allowed_events())
         if action == "complaint":
