@@ -22,7 +22,6 @@ from tui.screens.session import Session
 from tui.watch import DeskWatch
 from tui.wiring import Workspace
 
-
 HANGUP_EXIT = 129
 """The exit status when the terminal hung up: 128 + SIGHUP, as a shell reports it."""
 

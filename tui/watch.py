@@ -23,11 +23,16 @@ class PollReport:
     notices: list[Notice] = field(default_factory=list)
 
 
+TITLES = {"sla_warning": "SLA warning", "sla_breach": "SLA breach"}
+"""How a notification's kind reads as a title; others: the kind in words."""
+
+
 def notice(notification: Any) -> Notice:
     """A desk notification (``engine.core.model.Notification``) as the app shows it."""
     kind = str(getattr(notification, "kind", "notice"))
     severity: Severity = "error" if "breach" in kind else "warning"
-    return Notice(kind.replace("_", " ").capitalize(), safe(notification.message, 300), severity,
+    title = TITLES.get(kind, kind.replace("_", " ").capitalize())
+    return Notice(title, safe(notification.message, 300), severity,
                   getattr(notification, "at", None), getattr(notification, "ticket_id", None))
 
 

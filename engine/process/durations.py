@@ -42,3 +42,19 @@ def format_duration(delta: timedelta) -> str:
     time = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
     text = f"P{days}D" if days else "P"
     return sign + (text + ("T" + time if time else "") if (days or time) else "PT0S")
+
+
+def spoken(delta: timedelta) -> str:
+    """A duration as people say it: ``42 s``, ``9 min 05 s``, ``22 min``, ``1 h 05 min``,
+    ``2 d 3 h`` — seconds only under ten minutes, where they still matter."""
+    seconds = int(abs(delta).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes >= 10:
+        return f"{minutes} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.core.model import Notification, Ticket, Timer
 from engine.process.calendars import WorkingTime, build_calendar
-from engine.process.durations import format_duration
+from engine.process.durations import format_duration, spoken
 from engine.process.ladder import ClockSpec, clocks_of
 from engine.process.load import Process
 
@@ -211,10 +211,10 @@ class Clocks:
                    "spent": format_duration(self.spent(record, now)), "post": ticket.post}
         posts = [ticket.post, *(rule.notify if rule else [])]
         data = self._raised(ticket, rule.raise_ if rule else None)
-        text = _message(ticket, timer.kind, timer.trigger, details)
+        text = _message(ticket, timer.kind, timer.trigger, record, self.spent(record, now))
         notes = [Notification(post=post, ticket_id=ticket.id, kind=timer.kind, message=text,
                               at=now, details=details)
-                 for post in dict.fromkeys(posts) if post]
+                 for post in dict.fromkeys(posts) if post and not _overtaken(timer, record, now)]
         hand_off = self.spec.escalation.trigger if rule and rule.hand_to and \
             self.spec.escalation else None
         return Alarm(timer.kind, timer.trigger, sla, data, notes, details, hand_off)
@@ -235,11 +235,19 @@ class Clocks:
         return data
 
 
-def _message(ticket: Ticket, kind: str, clock: str, details: dict[str, Any]) -> str:
+def _message(ticket: Ticket, kind: str, clock: str, record: Record, spent: timedelta) -> str:
+    """``ticket 5 (VPN down): response missed its limit of 15 min (22 min spent)``."""
     what = "missed its limit" if kind == BREACH else "is close to its limit"
     summary = ticket.data.get("summary")
     about = f"ticket {ticket.id}" + (f" ({summary})" if summary else "")
-    return f"{about}: {clock} {what} of {details['limit']} (spent {details['spent']})"
+    limit = spoken(_seconds(record["limit"] or 0))
+    return f"{about}: {clock} {what} of {limit} ({spoken(spent)} spent)"
+
+
+def _overtaken(timer: Timer, record: Record, now: datetime) -> bool:
+    """A warning whose breach is due by now too: the breach says it, once."""
+    return timer.kind == WARNING and bool(record["due"]) and \
+        datetime.fromisoformat(record["due"]) <= now
 
 
 def _seconds(value: float) -> timedelta:

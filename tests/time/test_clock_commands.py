@@ -28,4 +28,5 @@ def test_sla_and_outbox_show_clocks_and_notifications(
                                                         (ticket_id, "sla_breach")]
     assert run(["outbox", "--db", url, "--after", str(notes[0]["id"])]) == 0
     out = capsys.readouterr().out
-    assert "desk missed its limit of PT30M" in out and "is close to its limit" not in out
+    assert "desk missed its limit of 30 min (30 min spent)" in out
+    assert "is close to its limit" not in out

@@ -3,15 +3,17 @@ changes, the post's notifications, and the timers a single-user desk fires itsel
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.command import CommandPalette
 
+from engine.core.model import Notification
 from tests.tui.conftest import DeskCopy, login, notices, plain
 from tui.screens.choice import ChoiceScreen
 from tui.screens.help import HelpScreen
 from tui.screens.queues import QueueScreen
+from tui.watch import notice
 from tui.widgets.queue_list import QueueList
 
 
@@ -128,3 +130,12 @@ def test_a_refusal_becomes_a_notification_never_a_traceback(desk: DeskCopy) -> N
         assert desk.workspace.desk.ticket(4).assignee is None  # dispatching unassigns it
 
     desk.run(scenario)
+
+
+@pytest.mark.parametrize(("kind", "title", "severity"), [
+    ("sla_warning", "SLA warning", "warning"), ("sla_breach", "SLA breach", "error"),
+    ("escalation", "Escalation", "warning")])
+def test_notification_titles_read_as_words(kind: str, title: str, severity: str) -> None:
+    moment = datetime(2026, 10, 5, 1, 0, tzinfo=UTC)
+    shown = notice(Notification("service_desk", 1, kind, "ticket 1: …", moment))
+    assert (shown.title, shown.severity, shown.ticket_id) == (title, severity, 1)

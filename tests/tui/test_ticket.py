@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import OptionList, Static
 
 from tests.tui.conftest import DeskCopy, choose, fill, login, notices, plain
@@ -251,5 +253,16 @@ def test_the_footer_offers_only_keys_that_do_something(desk: DeskCopy) -> None:
         await pilot.pause()
         assert desk.workspace.desk.ticket(4).post == "handling_group"
         assert not {"c", "a"} & footer_keys(app)  # the ticket left ann's post
+
+    desk.run(scenario)
+
+
+def test_sla_times_read_as_people_say_them(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await open_ticket(pilot, 4)
+        panel = plain(app, "#ticket-slas")
+        assert re.search(r"\d+ (s|min|h)[ \d\w]* left · due \d\d:\d\d", panel), panel
+        assert "PT" not in panel and not re.search(r"\b\d\d:\d\d:\d\d\b", panel)
 
     desk.run(scenario)

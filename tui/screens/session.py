@@ -61,6 +61,11 @@ class Session:
         """The desk's clock."""
         return self.workspace.desk.clock.now()
 
+    def due(self, moment: datetime) -> str:
+        """A due time as the agent reads it: ``14:05`` today, else ``2026-10-06 14:05``."""
+        shown, today = moment.astimezone(self.zone), self.now().astimezone(self.zone)
+        return shown.strftime("%H:%M" if shown.date() == today.date() else "%Y-%m-%d %H:%M")
+
     def local(self, moment: datetime | None, *, seconds: bool = False) -> str:
         """A moment as the agent reads it: local date and time, no microseconds."""
         if moment is None:

@@ -73,7 +73,7 @@ class TicketScreen(TicketActions):
         with Horizontal(id="ticket-body"):
             with VerticalScroll(id="ticket-left"):
                 yield TicketCard(id="ticket-card")
-                yield SlaPanel(self.session.now, id="ticket-slas")
+                yield SlaPanel(self.session.now, self.session.due, id="ticket-slas")
                 yield KeyList(id="ticket-children")
                 yield Static(id="ticket-notices")
             with Vertical(id="ticket-right"):

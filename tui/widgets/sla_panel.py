@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from engine.process.durations import spoken
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -25,24 +27,19 @@ class Deadline:
 
 
 def remaining(delta: timedelta) -> str:
-    """A countdown as people read it: ``1d 02:03:04``, ``12:03``, ``overdue 00:41``."""
-    seconds = int(abs(delta).total_seconds())
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{minutes:02d}:{secs:02d}"
-    if hours or days:
-        clock = f"{hours:02d}:{clock}"
-    text = (f"{days}d " if days else "") + clock
-    return f"overdue {text}" if delta < timedelta(0) else text
+    """Time left as people read it: ``22 min left``, ``9 min 05 s left``, ``overdue 4 min``."""
+    return f"overdue {spoken(delta)}" if delta < timedelta(0) else f"{spoken(delta)} left"
 
 
 class SlaPanel(Static):
     """Deadlines with a live countdown read from the desk's clock."""
 
-    def __init__(self, now: Callable[[], datetime], *, id: str | None = None) -> None:
+    def __init__(self, now: Callable[[], datetime], local: Callable[[datetime], str], *,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.now = now
+        self.local = local
+        """How a due time reads: the desk's local time."""
         self.deadlines: list[Deadline] = []
 
     def on_mount(self) -> None:
@@ -67,7 +64,8 @@ class SlaPanel(Static):
             style = "bold red" if left < timedelta(0) or "breach" in deadline.kind else (
                 "yellow" if "warn" in deadline.kind or left < timedelta(minutes=15)
                 else "green")
-            shown = remaining(left) + (" (paused)" if deadline.paused else "")
+            shown = remaining(left) + (" (paused)" if deadline.paused else
+                                       f" · due {self.local(deadline.due_at)}")
             grid.add_row(Text(deadline.label), Text(deadline.kind, style="dim"),
                          Text(shown, style=style))
         self.update(grid)

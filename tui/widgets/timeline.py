@@ -26,7 +26,8 @@ def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
 def note_lines(note: str, limit: int = 500) -> list[str]:
     """A note's own lines, each printable (control characters escaped), cut at ``limit``
     characters in all: a multi-line comment reads as lines, never as a literal ``\\n``."""
-    lines, left = [], limit
+    lines: list[str] = []
+    left = limit
     for line in note.splitlines() or [""]:
         if left <= 0:
             lines[-1] = lines[-1].rstrip("…") + "…"
