@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from textual.widgets import Input, OptionList
 
-from tests.tui.conftest import DeskCopy, fill, login, notices
+from tests.tui.conftest import DeskCopy, fill, login, notices, plain
 from tui.screens.login import LoginScreen
 from tui.screens.queues import QueueScreen
 from tui.screens.ticket import TicketScreen
@@ -134,5 +137,23 @@ def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0  # exit() was called: run_test then ends the app
+
+    desk.run(scenario)
+
+
+@pytest.mark.parametrize(("name", "queues"), [
+    ("ann", ["My tickets", "Post service_desk", "Unassigned", "Overdue", "All open"]),
+    ("ian", ["Unassigned", "Overdue", "All open"])])
+def test_help_numbers_the_queues_the_account_has(desk: DeskCopy, name: str,
+                                                 queues: list[str]) -> None:
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, name)
+        await pilot.press("question_mark")
+        keys = plain(app, "#help-box Static:last-of-type")
+        for number, title in enumerate(queues, start=1):
+            assert re.search(rf"^\s*{number}\s+{title}\s*$", keys, re.M), keys
+        assert not re.search(rf"^\s*{len(queues) + 1}\s", keys, re.M)
+        await pilot.press("escape", str(len(queues) + 1))  # a number past the last does nothing
+        assert app.screen.queues[app.screen.queue_index].title == queues[0]
 
     desk.run(scenario)

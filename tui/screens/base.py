@@ -85,6 +85,10 @@ class DeskScreen(DeskView, Screen[ResultT], Generic[ResultT]):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
 
+    def describe(self, binding: Binding) -> str:
+        """What a key does, as help and the palette say it (a screen may say it better)."""
+        return binding.description
+
     def palette_commands(self) -> Iterator[SystemCommand]:
         """This screen's key commands, for the command palette."""
         seen = set()
@@ -95,7 +99,7 @@ class DeskScreen(DeskView, Screen[ResultT], Generic[ResultT]):
             if not binding.description or not active.enabled:
                 continue
             seen.add(binding.action)
-            yield SystemCommand(binding.description, f"key: {binding.key_display or key}",
+            yield SystemCommand(self.describe(binding), f"key: {binding.key_display or key}",
                                 partial(self.app.run_action, binding.action, active.node))
 
     def desk_changed(self) -> None:

@@ -30,9 +30,11 @@ def keys_table(screen: Screen[Any]) -> Table:
     for key, active in screen.active_bindings.items():
         binding = active.binding
         own = active.node in (screen, screen.app)
-        if own and binding.description and binding.action not in seen:
+        if own and binding.description and active.enabled and binding.action not in seen:
             seen.add(binding.action)
-            table.add_row(binding.key_display or key, binding.description)
+            describe = getattr(screen, "describe", None)
+            table.add_row(binding.key_display or key,
+                          describe(binding) if describe else binding.description)
     table.add_row("", "")
     for key, does in CONVENTIONS:
         table.add_row(key, does, style="dim")

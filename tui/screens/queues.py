@@ -230,8 +230,18 @@ class QueueScreen(DeskScreen[None]):
         else:
             super().action_back()
 
+    def describe(self, binding: Binding) -> str:
+        """A number key names its queue: ``1`` My tickets, ``2`` Post service_desk, …"""
+        if binding.action.startswith("queue("):
+            index = int(binding.action[len("queue("):-1])
+            if index < len(self.queues):
+                return self.queues[index].title
+        return super().describe(binding)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each role the keys it may use."""
+        if action == "queue":  # the numbers go as far as the account's queues
+            return isinstance(parameters[0], int) and parameters[0] < len(self.queues)
         if action == "back" and self.query_one("#queue-filter", Input).has_focus:
             return True
         session = self.session
