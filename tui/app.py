@@ -10,10 +10,11 @@ from datetime import tzinfo
 from typing import ClassVar
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui.keys import OneKeyAtATime
 from tui.screens.base import DeskScreen
 from tui.screens.capabilities import discover
 from tui.screens.login import DemoLogin, LoginScreen
@@ -26,7 +27,7 @@ HANGUP_EXIT = 129
 """The exit status when the terminal hung up: 128 + SIGHUP, as a shell reports it."""
 
 
-class TicketflowApp(App[None]):
+class TicketflowApp(OneKeyAtATime):
     """ticketflow's terminal app for agents, supervisors, admins and auditors."""
 
     CSS_PATH = "app.tcss"

@@ -55,7 +55,10 @@ class SlaPanel(Static):
         if not self.deadlines:
             self.update(Text("nothing running", style="dim"))
             return
-        grid = Table.grid(padding=(0, 2))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(ratio=1)  # the label wraps; the kind and the time never do
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
         now = self.now()
         for deadline in self.deadlines:
             left = deadline.due_at - now
