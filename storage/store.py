@@ -134,7 +134,7 @@ class SqlStore:
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
         """One page of tickets, keyset-paged by id (``after`` the last id seen)."""
         order = TICKETS.c.id.desc() if query.descending else TICKETS.c.id
-        conditions = ticket_filters(query, tickets=TICKETS, timers=TIMERS)
+        conditions = ticket_filters(query, tickets=TICKETS)
         if query.after is not None:
             conditions.append(TICKETS.c.id < query.after if query.descending
                               else TICKETS.c.id > query.after)
@@ -148,7 +148,7 @@ class SqlStore:
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""
-        conditions = ticket_filters(query, tickets=TICKETS, timers=TIMERS)
+        conditions = ticket_filters(query, tickets=TICKETS)
         rows = self._read(select(func.count()).select_from(TICKETS).where(*conditions))
         return int(rows[0][0])
 

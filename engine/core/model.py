@@ -150,7 +150,8 @@ class TicketQuery:
     process: str | None = None
     is_open: bool | None = None
     overdue_at: datetime | None = None
-    """Only tickets with a pending timer or SLA due before this moment."""
+    """Only tickets with an open SLA clock past its limit at this moment (breached, or
+    running with its due time passed)."""
     unassigned: bool = False
     parent_id: int | None = None
     after: int | None = None

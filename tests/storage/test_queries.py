@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from engine.core.model import Ticket, TicketQuery
 from storage import SqlStore
-from tests.storage.samples import NOW, opening, step, ticket, timer, version
+from tests.storage.samples import NOW, opening, step, ticket, version
 
 DESK, GROUP = "service_desk", "handling_group"
 
@@ -54,19 +55,31 @@ def test_every_filter(desk: tuple[SqlStore, list[Ticket]]) -> None:
     assert ids(store) == positions(t, *range(9))
 
 
-def test_overdue_tickets_have_a_pending_timer_due_before_the_moment(
-        deployed: SqlStore) -> None:
-    late = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
-                                                                minutes=5)]))
-    later = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
-                                                                 minutes=50)]))
-    cancelled = deployed.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
-                                                                     minutes=1)]))
-    deployed.apply(step(cancelled, dest="received", cancel_states=["submitted"]))
-    assert ids(deployed, overdue_at=NOW + timedelta(minutes=10)) == [late.id]
-    assert ids(deployed, overdue_at=NOW + timedelta(hours=1)) == [late.id, later.id]
-    assert ids(deployed, overdue_at=NOW + timedelta(minutes=5)) == []
-    assert deployed.count_tickets(TicketQuery(overdue_at=NOW + timedelta(hours=1))) == 2
+def clock(due_minutes: int | None, *, running: bool = True, breached: bool = False
+          ) -> dict[str, Any]:
+    """One SLA clock as ``engine.time.sla`` keeps it in ``Ticket.sla``."""
+    due = None if due_minutes is None else (NOW + timedelta(minutes=due_minutes)).isoformat()
+    return {"post": "service_desk", "started": NOW.isoformat(), "spent": 0.0,
+            "since": NOW.isoformat() if running else None, "limit": 600.0, "due": due,
+            "warn": None, "warned": breached, "breached": breached}
+
+
+def test_overdue_tickets_have_an_open_sla_clock_past_its_limit(deployed: SqlStore) -> None:
+    def opened(*clocks: dict[str, Any], done: list[dict[str, Any]] | None = None) -> int:
+        sla = {"clocks": {f"c{n}": c for n, c in enumerate(clocks)}, "done": done or []}
+        return deployed.open_ticket(opening(ticket(sla=sla))).id
+
+    soon = opened(clock(5))
+    breached = opened(clock(-1, breached=True))  # the breach timer fired: still counts
+    paused = opened(clock(None, running=False, breached=True))  # paused after its breach
+    opened(clock(None, running=False))  # paused in time
+    opened(done=[{"clock": "c", "breached": True}])  # that clock ended: history
+    two = opened(clock(60), clock(-3, breached=True))
+    opened()
+    assert ids(deployed, overdue_at=NOW) == [breached, paused, two]
+    assert ids(deployed, overdue_at=NOW + timedelta(minutes=10)) == [soon, breached, paused,
+                                                                    two]
+    assert deployed.count_tickets(TicketQuery(overdue_at=NOW)) == 3
 
 
 def test_counts_ignore_paging(desk: tuple[SqlStore, list[Ticket]]) -> None:

@@ -54,7 +54,7 @@ def test_queues_switch_with_number_keys_and_flip_order(desk: DeskCopy) -> None:
         await pilot.press("3")  # unassigned at the post
         assert shown(app) == []
         assert "empty" in status(app)
-        await pilot.press("4")  # overdue: a pending timer is past due
+        await pilot.press("4")  # overdue: no SLA clock is past its limit yet
         assert shown(app) == []
         await pilot.press("5")  # all open
         assert shown(app) == [6, 5, 4, 3, 2, 1]
@@ -74,6 +74,21 @@ def test_the_overdue_queue_follows_the_clock(desk: DeskCopy) -> None:
         await fill(pilot, "#queue-filter", "post:response_group")
         assert shown(app) == [3]
         assert "filter post:response_group" in status(app)
+
+    desk.run(scenario)
+
+
+def test_a_breached_ticket_stays_overdue_after_its_breach_fired(desk: DeskCopy) -> None:
+    desk.clock.advance(__import__("datetime").timedelta(minutes=10))  # #1's 5 minutes are over
+    while desk.workspace.desk.fire_due():  # the worker fires the breach: no timer is pending
+        pass
+    breaches = [e.trigger for e in desk.workspace.desk.history(1) if e.kind == "sla"]
+    assert "sla_breach" in breaches
+
+    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+        await login(pilot, "ann")
+        await pilot.press("4")  # Overdue: a running SLA clock past its limit
+        assert 1 in shown(app)
 
     desk.run(scenario)
 
