@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Table, bindparam
+from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -41,7 +41,8 @@ class SlaOverdue(ColumnElement[bool]):
 
     def __init__(self, sla: ColumnElement[Any], moment: datetime) -> None:
         self.sla = sla
-        self.moment = bindparam(None, moment.astimezone(UTC).isoformat(), unique=True)
+        self.moment: BindParameter[str] = bindparam(
+            None, moment.astimezone(UTC).isoformat(), unique=True)
 
 
 @compiles(SlaOverdue, "sqlite")
