@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import audit, hotpath, kpi, memory, peer, record, scale, timers
+from bench import assessment, audit, hotpath, memory, peer, record, scale, timers
 from bench import tui as terminal
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
@@ -29,9 +29,10 @@ def main(argv: list[str]) -> int:
             results["audit"] = audit.run(Path(scratch),
                                          tickets=max(1, int(options.audit_tickets * scale)))
         print(audit.describe(results["audit"]))
-    if options.kpi_events:
-        results["kpi"] = kpi.run(max(1, int(options.kpi_events * scale)), runs=3)
-        print(kpi.describe(results["kpi"]))
+    if options.assessment_events:
+        events = max(1, int(options.assessment_events * scale))
+        results["assessment"] = assessment.run(events, runs=3)
+        print(assessment.describe(results["assessment"]))
     if options.timer_count:
         with tempfile.TemporaryDirectory() as scratch:
             results["timers"] = timers.run(Path(scratch),
@@ -51,8 +52,8 @@ def main(argv: list[str]) -> int:
         record.save(results)
         if "audit" in results:
             audit.save(results["audit"], results["date"], results["machine"])
-        if "kpi" in results:
-            kpi.save(results["kpi"])
+        if "assessment" in results:
+            assessment.save(results["assessment"])
         if "timers" in results:
             timers.save(results["timers"], results["date"], results["machine"])
         if "tui" in results:
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="tickets to fire across for the memory check (0: skip)")
     parser.add_argument("--audit-tickets", type=int, default=5_000,
                         help="tickets of the desk `audit verify` is timed on (0: skip)")
-    parser.add_argument("--kpi-events", type=int, default=1_000_000,
+    parser.add_argument("--assessment-events", type=int, default=1_000_000,
                         help="journal events the monthly assessment report is timed on (0: skip)")
     parser.add_argument("--timer-count", type=int, default=1_000,
                         help="due timers fired by 1, 2 and 4 workers (0: skip; PostgreSQL "
