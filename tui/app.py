@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.screens.base import DeskScreen
-from tui.screens.capabilities import discover
 from tui.screens.login import DemoLogin, LoginScreen
 from tui.screens.queues import QueueScreen
 from tui.screens.session import Session
@@ -38,7 +37,6 @@ class TicketflowApp(App[None]):
         self.fire_timers = fire_timers
         self.session: Session | None = None
         self.desk_watch: DeskWatch | None = None
-        self.capabilities = discover(workspace.desk, workspace.store)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.workspace, self.demo))
@@ -47,7 +45,7 @@ class TicketflowApp(App[None]):
 
     @on(LoginScreen.LoggedIn)
     def start_session(self, event: LoginScreen.LoggedIn) -> None:
-        self.session = Session(self.workspace, event.account, self.capabilities, zone=self.zone)
+        self.session = Session(self.workspace, event.account, zone=self.zone)
         self.desk_watch = DeskWatch(self.session, fire_timers=self.fire_timers)
         self.switch_screen(QueueScreen())
 
