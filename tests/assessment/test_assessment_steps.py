@@ -56,7 +56,7 @@ def test_problems_are_located_before_anything_runs() -> None:
 def test_a_figure_that_differs_is_reported_with_both_values() -> None:
     steps = """  - {record: complaint, ticket: t, as: ann, note: twice}
   - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate,
-                 rate: 0.5, score: -3, numerator: 1, denominator: 1}
+                        rate: 0.5, score: -3, numerator: 1, denominator: 1}
   - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: n/a}
   - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate, rate: n/a}
 """
