@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import audit, hotpath, kpi, memory, peer, record, scale, timers
+from bench import assessment, audit, hotpath, memory, peer, record, scale, startup, timers
 from bench import tui as terminal
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
@@ -22,6 +22,9 @@ def main(argv: list[str]) -> int:
     """Measure, print, and (unless --no-record) record."""
     options = _parser().parse_args(argv)
     scale = 0.1 if options.quick else 1.0
+    started = startup.measure(options.startup_runs) if options.startup_runs else None
+    if started:  # first, while nothing of this run has warmed the machine up or loaded it
+        print(startup.describe(started))
     results = measure_hot_path(runs=options.runs, scale=scale,
                                memory_tickets=options.memory_tickets)
     if options.audit_tickets:
@@ -29,9 +32,10 @@ def main(argv: list[str]) -> int:
             results["audit"] = audit.run(Path(scratch),
                                          tickets=max(1, int(options.audit_tickets * scale)))
         print(audit.describe(results["audit"]))
-    if options.kpi_events:
-        results["kpi"] = kpi.run(max(1, int(options.kpi_events * scale)), runs=3)
-        print(kpi.describe(results["kpi"]))
+    if options.assessment_events:
+        events = max(1, int(options.assessment_events * scale))
+        results["assessment"] = assessment.run(events, runs=3)
+        print(assessment.describe(results["assessment"]))
     if options.timer_count:
         with tempfile.TemporaryDirectory() as scratch:
             results["timers"] = timers.run(Path(scratch),
@@ -47,12 +51,16 @@ def main(argv: list[str]) -> int:
         print(peer.describe(results["peer"]))
     if options.scale_tickets:
         results["scale"] = scale_run(options)
+    if started:
+        results["startup"] = started
     if not options.no_record:
         record.save(results)
+        if started:
+            startup.save(started)
         if "audit" in results:
             audit.save(results["audit"], results["date"], results["machine"])
-        if "kpi" in results:
-            kpi.save(results["kpi"])
+        if "assessment" in results:
+            assessment.save(results["assessment"])
         if "timers" in results:
             timers.save(results["timers"], results["date"], results["machine"])
         if "tui" in results:
@@ -86,11 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="alternating runs per variant")
     parser.add_argument("--quick", action="store_true", help="a tenth of the transitions")
+    parser.add_argument("--startup-runs", type=int, default=10,
+                        help="turns of each command in the start-up bench (0: skip)")
     parser.add_argument("--memory-tickets", type=int, default=100_000,
                         help="tickets to fire across for the memory check (0: skip)")
     parser.add_argument("--audit-tickets", type=int, default=5_000,
                         help="tickets of the desk `audit verify` is timed on (0: skip)")
-    parser.add_argument("--kpi-events", type=int, default=1_000_000,
+    parser.add_argument("--assessment-events", type=int, default=1_000_000,
                         help="journal events the monthly assessment report is timed on (0: skip)")
     parser.add_argument("--timer-count", type=int, default=1_000,
                         help="due timers fired by 1, 2 and 4 workers (0: skip; PostgreSQL "

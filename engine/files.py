@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.assessment.table import parse_assessment
 from engine.core.errors import Problem, SpecError
 from engine.process import yamlfile
 from engine.process.expressions import is_expression
@@ -22,11 +21,26 @@ from engine.process.fields import coerce
 from engine.process.load import Process, parse_process
 from engine.process.spec import ChildStart
 from engine.process.validate import locate
-from engine.scenarios.run import parse_scenario
+
+
+def _assessment(source: str, path: str) -> Any:
+    """An assessment file, its module imported only when one is checked."""
+    from engine.assessment.table import parse_assessment
+
+    return parse_assessment(source, path)
+
+
+def _scenario(source: str, path: str) -> Any:
+    """A scenario file, its module (which brings the whole desk) imported only when one is
+    checked: ``validate`` of a process file starts faster."""
+    from engine.scenarios.run import parse_scenario
+
+    return parse_scenario(source, path)
+
 
 KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process,
-                                               "assessment": parse_assessment,
-                                               "scenario": parse_scenario}
+                                               "assessment": _assessment,
+                                               "scenario": _scenario}
 """Top-level key → the loader of that kind of file: ``loader(source, path)``."""
 
 SUFFIXES = (".yaml", ".yml")

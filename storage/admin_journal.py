@@ -9,10 +9,10 @@ in the same transaction. Statements are rendered once, like the hot path's.
 from __future__ import annotations
 
 from dataclasses import asdict
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.core.admin_journal import AdminEntry, chained
 from engine.core.journal import GENESIS
@@ -38,7 +38,8 @@ class AdminWriter:
                            .limit(bindparam("b_limit")), dialect)
         self.insert = render(insert(ADMIN).values(
             {name: bindparam(name) for name in ENTRY_COLUMNS}), dialect)
-        upsert = (sqlite.insert if self.codec.sqlite else postgresql.insert)(ACCOUNTS).values(
+        dialect_module = import_module(f"sqlalchemy.dialects.{dialect.name}")  # only this one
+        upsert = dialect_module.insert(ACCOUNTS).values(
             {name: bindparam(name) for name in ACCOUNT_COLUMNS})
         self.save_account = render(upsert.on_conflict_do_update(
             index_elements=[ACCOUNTS.c.username],

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
+from importlib import import_module
 from types import TracebackType
 from typing import Any
 
@@ -25,7 +26,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import NotFound
@@ -363,4 +363,4 @@ def _events() -> Select[Any]:
 
 def _dialect_insert(connection: Connection) -> Any:
     """The dialect's INSERT with ON CONFLICT (both SQLite and PostgreSQL have it)."""
-    return sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
+    return import_module(f"sqlalchemy.dialects.{connection.dialect.name}").insert  # only this one

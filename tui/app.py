@@ -16,7 +16,6 @@ from textual.screen import Screen
 
 from tui.keys import OneKeyAtATime
 from tui.screens.base import DeskScreen
-from tui.screens.capabilities import discover
 from tui.screens.login import DemoLogin, LoginScreen
 from tui.screens.queues import QueueScreen
 from tui.screens.session import Session
@@ -45,7 +44,6 @@ class TicketflowApp(OneKeyAtATime):
         self.fire_timers = fire_timers
         self.session: Session | None = None
         self.desk_watch: DeskWatch | None = None
-        self.capabilities = discover(workspace.desk, workspace.store)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.workspace, self.demo))
@@ -56,7 +54,7 @@ class TicketflowApp(OneKeyAtATime):
 
     @on(LoginScreen.LoggedIn)
     def start_session(self, event: LoginScreen.LoggedIn) -> None:
-        self.session = Session(self.workspace, event.account, self.capabilities, zone=self.zone)
+        self.session = Session(self.workspace, event.account, zone=self.zone)
         self.desk_watch = DeskWatch(self.session, fire_timers=self.fire_timers)
         self.switch_screen(QueueScreen())
 

@@ -7,46 +7,87 @@ traceback for bad input.
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 
-import click
 import typer
-from typer._click.core import Command as TyperCommand
-from typer._click.exceptions import ClickException as TyperClickException
+from typer._click.core import Command, Context
+from typer._click.exceptions import ClickException
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from engine.core.errors import SpecError, TicketflowError
-from tui.commands import REGISTRARS
+from tui.commands import COMMANDS
 from tui.output import CheckFailed
 
-app = typer.Typer(
-    name="ticketflow", no_args_is_help=True, add_completion=False,
-    pretty_exceptions_enable=False,
-    help="ticketflow: a workflow engine for IT service desks.")
-
-for register in REGISTRARS:
-    register(app)
+HELP = "ticketflow: a workflow engine for IT service desks."
 
 
 @cache
-def _command() -> TyperCommand:
-    """The click command Typer builds from the functions (built once: it costs ~0.15 s)."""
-    return typer.main.get_command(app)
+def _load(name: str) -> Command:
+    """The click command ``name``, built from its module (imported now) and nothing else."""
+    app = typer.Typer(rich_markup_mode=None)  # plain help, as the root's
+    importlib.import_module(f"tui.commands.{COMMANDS[name].module}").register(app)
+    app.registered_commands = [c for c in app.registered_commands if _name(c) == name]
+    app.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return typer.main.get_group(app).commands[name]
+
+
+def _name(command: CommandInfo) -> str | None:
+    if command.name or command.callback is None:
+        return command.name
+    return typer.main.get_command_name(command.callback.__name__)
+
+
+class LazyCommands(Mapping[str, Command]):
+    """Every command by name; a command's module is imported when the command is looked up."""
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        return _load(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class LazyGroup(TyperGroup):
+    """The root command: its help comes from :data:`COMMANDS`, so listing imports nothing."""
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for name, entry in COMMANDS.items():
+            sections.setdefault(entry.section, []).append((name, entry.help))
+        for title, rows in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+@cache
+def _command() -> LazyGroup:
+    """The root command (plain help: Rich costs more to import than listing the commands)."""
+    return LazyGroup(name="ticketflow", commands=LazyCommands(),  # type: ignore[arg-type]
+                     no_args_is_help=True, help=HELP, rich_markup_mode=None)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` and return its exit code."""
     command = _command()
-    try:  # Typer >= 0.25 vendors click: its errors are not click's; typer.Exit is returned
+    try:  # Typer >= 0.25 vendors click: its own errors; typer.Exit is returned
         code = command.main(args=list(argv) if argv is not None else None,
                             prog_name="ticketflow", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except (click.ClickException, TyperClickException) as exc:
+    except ClickException as exc:
         exc.show()
         return 2
-    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("error: aborted", file=sys.stderr)
         return 2
     except CheckFailed as exc:

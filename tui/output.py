@@ -1,4 +1,4 @@
-"""Printing for the command line: JSON for scripts, aligned plain text for people."""
+"""Printing for the command line: JSON for scripts, tables (through Rich) for people."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def _default(value: Any) -> Any:
 
 BIDI_MARKS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 """Bidirectional marks and overrides: shown raw, they reorder the text around them."""
+PIPED_WIDTH = 100_000
+"""The width a table is laid out in when stdout is not a terminal: rows are never wrapped."""
 _ESCAPE_BIDI = {mark: f"\\u{mark:04x}" for mark in BIDI_MARKS}
 
 
@@ -47,12 +49,29 @@ def print_json(data: Any) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Print rows as a plain aligned table (control characters made visible)."""
-    cells = [[safe(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    typer.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
-    for row in cells:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    """Print rows as an aligned table through Rich (control characters made visible).
+
+    On a terminal the table fits its width (long cells wrap) and the header is bold;
+    piped, it is plain text, one row a line however wide, no colour codes. Cells are
+    :class:`rich.text.Text`, never markup. Rich is imported here, not at the top: the
+    ``--json`` paths never pay for it.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold")
+    for header in headers:
+        table.add_column(Text(header.upper()))
+    for row in rows:
+        table.add_row(*(Text(safe(cell)) for cell in row))
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():
+        typer.echo(line.rstrip())
 
 
 def safe(value: Any, limit: int = 80) -> str:

@@ -62,8 +62,8 @@ class DeskWatch:
 
     def _new_notices(self) -> list[Notice]:
         """The post's notifications after the last one seen, oldest first."""
-        fetch, post = self.session.capabilities.notifications, self.session.account.post
-        if fetch is None or post is None:
+        fetch, post = self.session.workspace.desk.notifications, self.session.account.post
+        if post is None:
             return []
         found: list[Any] = []
         while True:

@@ -3,7 +3,7 @@
 Everything is computed from the journal (events and the process versions they name),
 each ticket read only up to the end of the period, so a report for a past period rebuilt
 at any time gives the figures it gave then. The command line, the terminal app and
-scenario tests (``expect_kpi``) all use :class:`Assessor`.
+scenario tests (``expect_assessment``) all use :class:`Assessor`.
 """
 
 from __future__ import annotations

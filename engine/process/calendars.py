@@ -14,8 +14,6 @@ from itertools import pairwise
 from typing import Any, Protocol, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_tables
-
 from engine.process.spec import CalendarSpec, Weekday
 
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
@@ -126,6 +124,8 @@ def build_calendar(spec: CalendarSpec | None) -> WorkingTime:
     hours = tuple(tuple(parse_hours(spec.hours.get(day, []))) for day in WEEKDAYS)
     public = None
     if spec.holidays is not None:
+        import holidays as holiday_tables  # only calendars with holidays pay its import
+
         public = holiday_tables.country_holidays(spec.holidays.country,
                                                  subdiv=spec.holidays.subdivision)
     return Calendar(zone=ZoneInfo(spec.timezone), hours=hours,
@@ -198,6 +198,8 @@ def _date_problems(key: str, dates: list[str]) -> list[tuple[Loc, str]]:
 
 
 def _holiday_problems(spec: CalendarSpec) -> list[tuple[Loc, str]]:
+    import holidays as holiday_tables
+
     source = spec.holidays
     assert source is not None
     try:

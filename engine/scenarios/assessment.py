@@ -1,7 +1,7 @@
-"""The ``expect_kpi`` scenario step: checks one figure of the assessment at that moment.
+"""The ``expect_assessment`` scenario step: checks one figure of the assessment at that moment.
 
 ```yaml
-- expect_kpi:
+- expect_assessment:
     period: 2026-10            # a month (YYYY-MM) or a year (YYYY), in the desk's time zone
     post: service_desk
     indicator: timely_response_rate
@@ -12,7 +12,7 @@
     assessment: tests/assessment/flows/other.yaml   # optional; default flows/assessment.yaml
 ```
 
-The figure is computed from the scenario desk's journal exactly as ``ticketflow kpi`` does.
+The figure is computed from the scenario desk's journal exactly as ``ticketflow assess`` does.
 Complaints are journaled events, not transitions, so this module also adds the ``record``
 step (``record: complaint``, ``ticket``, ``as``, optional ``note``), which the assessment's
 scenarios need to count them.
@@ -45,7 +45,7 @@ RATE_TOLERANCE = 1e-9
 """How far a written rate may be from the exact one (0.9 for 9/10)."""
 
 
-class KpiExpectation(StepModel):
+class AssessmentExpectation(StepModel):
     """One figure of the assessment, as it must be at this point of the scenario."""
 
     period: str | int
@@ -66,40 +66,41 @@ class KpiExpectation(StepModel):
     """An assessment file (default: flows/assessment.yaml, else the shipped one)."""
 
 
-class ExpectKpiStep(StepModel):
-    expect_kpi: KpiExpectation
+class ExpectAssessmentStep(StepModel):
+    expect_assessment: AssessmentExpectation
 
 
-def _assessment(wanted: KpiExpectation) -> Assessment:
+def _assessment(wanted: AssessmentExpectation) -> Assessment:
     return find_assessment(wanted.assessment)
 
 
-def check_kpi(plan: Plan, step: ExpectKpiStep, fail: Fail) -> None:
+def check_assessment(plan: Plan, step: ExpectAssessmentStep, fail: Fail) -> None:
     """Before a run: the file loads, the period parses, the post and indicator exist."""
-    wanted = step.expect_kpi
+    wanted = step.expect_assessment
     try:
         spec = _assessment(wanted).spec
     except SpecError as exc:
-        fail(("expect_kpi", "assessment"), f"invalid assessment file: {exc.problems[0]}")
+        fail(("expect_assessment", "assessment"), f"invalid assessment file: {exc.problems[0]}")
         return
     try:
         parse_period(str(wanted.period), spec.zone)
     except BadRequest as exc:
-        fail(("expect_kpi", "period"), str(exc))
+        fail(("expect_assessment", "period"), str(exc))
     indicator = spec.indicators.get(wanted.indicator)
     if indicator is None:
-        fail(("expect_kpi", "indicator"), f"no indicator {wanted.indicator!r} (known: "
+        fail(("expect_assessment", "indicator"), f"no indicator {wanted.indicator!r} (known: "
                                           f"{', '.join(spec.indicators)})")
     elif wanted.post not in indicator.posts:
-        fail(("expect_kpi", "post"), f"indicator {wanted.indicator!r} does not apply to the "
+        fail(("expect_assessment", "post"), f"indicator {wanted.indicator!r} does not apply to the "
                                      f"post {wanted.post!r}")
     if (wanted.rate, wanted.score, wanted.numerator, wanted.denominator) == (None,) * 4:
-        fail(("expect_kpi",), "expect_kpi needs rate, score, numerator or denominator")
+        fail(("expect_assessment",),
+             "expect_assessment needs rate, score, numerator or denominator")
 
 
-def run_kpi(stage: Stage, step: ExpectKpiStep) -> None:
+def run_assessment(stage: Stage, step: ExpectAssessmentStep) -> None:
     """Compute the figure from the desk's journal; a Mismatch if it is not as expected."""
-    wanted = step.expect_kpi
+    wanted = step.expect_assessment
     assessor = Assessor(stage.desk.store, _assessment(wanted))
     figure = assessor.report(str(wanted.period), [wanted.post]).post(wanted.post).figure(
         wanted.indicator)
@@ -109,7 +110,7 @@ def run_kpi(stage: Stage, step: ExpectKpiStep) -> None:
                        + "; ".join(misses) + f" ({figure.numerator} of {figure.denominator})")
 
 
-def _misses(wanted: KpiExpectation, figure: Figure) -> list[str]:
+def _misses(wanted: AssessmentExpectation, figure: Figure) -> list[str]:
     found = []
     if wanted.rate is not None and not _same_rate(wanted.rate, figure.rate):
         found.append(f"expected rate {wanted.rate}, got {_rate_text(figure.rate)}")
@@ -159,5 +160,5 @@ def run_record(stage: Stage, step: RecordStep) -> None:
         raise Mismatch(f"expected {step.fails}, got success")
 
 
-register_step("expect_kpi", StepKind(ExpectKpiStep, run_kpi, check_kpi))
+register_step("expect_assessment", StepKind(ExpectAssessmentStep, run_assessment, check_assessment))
 register_step("record", StepKind(RecordStep, run_record, check_record, acts=True))

@@ -3,7 +3,7 @@
 A kind is one entry of :data:`STEP_KINDS` — the step's key (``open``, ``fire``, ``wait``,
 ``until``, ``expect``, ``expect_history``), the pydantic model of the step, a check run
 when the file is validated, and the function that performs it on a :class:`Stage`. Other
-modules add kinds with :func:`register_step` (the assessment adds ``expect_kpi``).
+modules add kinds with :func:`register_step` (the assessment adds ``expect_assessment``).
 """
 
 from __future__ import annotations

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import kpi
+from bench import assessment
 from engine.audit.audit import Audit
 from tui.wiring import open_workspace
 
 
 def test_the_generated_journal_is_legal_and_chained(tmp_path: Path) -> None:
-    path = tmp_path / "kpi.db"
-    built = kpi.build(path, 2_000)
+    path = tmp_path / "assessment.db"
+    built = assessment.build(path, 2_000)
     assert built["events"] == 2_000
     workspace = open_workspace(f"sqlite:///{path}")
     report = Audit(workspace.store, workspace.desk.clock).verify()
     assert (report.ok, report.events, report.violations) == (True, 2_000, [])
-    measured = kpi.measure(path, runs=1, period="2026-01")
+    measured = assessment.measure(path, runs=1, period="2026-01")
     assert measured["tickets_in_period"] > 0
 
 
@@ -26,8 +26,8 @@ def test_a_result_is_recorded_in_its_own_section(tmp_path: Path) -> None:
     result = {"date": "2026-11-27T08:00:00+00:00", "events": 1_000_000, "tickets": 142_000,
               "tickets_in_period": 10_500, "period": "2026-06", "report_seconds": 4.2,
               "report_cpu_seconds": 2.1, "goal_seconds": 5.0, "machine": "2 CPUs"}
-    kpi.save(result, log)
-    kpi.save({**result, "date": "2026-11-28T08:00:00+00:00"}, log)
+    assessment.save(result, log)
+    assessment.save({**result, "date": "2026-11-28T08:00:00+00:00"}, log)
     text = log.read_text()
     assert text.startswith("# Performance\n\n## The monthly assessment report\n")
     rows = [line for line in text.splitlines() if line.startswith("| 2026-11-2")]

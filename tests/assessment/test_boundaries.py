@@ -1,5 +1,5 @@
 """Every tier boundary of every indicator, exactly on it and just below, for two posts each,
-as scenarios: tickets are added one story at a time, and an ``expect_kpi`` step checks the
+as scenarios: tickets are added one story at a time, and an ``expect_assessment`` step checks the
 month's figure at each point of the walk (``boundaries.walk``).
 
 The scenarios are written out as YAML (in Taipei time, from local midnight on 1 October,
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-import engine.scenarios.assessment  # noqa: F401  (registers expect_kpi and record)
+import engine.scenarios.assessment  # noqa: F401  (registers expect_assessment and record)
 from engine.scenarios.run import parse_scenario, run_scenario
 from tests.assessment.boundaries import SEED_TIERS, seed_score, walk
 from tests.assessment.world import ROOT
@@ -134,7 +134,7 @@ CASES: list[tuple[str, str, Story, Story]] = [
 
 
 def scenario(indicator: str, post: str, hit: Story, miss: Story) -> dict[str, Any]:
-    """The walk over an indicator's tier bounds as a scenario with expect_kpi steps."""
+    """The walk over an indicator's tier bounds as a scenario with expect_assessment steps."""
     names = (f"t{number}" for number in count(1))
     steps: Steps = []
     hits = total = 0
@@ -144,7 +144,7 @@ def scenario(indicator: str, post: str, hit: Story, miss: Story) -> dict[str, An
         for _ in range(denominator - total - (numerator - hits)):
             steps += miss(next(names))
         hits, total = numerator, denominator
-        steps.append({"expect_kpi": {
+        steps.append({"expect_assessment": {
             "period": "2026-10", "post": post, "indicator": indicator,
             "numerator": numerator, "denominator": denominator,
             "rate": numerator / denominator, "score": seed_score(indicator, numerator,
@@ -163,7 +163,8 @@ def test_every_tier_boundary_on_and_just_below(case: tuple[str, str, Story, Stor
     source = text(case)
     path = ROOT / "flows" / "scenarios" / f"assessment_{indicator}-{case[1]}.yaml"
     loaded = parse_scenario(source, str(path))
-    checks = [step.model.expect_kpi for step in loaded.steps if step.kind == "expect_kpi"]
+    checks = [step.model.expect_assessment for step in loaded.steps
+              if step.kind == "expect_assessment"]
     assert {check.score for check in checks} == {score for _, score in SEED_TIERS[indicator]}
     outcome = run_scenario(loaded, lambda clock: open_workspace("sqlite://", clock=clock).desk)
     assert [str(failure) for failure in outcome.failures] == []
@@ -176,7 +177,7 @@ def test_a_wrong_expectation_fails_at_its_line() -> None:
     outcome = run_scenario(loaded, lambda clock: open_workspace("sqlite://", clock=clock).desk)
     assert len(outcome.failures) == 1
     line = source.splitlines()[outcome.failures[0].line - 1]
-    assert line.strip().startswith("- expect_kpi")
+    assert line.strip().startswith("- expect_assessment")
     assert "expected score 4, got 5 (9 of 10)" in outcome.failures[0].message
 
 

@@ -1,4 +1,4 @@
-"""``ticketflow kpi`` end to end: the report as text, JSON and CSV, --explain, exit codes."""
+"""``ticketflow assess`` end to end: the report as text, JSON and CSV, --explain, exit codes."""
 
 from __future__ import annotations
 
@@ -28,15 +28,15 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     yield world
 
 
-def kpi(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run(["kpi", *argv])
+def assess(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = run(["assess", *argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out, err
 
 
 def test_the_report_as_json(desk: World, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = kpi(capsys, "--period", "2026-10", "--json")
+    code, out, _ = assess(capsys, "--period", "2026-10", "--json")
     assert code == 0
     report = json.loads(out)
     assert (report["period"], report["time_zone"]) == ("2026-10", "Asia/Taipei")
@@ -57,14 +57,14 @@ def test_the_report_as_json(desk: World, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_the_report_as_csv_and_text_for_one_post(desk: World,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = kpi(capsys, "--period", "2026-10", "--post", "service_desk", "--csv")
+    code, out, _ = assess(capsys, "--period", "2026-10", "--post", "service_desk", "--csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["indicator"] for row in rows][:2] == ["timely_response_rate",
                                                         "timely_reply_rate"]
     assert rows[0]["rate"] == "0.5" and rows[1]["rate"] == ""
     assert rows[-1]["indicator"] == "total" and rows[-1]["post"] == "service_desk"
-    code, out, _ = kpi(capsys, "--period", "2026-10", "--post", "service_desk")
+    code, out, _ = assess(capsys, "--period", "2026-10", "--post", "service_desk")
     assert code == 0
     assert "service_desk: total" in out and "n/a" in out and "50.00%" in out
     assert "vendor" not in out
@@ -74,15 +74,15 @@ def test_explain_lists_the_tickets_on_each_side(desk: World,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["--period", "2026-10", "--explain", "timely_response_rate", "--post",
             "service_desk"]
-    code, out, _ = kpi(capsys, *argv, "--json")
+    code, out, _ = assess(capsys, *argv, "--json")
     assert code == 0
     explained = json.loads(out)
     assert [(c["ticket"], c["measured"]) for c in explained["counted"]] == [(1, "PT3S")]
     assert [(c["ticket"], c["measured"], c["limit"]) for c in explained["others"]] == [
         (2, "PT9S", "PT5S")]
-    code, out, _ = kpi(capsys, *argv)
+    code, out, _ = assess(capsys, *argv)
     assert code == 0 and "1 of 2 (50.00%), score 0" in out and "not counted" in out
-    code, out, _ = kpi(capsys, *argv, "--csv")
+    code, out, _ = assess(capsys, *argv, "--csv")
     assert out.splitlines()[0] == "ticket,side,at,measured,limit,clock"
 
 
@@ -91,7 +91,7 @@ def test_the_yearly_report_and_an_assessment_file_of_ones_own(
     own = tmp_path / "assessment.yaml"
     own.write_text(SHIPPED.read_text(encoding="utf-8").replace("threshold: PT5S",
                                                                "threshold: PT10S"))
-    code, out, _ = kpi(capsys, "--period", "2026", "--post", "service_desk", "--json",
+    code, out, _ = assess(capsys, "--period", "2026", "--post", "service_desk", "--json",
                        "--assessment", str(own))
     assert code == 0
     response = json.loads(out)["posts"][0]["indicators"][0]
@@ -110,7 +110,7 @@ def test_the_yearly_report_and_an_assessment_file_of_ones_own(
 ])
 def test_bad_input_exits_2_with_one_error_line(desk: World, capsys: pytest.CaptureFixture[str],
                                                argv: list[str], message: str) -> None:
-    code, out, err = kpi(capsys, *argv)
+    code, out, err = assess(capsys, *argv)
     assert code == 2
     assert message in err and out == ""
 
@@ -120,7 +120,7 @@ def test_an_invalid_assessment_file_is_reported_at_its_place(
     broken = tmp_path / "assessment.yaml"
     broken.write_text(SHIPPED.read_text(encoding="utf-8").replace(
         "time_zone: Asia/Taipei", "time_zone: Asia/Atlantis"))
-    code, _, err = kpi(capsys, "--period", "2026-10", "--assessment", str(broken))
+    code, _, err = assess(capsys, "--period", "2026-10", "--assessment", str(broken))
     assert code == 2
     assert err.strip() == (f"{broken}:23:12: unknown time zone 'Asia/Atlantis' "
                            "(use an IANA name such as Asia/Taipei)")

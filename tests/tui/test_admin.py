@@ -218,8 +218,6 @@ def test_the_editor_runs_the_scenarios_that_name_the_process(desk: DeskCopy) -> 
 
     async def scenario_run(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "amy")
-        if app.capabilities.run_scenarios is None:
-            pytest.skip("the scenario runner is not in this installation")
         app.push_screen(EditorScreen(path, path.read_text(encoding="utf-8")))
         await pilot.pause()
         await pilot.press("x")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import DataTable, OptionList
 
 from tests.tui.conftest import DeskCopy, choose, login, plain
@@ -57,8 +56,6 @@ def test_replay_steps_through_the_journal_and_rebuilds_the_ticket(desk: DeskCopy
 def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ian")
-        if app.session.capabilities.verify is None:
-            pytest.skip("engine.audit.audit is not in this installation")
         app.push_screen(ReplayScreen(1))
         await pilot.pause()
         await pilot.press("v")
@@ -70,8 +67,6 @@ def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
 def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCopy) -> None:
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "ian")
-        if app.session.capabilities.assessor is None:
-            pytest.skip("engine.assessment.report is not in this installation")
         await pilot.press("K")
         assert isinstance(app.screen, AssessmentScreen)
         table = app.screen.query_one(DataTable)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from textual.command import CommandPalette
 
 from engine.core.model import Notification
@@ -98,8 +97,6 @@ def test_a_single_user_desk_fires_due_timers_itself(desk: DeskCopy) -> None:
 def test_the_posts_notifications_appear_without_a_restart(desk: DeskCopy) -> None:
     async def scenario(pilot, app):  # type: ignore[no-untyped-def]
         await login(pilot, "hal")
-        if app.session.capabilities.notifications is None:
-            pytest.skip("Desk.notifications is not in this installation")
         before = len(app.session.notices)
         desk.clock.advance(timedelta(hours=2))  # ticket 2 waits at the handling group
         app.poll_desk()

@@ -1,28 +1,81 @@
-"""The command line's commands, one module per area; each exposes ``register(app)``."""
+"""The command line's commands, one module per area; each exposes ``register(app)``.
+
+:data:`COMMANDS` names every command with its module and its one-line help, so that
+``ticketflow --help`` lists them without importing a module and ``ticketflow NAME`` imports
+only NAME's module (pip's and hatch's lazy loading). A test checks the table against what
+the modules register.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NamedTuple
 
-import typer
 
-from tui.commands import (
-    admin,
-    app_cmds,
-    audit,
-    clocks,
-    files,
-    kpi,
-    login,
-    maintenance,
-    scenarios,
-    tickets,
-    worker,
-)
+class Entry(NamedTuple):
+    """Where a command lives, what it does in one line, and its heading in ``--help``."""
 
-REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.register, login.register,
-                                                   tickets.register,
-                                                   kpi.register, app_cmds.register,
-                                                   audit.register, maintenance.register,
-                                                   worker.register, scenarios.register,
-                                                   clocks.register]
+    module: str
+    help: str
+    section: str
+
+
+def _entries(module: str, section: str, *commands: tuple[str, str]) -> dict[str, Entry]:
+    return {name: Entry(module, text, section) for name, text in commands}
+
+
+COMMANDS: dict[str, Entry] = {
+    **_entries("files", "Files (no database)",
+               ("validate", "Check process, scenario and assessment files; print "
+                            "path:line:column: message."),
+               ("diagram", "Print a process's state graph (Mermaid stateDiagram-v2).")),
+    **_entries("scenarios", "Files (no database)",
+               ("test", "Run scenarios (a folder: every *.yaml in it); exit 1 if an "
+                        "expectation fails.")),
+    **_entries("admin", "Setting a desk up",
+               ("init", "Create or upgrade the schema and create the first admin."),
+               ("deploy", "Deploy process files: a new version for each file whose content "
+                          "changed."),
+               ("processes", "List deployed process versions."),
+               ("users", "Manage accounts (admin role).")),
+    **_entries("login", "Setting a desk up",
+               ("login", "Log in once; later commands on this database act as you until the "
+                         "session ends."),
+               ("logout", "End the login session on this database.")),
+    **_entries("tickets", "Working tickets",
+               ("open", "Open a ticket of a process."),
+               ("fire", "Fire a trigger on a ticket."),
+               ("assign", "Give a ticket to an account of its post (NAME '-' unassigns)."),
+               ("claim", "Take a ticket of your post for yourself."),
+               ("comment", "Add a comment to a ticket's journal."),
+               ("record", "Record an event that changes no state (a customer reply, a "
+                          "complaint, ...)."),
+               ("show", "Show a ticket with its pending timers."),
+               ("history", "Show a ticket's journal."),
+               ("list", "List tickets, newest first, a page at a time.")),
+    **_entries("clocks", "Working tickets",
+               ("sla", "Show a ticket's open SLA clocks with their remaining working time."),
+               ("outbox", "List notifications (SLA warnings and breaches), oldest first, a "
+                          "page at a time.")),
+    **_entries("assessment", "Assessing and auditing",
+               ("assess", "The assessment per post: each indicator's numerator, denominator, "
+                          "rate and score.")),
+    **_entries("audit", "Assessing and auditing",
+               ("replay", "Rebuild a ticket from its journal alone, as it was at a moment."),
+               ("audit", "Verify, seal and review the journals.")),
+    **_entries("maintenance", "Keeping the records",
+               ("export", "Export the journal as JSON Lines, CSV or XES (IEEE 1849, for "
+                          "process mining)."),
+               ("migrate", "Move a process's open tickets to another of its versions, each "
+                           "move journaled."),
+               ("backup", "Copy the database consistently while agents work (SQLite file or "
+                          "logical dump)."),
+               ("restore", "Restore a backup into a new, empty database, then verify it.")),
+    **_entries("worker", "Keeping the records",
+               ("worker", "Fire due timers, each in the transaction that marks it fired; "
+                          "several may run at once.")),
+    **_entries("app_cmds", "The terminal app",
+               ("tui", "Open the terminal app on a desk (login with the desk's accounts)."),
+               ("demo", "Open the app on a demo desk, creating it first if the database is "
+                        "empty.")),
+}
+"""Every command, in the order ``ticketflow --help`` lists them."""

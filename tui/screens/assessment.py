@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from engine.assessment.report import Assessor, find_assessment
 from tui.screens.base import DeskScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.key_lists import KeyList, KeyTable
@@ -40,8 +41,8 @@ class AssessmentScreen(DeskScreen[None]):
 
     def on_mount(self) -> None:
         self.title = "Assessment"
-        make = self.session.capabilities.assessor
-        self.assessor = self.attempt(make) if make else None
+        store = self.session.workspace.store
+        self.assessor = self.attempt(lambda: Assessor(store, find_assessment()))
         period = self.query_one("#assessment-period", Input)
         period.value = self.session.now().astimezone(self.session.zone).strftime("%Y-%m")
         table = self.query_one(DataTable)

@@ -9,7 +9,6 @@ panes, then the screen (asking first when there are unsaved changes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +22,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from engine.core.errors import NotFound, SpecError, TicketflowError
 from engine.process.load import Process, parse_process
+from tui.commands.scenarios import load_all, run_on_temporary_desk
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.diff_view import diff_text
@@ -188,9 +188,6 @@ class EditorScreen(DeskScreen[None]):
 
     def action_test(self) -> None:
         """Run the process's scenarios (they read the saved file) on throwaway desks."""
-        run = self.session.capabilities.run_scenarios
-        if run is None:
-            return
         if self.text != self.saved_text:
             self.notify("save first (Ctrl+S): scenarios read the file", title="Scenarios",
                         severity="warning")
@@ -204,13 +201,14 @@ class EditorScreen(DeskScreen[None]):
         box.display = True
         box.border_title = "Scenarios"
         box.update(Text(f"running {len(files)} scenario(s)…", style="dim"))
-        self.run_scenarios(run, files)
+        self.run_scenarios(files)
 
     @work(thread=True, exclusive=True)
-    def run_scenarios(self, run: Callable[[list[Path]], list[Any]], files: list[Path]) -> None:
-        """Each scenario on its own temporary desk, away from the screen's thread."""
+    def run_scenarios(self, files: list[Path]) -> None:
+        """Each scenario on its own temporary desk (as ``ticketflow test``), away from the
+        screen's thread."""
         try:
-            outcomes = run(files)
+            outcomes = [run_on_temporary_desk(scenario) for scenario in load_all(files)]
         except TicketflowError as exc:
             self.app.call_from_thread(self.report, exc)
             return
@@ -230,10 +228,6 @@ class EditorScreen(DeskScreen[None]):
         box.border_title = f"Scenarios · {len(outcomes) - failed} passed, {failed} failed"
         box.update(text)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "test":
-            return self.session.capabilities.run_scenarios is not None
-        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         if self.text == self.saved_text:

@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from engine.process.diagram import mermaid
 from tui.screens.base import DeskScreen
 from tui.widgets.state_graph import StateGraph
 
@@ -38,8 +39,7 @@ class GraphScreen(DeskScreen[None]):
         self.title = compiled.spec.title
         self.sub_title = self.digest[:12] + (f" · at {self.current}" if self.current else "")
         self.query_one(StateGraph).show(compiled.spec, self.current)
-        mermaid = self.session.capabilities.mermaid
-        self.query_one("#graph-mermaid", Static).update(mermaid(compiled.spec) if mermaid else "")
+        self.query_one("#graph-mermaid", Static).update(mermaid(compiled.spec))
         self.query_one("#graph-mermaid").display = False
         self.query_one("#graph-scroll").focus()
 
@@ -49,7 +49,3 @@ class GraphScreen(DeskScreen[None]):
         self.query_one(StateGraph).display = not self.as_mermaid
         self.query_one("#graph-mermaid").display = self.as_mermaid
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "mermaid":
-            return self.session.capabilities.mermaid is not None
-        return super().check_action(action, parameters)

@@ -248,8 +248,7 @@ class QueueScreen(DeskScreen[None]):
         needs = {"processes": "admin", "accounts": "admin", "replay": "auditor",
                  "assessment": "auditor"}
         if action in needs:
-            return session.has(needs[action]) and (
-                action != "assessment" or session.capabilities.assessor is not None)
+            return session.has(needs[action])
         if action == "claim":
             return session.may_claim(self.query_one(QueueList).current)
         if action == "new_ticket":

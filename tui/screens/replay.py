@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from engine.audit.audit import Audit
 from engine.core.journal import Event
 from tui.screens.base import DeskScreen
 from tui.widgets.key_lists import KeyList
@@ -156,17 +157,11 @@ class ReplayScreen(DeskScreen[None]):
             self.query_one("#replay-events", OptionList).highlighted = index % len(self.steps)
 
     def action_verify(self) -> None:
-        verify = self.session.capabilities.verify
-        if verify is None:
-            return
-        report = self.attempt(lambda: verify(self.ticket_id))
+        audit = Audit(self.session.workspace.store, self.desk.clock)
+        report = self.attempt(lambda: audit.verify([self.ticket_id]))
         if report is None:
             return
         box = self.query_one("#replay-verify", Static)
         box.display = True
         box.update(verdict(self.ticket_id, report))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "verify":
-            return self.session.capabilities.verify is not None
-        return super().check_action(action, parameters)

@@ -7,7 +7,6 @@ from datetime import datetime, tzinfo
 from typing import Literal
 
 from engine.core.model import Account, Ticket
-from tui.screens.capabilities import Capabilities
 from tui.wiring import Workspace
 
 Severity = Literal["information", "warning", "error"]
@@ -26,11 +25,10 @@ class Notice:
 
 @dataclass
 class Session:
-    """The workspace, the logged-in account and what the installation offers."""
+    """The workspace, the logged-in account, and what the screens keep for it."""
 
     workspace: Workspace
     account: Account
-    capabilities: Capabilities
     zone: tzinfo | None = None
     """Where times are shown (None: the machine's local time zone)."""
     drafts: dict[tuple[int, str], dict[str, str]] = field(default_factory=dict)

@@ -120,10 +120,9 @@ class TicketScreen(TicketActions):
         return ticket, self.compiled
 
     def _deadlines(self, ticket: Ticket) -> list[Deadline]:
-        slas = self.session.capabilities.slas
-        found = sla_deadlines(slas(ticket.id)) if slas else []
+        found = sla_deadlines(self.desk.slas(ticket.id))
         timers = timer_deadlines(self.desk.timers(ticket.id))
-        return found + [d for d in timers if not (slas and d.kind.startswith("sla"))]
+        return found + [d for d in timers if not d.kind.startswith("sla")]
 
     def _show_children(self, ticket: Ticket) -> None:
         children = self.attempt(lambda: self.desk.tickets(

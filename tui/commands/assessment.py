@@ -1,4 +1,4 @@
-"""The assessment on the command line: ``ticketflow kpi --period YYYY-MM|YYYY``."""
+"""The assessment on the command line: ``ticketflow assess --period YYYY-MM|YYYY``."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock"]
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(kpi)
+    app.command()(assess)
 
 
-def kpi(
+def assess(
     period: Annotated[str, typer.Option("--period", help="A month (YYYY-MM) or a year (YYYY), "
                                         "in the desk's time zone.")],
     post: Annotated[list[str] | None, typer.Option(

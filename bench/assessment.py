@@ -4,9 +4,9 @@ A year of tickets of the seed processes (solved at the desk, handled by a group 
 pending stint and sometimes a complaint, faults climbing three tiers) is written straight
 into a SQLite desk with bulk inserts: each ticket's events are legal steps of the deployed
 versions, sealed and hash-chained like the engine's. Then ``Assessor.report`` — what
-``ticketflow kpi --period`` runs — is timed for one month (median of several runs).
+``ticketflow assess --period`` runs — is timed for one month (median of several runs).
 
-``python -m bench.kpi [--events N] [--runs R] [--no-record]``
+``python -m bench.assessment [--events N] [--runs R] [--no-record]``
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def measure(path: Path, *, runs: int = 3, period: str = PERIOD) -> dict[str, Any
 def run(events: int, runs: int) -> dict[str, Any]:
     """Build a journal of ``events`` events in a temporary folder and time the report."""
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "kpi.db"
+        path = Path(scratch) / "assessment.db"
         built = build(path, events)
         return {"date": datetime.now(UTC).isoformat(timespec="seconds"), **built,
                 **measure(path, runs=runs), "machine": _machine()}
@@ -285,10 +285,10 @@ def save(result: dict[str, Any], log: Path = LOG) -> None:
 
 SECTION = "## The monthly assessment report\n"
 SECTION_TEXT = SECTION + """
-`python -m bench.kpi` (also part of `make bench`) writes a year of tickets of the seed
+`python -m bench.assessment` (also part of `make bench`) writes a year of tickets of the seed
 processes — about a million journal events, each ticket's events legal steps of its process
 version, sealed and hash-chained — into a SQLite desk with bulk inserts, then times
-`ticketflow kpi --period 2026-06` (`Assessor.report`: every post and indicator, from the
+`ticketflow assess --period 2026-06` (`Assessor.report`: every post and indicator, from the
 journal) — the median of three runs, wall clock and the process's CPU time. Goal: **under
 5 s** for 1,000,000 events. On a busy machine the wall clock is mostly waiting for a CPU;
 the CPU time shows the work.
@@ -308,7 +308,7 @@ def line(result: dict[str, Any]) -> str:
 
 def describe(result: dict[str, Any]) -> str:
     """One line for the terminal."""
-    return (f"   kpi: {result['events']:,} events, {result['tickets']:,} tickets (built in "
+    return (f"   assessment: {result['events']:,} events, {result['tickets']:,} tickets (built in "
             f"{result['build_seconds']} s); report {result['period']} over "
             f"{result['tickets_in_period']:,} tickets in {result['report_seconds']} s, "
             f"{result['report_cpu_seconds']} s CPU (goal < {GOAL_SECONDS:g} s)")
@@ -320,7 +320,7 @@ def _machine() -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.kpi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.assessment", description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-record", action="store_true")

@@ -1,4 +1,4 @@
-"""The expect_kpi and record scenario steps: located problems before a run, and their checks."""
+"""The expect_assessment and record scenario steps: located problems before a run, and checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from engine.scenarios.run import parse_scenario, run_scenario
 from tests.assessment.world import ROOT
 from tui.wiring import open_workspace
 
-PATH = str(ROOT / "flows" / "scenarios" / "kpi_steps_test.yaml")
+PATH = str(ROOT / "flows" / "scenarios" / "assessment_steps_test.yaml")
 HEAD = """scenario: a test of the assessment's steps
 start: 2026-10-05T09:00:00+08:00
 accounts:
@@ -26,13 +26,13 @@ def run(steps: str) -> list[str]:
 
 
 def test_problems_are_located_before_anything_runs() -> None:
-    steps = """  - expect_kpi: {period: 2026-13, post: service_desk, indicator: complaint_rate,
-                 score: 0}
-  - expect_kpi: {period: 2026-10, post: service_desk, indicator: speed, score: 0}
-  - expect_kpi: {period: 2026-10, post: vendor, indicator: timely_reply_rate, score: 5}
-  - expect_kpi: {period: 2026-10, post: vendor, indicator: complaint_rate}
+    steps = """  - expect_assessment: {period: 2026-13, post: service_desk,
+                        indicator: complaint_rate, score: 0}
+  - expect_assessment: {period: 2026-10, post: service_desk, indicator: speed, score: 0}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: timely_reply_rate, score: 5}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate}
   - {record: complaint, ticket: nobody, as: ann}
-  - expect_kpi: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: 1 in 2}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: 1 in 2}
 """
     with pytest.raises(SpecError) as caught:
         parse_scenario(HEAD + steps, PATH)
@@ -46,7 +46,7 @@ def test_problems_are_located_before_anything_runs() -> None:
         (at(7, "2026-13"), "period '2026-13' is not a month (YYYY-MM) or a year (YYYY)"),
         (at(9, "speed"), found[1][1]),
         (at(10, "vendor"), "indicator 'timely_reply_rate' does not apply to the post 'vendor'"),
-        (at(11, "{period"), "expect_kpi needs rate, score, numerator or denominator"),
+        (at(11, "{period"), "expect_assessment needs rate, score, numerator or denominator"),
         (at(12, "nobody"), "ticket 'nobody' is not opened by an earlier step"),
         (at(13, "1 in 2"), found[5][1])]
     assert found[1][1].startswith("no indicator 'speed' (known: timely_response_rate")
@@ -55,10 +55,10 @@ def test_problems_are_located_before_anything_runs() -> None:
 
 def test_a_figure_that_differs_is_reported_with_both_values() -> None:
     steps = """  - {record: complaint, ticket: t, as: ann, note: twice}
-  - expect_kpi: {period: 2026-10, post: service_desk, indicator: complaint_rate,
-                 rate: 0.5, score: -3, numerator: 1, denominator: 1}
-  - expect_kpi: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: n/a}
-  - expect_kpi: {period: 2026-10, post: service_desk, indicator: complaint_rate, rate: n/a}
+  - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate,
+                        rate: 0.5, score: -3, numerator: 1, denominator: 1}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: n/a}
+  - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate, rate: n/a}
 """
     assert run(steps) == [
         "8: complaint_rate of service_desk in 2026-10: expected rate 0.5, got 1.0 (1 of 1)",
