@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, exists
+from sqlalchemy import ColumnElement, Table, exists, or_
 
 from engine.core.model import TicketQuery
 
@@ -21,6 +21,12 @@ def ticket_filters(query: TicketQuery, *, tickets: Table, timers: Table
             conditions.append(tickets.c[name] == value)
     if query.unassigned:
         conditions.append(tickets.c.assignee.is_(None))
+    if query.readable_by is not None:
+        username, post = query.readable_by
+        readable = [tickets.c.assignee == username, tickets.c.opened_by == username]
+        if post is not None:
+            readable.append(tickets.c.post == post)
+        conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(exists().where(
             timers.c.ticket_id == tickets.c.id, timers.c.status == "pending",
