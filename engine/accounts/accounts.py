@@ -196,17 +196,22 @@ class AccountBook:
             return self._refuse(username, now, str(exc), str(exc))
         return self._record_login(account, password, now)
 
-    def _record_login(self, account: Account, password: str, now: datetime) -> Account:
+    def _record_login(self, account: Account, password: str, now: datetime,
+                      again: bool = True) -> Account:
         new_hash = passwords.HASHER.hash(password) \
             if passwords.needs_rehash(account.password_hash) else None
-        if not self.store.record_login(account.username, password_hash=account.password_hash,
-                                       new_hash=new_hash, now=now,
-                                       entry=login_entry(account.username, now)):
-            return self._refuse(account.username, now, "the account changed meanwhile",
-                                f"account {account.username!r} changed while logging in "
-                                "(disabled, locked or a new password): try again")
-        return replace(account, last_login_at=now, failed_logins=0, locked_until=None,
-                       password_hash=new_hash or account.password_hash)
+        if self.store.record_login(account.username, password_hash=account.password_hash,
+                                   new_hash=new_hash, now=now,
+                                   entry=login_entry(account.username, now)):
+            return replace(account, last_login_at=now, failed_logins=0, locked_until=None,
+                           password_hash=new_hash or account.password_hash)
+        current = self._find(account.username)
+        if again and current is not None and current.password_hash != account.password_hash \
+                and verify_password(current, password):
+            return self._record_login(current, password, now, again=False)  # a rehash won
+        return self._refuse(account.username, now, "the account changed meanwhile",
+                            f"account {account.username!r} changed while logging in "
+                            "(disabled, locked or a new password): try again")
 
     def _count_failure(self, username: str, now: datetime) -> None:
         """Count a wrong password (journaled); lock the account once there are too many."""

@@ -27,7 +27,7 @@ from engine.accounts.accounts import (
     random_password,
 )
 from engine.core.admin_journal import VENDOR_CLOSED, VENDOR_OPENED, account_entry
-from engine.core.errors import BadRequest, Forbidden, MissingField, NotFound
+from engine.core.errors import BadRequest, Conflict, Forbidden, MissingField, NotFound
 from engine.core.model import Account, Change, Ticket
 from engine.process.fields import parse_timestamp
 
@@ -115,7 +115,7 @@ def opened_account(action: dict[str, Any], existing: Account | None, now: dateti
     if existing is not None and not existing.vendor:
         raise Forbidden(f"{username!r} is a regular account, not a vendor's", ticket=ticket_id)
     if existing is not None and existing.can_act(now):
-        raise BadRequest(f"vendor account {username!r} is open already", ticket=ticket_id)
+        raise Conflict(f"vendor account {username!r} is open already", ticket=ticket_id)
     password = random_password()
     account = Account(
         username=username, display_name=action["display_name"] or username,
