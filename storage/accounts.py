@@ -134,9 +134,10 @@ class AccountRows:
             ACCOUNTS.c.username == username, ACCOUNTS.c.password_hash == password_hash,
             ACCOUNTS.c.disabled.is_(False)))
         statement = insert(SESSIONS).from_select(
-            ["token_hash", "username", "created_at", "expires_at"], account)
+            ["token_hash", "username", "created_at", "expires_at"], account,
+        ).returning(SESSIONS.c.token_hash)  # psycopg counts no rows for INSERT … SELECT
         with self._writing() as connection:
-            return bool(connection.execute(statement).rowcount == 1)
+            return connection.execute(statement).first() is not None
 
     def session_user(self, token_hash: str, *, now: datetime) -> str:
         """The username of a live session; NotFound when unknown or expired."""

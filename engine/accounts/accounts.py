@@ -216,7 +216,7 @@ class AccountBook:
     def _count_failure(self, username: str, now: datetime) -> None:
         """Count a wrong password (journaled); lock the account once there are too many."""
         failures = self.store.count_failed_login(
-            username, login_entry(username, now, "wrong password"))
+            username, login_entry(username, now, f"wrong password for {username!r}"))
         period = lock_period(failures)
         if period is None:
             return
