@@ -9,8 +9,9 @@
   ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
   (``kpi``) also ``supervisor``.
 
-This guards the front ends (the command line, the HTTP API). It is not a wall against
-someone holding the database URL, who can read everything with any SQL client.
+The command line applies these rules; the terminal app's queues do not narrow by them yet.
+They guard the front ends, not the database: someone holding the database URL can read
+everything with any SQL client (docs/deployment.md, "The trust boundary").
 """
 
 from __future__ import annotations
