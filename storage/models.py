@@ -177,6 +177,31 @@ class AccountRow(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Consecutive failed logins since the last successful one (or an unlock)."""
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Logins are refused, whatever the password, until then (brute-force lock-out)."""
+
+
+class VendorAccessRow(SQLModel, table=True):
+    """The one open access of a vendor account: its primary key makes a second one fail."""
+
+    __tablename__ = "vendor_accesses"
+
+    username: str = Field(primary_key=True, foreign_key="accounts.username", max_length=64)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SettingRow(SQLModel, table=True):
+    """A desk-wide setting (``ticketflow settings``), changed by admins and journaled."""
+
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+    """The value as text; ``engine.accounts.policy`` parses and checks it."""
 
 
 class LoginSessionRow(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam
+from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -23,6 +23,12 @@ def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[
             conditions.append(tickets.c[name] == value)
     if query.unassigned:
         conditions.append(tickets.c.assignee.is_(None))
+    if query.readable_by is not None:
+        username, post = query.readable_by
+        readable = [tickets.c.assignee == username, tickets.c.opened_by == username]
+        if post is not None:
+            readable.append(tickets.c.post == post)
+        conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(SlaOverdue(tickets.c.sla, query.overdue_at))
     return conditions

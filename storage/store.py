@@ -40,6 +40,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
+from storage.accounts import AccountRows
 from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
@@ -58,7 +59,7 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore:
+class SqlStore(AccountRows):
     """Process versions, tickets, journals, timers and accounts in one SQL database."""
 
     def __init__(self, engine: Engine) -> None:
@@ -95,7 +96,7 @@ class SqlStore:
             stored = replace(version, number=(latest or 0) + 1)
             connection.execute(insert(VERSIONS).values(asdict(stored)))
             if journal is not None:
-                self._hot.admin.write(connection.connection.cursor(), [journal], [])
+                self._admin_write(connection, [journal])
             return stored
 
     def get_version(self, digest: str) -> ProcessVersion:
@@ -247,50 +248,13 @@ class SqlStore:
 
     # -- accounts and login sessions -----------------------------------------------------
 
-    def get_account(self, username: str) -> Account:
-        rows = self._read(select(ACCOUNTS).where(ACCOUNTS.c.username == username))
-        if not rows:
-            raise NotFound(f"no account {username!r}")
-        return Account(**rows[0]._mapping)
-
     def save_account(self, account: Account) -> None:
-        """Insert or update an account."""
+        """Insert or update a whole account (restores and tests; changes use change_account)."""
         values = asdict(account)
         with self._writing() as connection:
             upsert = _dialect_insert(connection)(ACCOUNTS).values(values)
             connection.execute(upsert.on_conflict_do_update(
                 index_elements=[ACCOUNTS.c.username], set_=values))
-
-    def list_accounts(self) -> list[Account]:
-        rows = self._read(select(ACCOUNTS).order_by(ACCOUNTS.c.username))
-        return [Account(**row._mapping) for row in rows]
-
-    def save_session(self, *, token_hash: str, username: str, created_at: datetime,
-                     expires_at: datetime) -> None:
-        """Remember a login session by the hash of its token."""
-        with self._writing() as connection:
-            connection.execute(insert(SESSIONS).values(
-                token_hash=token_hash, username=username, created_at=created_at,
-                expires_at=expires_at))
-
-    def session_user(self, token_hash: str, *, now: datetime) -> str:
-        """The username of a live session; NotFound when unknown or expired."""
-        rows = self._read(select(SESSIONS.c.username).where(
-            SESSIONS.c.token_hash == token_hash, SESSIONS.c.expires_at > now))
-        if not rows:
-            raise NotFound("no such login session (or it expired): log in again")
-        return str(rows[0][0])
-
-    def end_sessions(self, *, token_hash: str | None = None, before: datetime | None = None
-                     ) -> int:
-        """Forget one session, or every session expired before a moment; how many."""
-        statement = SESSIONS.delete()
-        if token_hash is not None:
-            statement = statement.where(SESSIONS.c.token_hash == token_hash)
-        if before is not None:
-            statement = statement.where(SESSIONS.c.expires_at < before)
-        with self._writing() as connection:
-            return connection.execute(statement).rowcount
 
     # -- the admin journal ---------------------------------------------------------------
 
@@ -313,6 +277,13 @@ class SqlStore:
         return (int(rows[0][0]), str(rows[0][1])) if rows else (0, "")
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def _admin_write(self, connection: Connection, entries: list[AdminEntry]
+                     ) -> list[AdminEntry]:
+        """Append admin journal entries inside a transaction of :meth:`_writing`."""
+        if not entries:
+            return []
+        return self._hot.admin.write(connection.connection.cursor(), entries, [])
 
     @contextmanager
     def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# Real argon2, with its cheapest parameters: hashing with production costs takes ~0.4 s.
-os.environ.setdefault("TICKETFLOW_ARGON2_PROFILE", "cheapest")
-
 # ==== storage: database URLs for every backend (owner: storage) =========================
 import os
 from collections.abc import Iterator
@@ -17,6 +12,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 from sqlalchemy import make_url
+
+from tests.argon2_cheap import use_cheap_hasher
 
 PG_ENV = "TICKETFLOW_TEST_PG"
 PG_SKIP = f"{PG_ENV} not set"
@@ -68,3 +65,13 @@ def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         yield url
 
 # ==== end of storage fixtures ============================================================
+
+# ==== accounts: argon2 at its cheapest, in the suite only (owner: accounts) ==========
+def pytest_configure() -> None:
+    """Real argon2, with its cheapest parameters: production costs take ~0.3 s a hash.
+
+    The product has no switch for this (no setting, no environment variable): the suite
+    swaps the hasher itself, in this process. Subprocesses hash at the product's cost
+    unless they are started through ``python -m tests.argon2_cheap``.
+    """
+    use_cheap_hasher()

@@ -43,6 +43,8 @@ def account_record(account: Account) -> dict[str, Any]:
         "expires_at": account.expires_at.isoformat() if account.expires_at else None,
         "disabled": account.disabled,
         "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,
+        "failed_logins": account.failed_logins,
+        "locked_until": account.locked_until.isoformat() if account.locked_until else None,
     }
 
 

@@ -14,6 +14,7 @@ import typer
 from engine.accounts.sessions import LoginSessions
 from engine.core.errors import AuthenticationFailed, BadRequest
 from engine.core.model import Account
+from engine.desk.reading import require_any
 from tui.wiring import Workspace
 
 
@@ -27,6 +28,13 @@ def acting_account(workspace: Workspace, name: str | None) -> Account:
         raise BadRequest("name the acting account with --as NAME or TICKETFLOW_USER "
                          "(or run 'ticketflow login')")
     return workspace.accounts.login(name, password(name))
+
+
+def reading_account(workspace: Workspace, name: str | None,
+                    roles: tuple[str, ...] | None = None, what: str = "this") -> Account:
+    """Authenticate the account a read acts as; with ``roles``, require one of them."""
+    account = acting_account(workspace, name)
+    return require_any(account, roles, what) if roles else account
 
 
 def password(name: str) -> str:

@@ -35,8 +35,9 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     """
     store = open_store(url, synchronous=synchronous)
     clock = clock or SystemClock()
-    return Workspace(url=url, store=store, desk=Desk(store, clock),
-                     accounts=AccountBook(store, clock))
+    desk = Desk(store, clock)
+    return Workspace(url=url, store=store, desk=desk,
+                     accounts=AccountBook(store, clock, roles=desk.declared_roles))
 
 
 def backup_database(url: str, path: Path) -> str:

@@ -2,12 +2,20 @@
 
 The token is random and shown only to the person who logged in; the database keeps only
 its SHA-256, so a copy of the database cannot be used to act as anyone.
+
+A session ends when it expires (at the latest when its account does), when its person logs
+out, when an admin ends it (``users revoke``), and — in the same transaction as the change
+— whenever its account changes: a new password, a disable, any admin change, a vendor
+account's closure or re-opening (OWASP ASVS 4, V3.3). A session is only created while the
+account still has the password hash the login checked, so a login racing a password
+change or a disable cannot leave a live session behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,18 +27,31 @@ from engine.time.clock import Clock
 DEFAULT_LIFETIME = timedelta(hours=8)
 
 
+@dataclass(frozen=True)
+class LoginSession:
+    """A live session as listed to admins: never its token, a short prefix of its hash."""
+
+    username: str
+    tag: str
+    """The first 12 hex digits of the token's hash: enough to tell sessions apart."""
+    created_at: datetime
+    expires_at: datetime
+
+
 class SessionStore(Protocol):
     """The part of the store port that login sessions need."""
 
     def get_account(self, username: str) -> Account: ...
 
     def save_session(self, *, token_hash: str, username: str, created_at: datetime,
-                     expires_at: datetime) -> None: ...
+                     expires_at: datetime, password_hash: str) -> bool: ...
 
     def session_user(self, token_hash: str, *, now: datetime) -> str: ...
 
+    def list_sessions(self, username: str, *, now: datetime) -> list[LoginSession]: ...
+
     def end_sessions(self, *, token_hash: str | None = None,
-                     before: datetime | None = None) -> int: ...
+                     before: datetime | None = None, username: str | None = None) -> int: ...
 
 
 def token_hash(token: str) -> str:
@@ -39,19 +60,29 @@ def token_hash(token: str) -> str:
 
 
 class LoginSessions:
-    """Starting, resuming and ending login sessions."""
+    """Starting, resuming, listing and ending login sessions."""
 
     def __init__(self, store: SessionStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
     def start(self, account: Account, lifetime: timedelta = DEFAULT_LIFETIME) -> str:
-        """A new session token for an authenticated account (expired ones are swept)."""
+        """A new session token for an account just authenticated (expired ones are swept).
+
+        It lives ``lifetime``, never past the account's expiry; it is refused when the
+        account changed since its password was checked.
+        """
         now = self.clock.now()
         self.store.end_sessions(before=now)
         token = secrets.token_urlsafe(32)
-        self.store.save_session(token_hash=token_hash(token), username=account.username,
-                                created_at=now, expires_at=now + lifetime)
+        expires = now + lifetime
+        if account.expires_at is not None:
+            expires = min(expires, account.expires_at)
+        if not self.store.save_session(token_hash=token_hash(token), username=account.username,
+                                       created_at=now, expires_at=expires,
+                                       password_hash=account.password_hash):
+            raise AuthenticationFailed(f"account {account.username!r} changed while logging "
+                                       "in (disabled or a new password): try again")
         return token
 
     def resume(self, token: str) -> Account:
@@ -65,6 +96,10 @@ class LoginSessions:
         account = self.store.get_account(username)
         ensure_active(account, now)
         return account
+
+    def listed(self, username: str) -> list[LoginSession]:
+        """The live sessions of an account, oldest first."""
+        return self.store.list_sessions(username, now=self.clock.now())
 
     def end(self, token: str) -> None:
         """End a session (logging out)."""

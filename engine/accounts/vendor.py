@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from engine.accounts.accounts import SUPERUSER, check_account, hash_password, random_password
+from engine.accounts.accounts import (
+    SUPERUSER,
+    VENDOR_ROLE,
+    check_account,
+    hash_password,
+    random_password,
+)
 from engine.core.admin_journal import VENDOR_CLOSED, VENDOR_OPENED, account_entry
-from engine.core.errors import BadRequest, Forbidden, MissingField, NotFound
+from engine.core.errors import BadRequest, Conflict, Forbidden, MissingField, NotFound
 from engine.core.model import Account, Change, Ticket
 from engine.process.fields import parse_timestamp
 
@@ -31,7 +37,6 @@ USERNAME_FIELD = "vendor_account"
 EXPIRY_FIELD = "access_expires_at"
 RIGHTS_FIELD = "rights"
 NAME_FIELD = "vendor_name"
-VENDOR_ROLE = "vendor"
 VENDOR_POST = "vendor"
 RIGHTS = ("read_only", "operator")
 """The rights a vendor account may get; anything else (superuser) is refused."""
@@ -94,15 +99,24 @@ def _username(ticket: Ticket, data: dict[str, Any]) -> str:
 
 
 def opened_account(action: dict[str, Any], existing: Account | None, now: datetime,
-                   ticket_id: int) -> tuple[Account, Credential]:
-    """The vendor account an ``open`` action creates (or re-opens), with its password."""
+                   ticket_id: int, longest: timedelta) -> tuple[Account, Credential]:
+    """The vendor account an ``open`` action creates (or re-opens), with its password.
+
+    Its expiry is at most ``longest`` ahead (the desk's vendor limit). The store keeps one
+    open access per account under a unique key, so two tickets opening the same account
+    at once cannot both succeed; the check here only words the common case.
+    """
     username = action["username"]
+    expires = parse_timestamp(action["expires_at"])
+    if expires > now + longest:
+        raise Forbidden(f"{EXPIRY_FIELD!r} is at most {_days(longest)} ahead (the desk's "
+                        f"vendor limit), not {expires.isoformat(timespec='seconds')}",
+                        ticket=ticket_id)
     if existing is not None and not existing.vendor:
         raise Forbidden(f"{username!r} is a regular account, not a vendor's", ticket=ticket_id)
     if existing is not None and existing.can_act(now):
-        raise BadRequest(f"vendor account {username!r} is open already", ticket=ticket_id)
+        raise Conflict(f"vendor account {username!r} is open already", ticket=ticket_id)
     password = random_password()
-    expires = parse_timestamp(action["expires_at"])
     account = Account(
         username=username, display_name=action["display_name"] or username,
         roles=list(action["roles"]), post=action["post"], vendor=True, expires_at=expires,
@@ -130,10 +144,17 @@ def closed_account(action: dict[str, Any], existing: Account | None, ticket_id: 
         created_at=existing.created_at, last_login_at=existing.last_login_at)
 
 
+def _days(period: timedelta) -> str:
+    return f"{period.days} day(s)" if period.days else str(period)
+
+
 def materialise(change: Change, existing: Callable[[str], Account | None], actor: str,
-                now: datetime) -> tuple[Change, list[Credential]]:
+                now: datetime, *, longest: Callable[[], timedelta]
+                ) -> tuple[Change, list[Credential]]:
     """The change with the vendor accounts its step opens or closes, and their passwords.
 
+    ``longest``: how far ahead an opened account's expiry may be (the desk's vendor
+    limit), asked only when the step opens one.
     The accounts are saved and the episode journaled in the admin journal by the same
     transaction as the step; the credentials are for the caller to hand over once.
     """
@@ -145,7 +166,7 @@ def materialise(change: Change, existing: Callable[[str], Account | None], actor
     for action in actions:
         found = existing(action["username"])
         if action["action"] == "open":
-            account, credential = opened_account(action, found, now, ticket_id)
+            account, credential = opened_account(action, found, now, ticket_id, longest())
             credentials.append(credential)
         else:
             account = closed_account(action, found, ticket_id)

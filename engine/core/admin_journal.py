@@ -26,6 +26,10 @@ VENDOR_CLOSED = "vendor_account_closed"
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 SEAL = "seal"
+ACCOUNT_LOCKED = "account_locked"
+ACCOUNT_UNLOCKED = "account_unlocked"
+SESSIONS_ENDED = "sessions_ended"
+SETTING_CHANGED = "setting_changed"
 ACCOUNT_KINDS = (ACCOUNT_CREATED, ACCOUNT_CHANGED, PASSWORD_CHANGED, VENDOR_OPENED,
                  VENDOR_CLOSED)
 """Entries whose details carry the account as it is afterwards (its ``account`` key)."""

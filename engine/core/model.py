@@ -79,6 +79,10 @@ class Account:
     disabled: bool = False
     created_at: datetime | None = None
     last_login_at: datetime | None = None
+    failed_logins: int = 0
+    """Consecutive failed logins since the last successful one (or an unlock)."""
+    locked_until: datetime | None = None
+    """Logins are refused, whatever the password, until then (brute-force lock-out)."""
 
     def can_act(self, now: datetime) -> bool:
         """Whether the account is enabled and not expired at ``now``."""
@@ -154,6 +158,9 @@ class TicketQuery:
     running with its due time passed)."""
     unassigned: bool = False
     parent_id: int | None = None
+    readable_by: tuple[str, str | None] | None = None
+    """Only the tickets this (username, post) may read: at its post, assigned to it or
+    opened by it (``engine.desk.reading``); None: no such restriction."""
     after: int | None = None
     limit: int = 50
     descending: bool = False

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.accounts.accounts import SUPERUSER, ensure_active
+from engine.accounts.policy import vendor_limit
 from engine.accounts.vendor import Deliver, materialise
 from engine.core.admin_journal import deploy_entry
 from engine.core.errors import (
@@ -110,6 +111,13 @@ class Desk:
         """The compiled machine of a process's current version."""
         return self.compiled(self.store.current_version(name).digest)
 
+    def declared_roles(self) -> set[str]:
+        """Every role the deployed process versions declare (``roles:``), but ``system``."""
+        roles: set[str] = set()
+        for version in self.store.list_versions():
+            roles.update(self.compiled(version.digest).spec.roles)
+        return roles - {SYSTEM_ROLE}
+
     def versions(self, name: str | None = None) -> list[ProcessVersion]:
         """Deployed process versions, oldest first."""
         return self.store.list_versions(name)
@@ -171,7 +179,8 @@ class Desk:
                            ticket=ticket.id, state=ticket.state)
         compiled = self.compiled(ticket.digest)
         change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
-        change, credentials = materialise(change, self._account, actor.username, now)
+        change, credentials = materialise(change, self._account, actor.username, now,
+                                          longest=lambda: vendor_limit(self.store))
         self.store.apply(change)
         for credential in credentials:
             if deliver is not None:

@@ -14,10 +14,11 @@ Contract (checked by the shared store test suite on every backend):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from engine.accounts.sessions import LoginSession
 from engine.core.admin_journal import AdminEntry
 from engine.core.journal import Event
 from engine.core.model import (
@@ -102,28 +103,55 @@ class Store(Protocol):
         """Notifications (to one post, or all), oldest first, after the id ``after``."""
         ...
 
-    # accounts
+    # accounts (each change one transaction: see engine.accounts.accounts)
     def get_account(self, username: str) -> Account: ...
 
     def save_account(self, account: Account) -> None:
-        """Insert or update an account."""
+        """Insert or update a whole account (restores and tests only)."""
         ...
 
     def list_accounts(self) -> list[Account]: ...
 
+    def create_account(self, account: Account, entries: list[AdminEntry]) -> None:
+        """Insert a new account with its journal entries; BadRequest when the name is taken."""
+        ...
+
+    def change_account(self, username: str,
+                       change: Callable[[Account, list[Account]], Account],
+                       journal: Callable[[Account], list[AdminEntry]]) -> Account:
+        """Change an account, end its sessions and journal it, in one transaction."""
+        ...
+
+    def record_login(self, username: str, *, password_hash: str, new_hash: str | None,
+                     now: datetime, entry: AdminEntry) -> bool:
+        """A login's bookkeeping, only while the account still has ``password_hash``."""
+        ...
+
+    def count_failed_login(self, username: str, entry: AdminEntry) -> int: ...
+
+    def lock_account(self, username: str, *, failures: int, until: datetime,
+                     entry: AdminEntry) -> bool: ...
+
     def save_session(self, *, token_hash: str, username: str, created_at: datetime,
-                     expires_at: datetime) -> None:
-        """Remember a login session by the hash of its token."""
+                     expires_at: datetime, password_hash: str) -> bool:
+        """Remember a login session, only while the account has ``password_hash``."""
         ...
 
     def session_user(self, token_hash: str, *, now: datetime) -> str:
         """The username of a live session; NotFound when unknown or expired."""
         ...
 
+    def list_sessions(self, username: str, *, now: datetime) -> list[LoginSession]: ...
+
     def end_sessions(self, *, token_hash: str | None = None,
-                     before: datetime | None = None) -> int:
-        """Forget one session, or every session expired before a moment; how many."""
+                     before: datetime | None = None, username: str | None = None) -> int:
+        """Forget one session, an account's, or every one expired before a moment."""
         ...
+
+    # settings
+    def get_setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str, entry: AdminEntry) -> None: ...
 
     # the admin journal
     def append_admin(self, entries: list[AdminEntry], *, accounts: list[Account] | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.assessment.world import ROOT, SHIPPED, World, build_world
+from tests.assessment.world import PASSWORD, ROOT, SHIPPED, World, build_world
 from tui.cli import run
 
 
@@ -24,6 +24,8 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     world.record(world.submit(), "complaint")
     world.close()
     monkeypatch.setenv("TICKETFLOW_DB", url)
+    monkeypatch.setenv("TICKETFLOW_USER", "sue")  # the assessment is a supervisor's read
+    monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
     monkeypatch.chdir(ROOT)
     yield world
 

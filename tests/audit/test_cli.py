@@ -54,7 +54,7 @@ def test_replay_verify_log_and_seal(cli: Cli, tmp_path: Path,
     assert cli("replay", number, "--at", "yesterday")[0] == 2
     assert cli("replay", "999")[0] == 2
 
-    code, out, _ = cli("audit", "verify")
+    code, out, _ = cli("audit", "verify", user="root", password=ADMIN)
     assert code == 0 and "no violation" in out and "no seal yet" in out
     code, _, err = cli("audit", "seal", user="ann", password=AGENT)
     assert code == 2 and err.startswith("error: no seal key")
@@ -81,7 +81,7 @@ def test_verify_exits_1_on_a_tampered_journal(cli: Cli) -> None:
     with open_workspace(url).store.engine.begin() as connection:  # type: ignore[attr-defined]
         connection.execute(text("UPDATE events SET note = 'x' WHERE ticket_id = :t AND seq = 2"),
                            {"t": int(number)})
-    code, out, err = cli("audit", "verify")
+    code, out, err = cli("audit", "verify", user="root", password=ADMIN)
     assert code == 1 and f"ticket {number} seq 2: its content does not match" in out
     assert "verification failed: 1 violation(s)" in err
     report = json.loads(cli("audit", "verify", "--json")[1])
@@ -93,7 +93,7 @@ def test_report_export_migrate_backup_and_restore(cli: Cli, tmp_path: Path) -> N
     number = ticket(cli)
     week = datetime.now(UTC).strftime("%G-W%V")
     assert cli("fire", number, "accept", user="nobody", password="x")[0] == 3
-    review = cli.json("audit", "report", "--week", week)
+    review = cli.json("audit", "report", "--week", week, user="root", password=ADMIN)
     assert isinstance(review, dict)
     assert [f["username"] for f in review["failed_logins"]] == ["nobody"]
     assert [a["username"] for a in review["powerful_accounts"]] == ["root"]
@@ -113,7 +113,7 @@ def test_report_export_migrate_backup_and_restore(cli: Cli, tmp_path: Path) -> N
     assert cli("migrate", "service_desk", "--to", "1", user="ann", password=AGENT)[0] == 3
 
     copy = tmp_path / "copy"
-    code, out, _ = cli("backup", str(copy))
+    code, out, _ = cli("backup", str(copy), user="root", password=ADMIN)
     assert code == 0 and "backed up" in out
     assert cli("backup", str(copy))[0] == 2
     target = f"sqlite:///{tmp_path / 'restored.db'}"
@@ -139,4 +139,4 @@ def test_fire_hands_the_vendor_password_over_once(cli: Cli) -> None:
     [credential] = fired["credentials"]
     assert credential["username"] == "vendor_acme" and len(credential["password"]) == 20
     assert run(["show", number]) == 0
-    assert cli("audit", "verify")[0] == 0
+    assert cli("audit", "verify", user="root", password=ADMIN)[0] == 0

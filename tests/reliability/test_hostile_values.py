@@ -110,6 +110,7 @@ def test_control_characters_and_bidi_marks_are_stored_as_given_and_escaped_on_th
                                  post="desk", display_name=UNSAFE)
     setup.workspace.store.close()  # type: ignore[attr-defined]
     assert desk.ticket(ticket.id).data["summary"] == UNSAFE  # verbatim
+    monkeypatch.setenv("TICKETFLOW_USER", "root")  # reads act as an account
     monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
     monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path))
     for argv in (["show", str(ticket.id)], ["history", str(ticket.id)], ["list"],
@@ -132,6 +133,7 @@ def test_json_output_escapes_bidi_marks_and_decodes_to_the_stored_value(
     ticket = desk.open("crash", agent, {"summary": summary})
     desk.record(ticket.id, "remark", agent, note=summary)
     setup.workspace.store.close()  # type: ignore[attr-defined]
+    monkeypatch.setenv("TICKETFLOW_USER", "root")  # reads act as an account
     monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
     monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path))
     for argv in (["show", str(ticket.id)], ["history", str(ticket.id)], ["list"]):

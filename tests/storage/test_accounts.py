@@ -54,10 +54,11 @@ def test_unknown_accounts_are_not_found(store: SqlStore) -> None:
 
 def test_login_sessions_live_until_they_expire(store: SqlStore) -> None:
     store.save_account(account())
-    store.save_session(token_hash="t1", username="vera", created_at=NOW,
-                       expires_at=NOW + timedelta(hours=8))
-    store.save_session(token_hash="t2", username="vera", created_at=NOW,
-                       expires_at=NOW + timedelta(hours=1))
+    hashed = account().password_hash
+    assert store.save_session(token_hash="t1", username="vera", created_at=NOW,
+                              expires_at=NOW + timedelta(hours=8), password_hash=hashed)
+    assert store.save_session(token_hash="t2", username="vera", created_at=NOW,
+                              expires_at=NOW + timedelta(hours=1), password_hash=hashed)
     assert store.session_user("t1", now=NOW + timedelta(hours=2)) == "vera"
     with pytest.raises(NotFound):
         store.session_user("t2", now=NOW + timedelta(hours=2))
@@ -70,3 +71,15 @@ def test_login_sessions_live_until_they_expire(store: SqlStore) -> None:
 def test_naive_timestamps_are_refused(store: SqlStore) -> None:
     with pytest.raises(ValueError, match="naive"):
         store.save_account(replace(account(), created_at=NOW.replace(tzinfo=None)))
+
+
+def test_a_session_is_saved_only_while_the_account_has_the_checked_hash(
+        store: SqlStore) -> None:
+    store.save_account(account())
+    assert not store.save_session(token_hash="t1", username="vera", created_at=NOW,
+                                  expires_at=NOW + timedelta(hours=8), password_hash="older")
+    store.save_account(account(disabled=True))
+    assert not store.save_session(token_hash="t2", username="vera", created_at=NOW,
+                                  expires_at=NOW + timedelta(hours=8),
+                                  password_hash=account().password_hash)
+    assert store.list_sessions("vera", now=NOW) == []

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.time.conftest import build_world
+from tests.time.conftest import PASSWORD, build_world
 from tui.cli import run
 
 
 def test_sla_and_outbox_show_clocks_and_notifications(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
+    monkeypatch.setenv("TICKETFLOW_USER", "root")  # reads act as an account
+    monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
     world = build_world(url)
     ticket_id = world.open(level=1)
     world.wait(timedelta(minutes=31))  # the desk's 30 minutes are over: handed to response

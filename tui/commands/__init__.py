@@ -36,7 +36,8 @@ COMMANDS: dict[str, Entry] = {
                ("deploy", "Deploy process files: a new version for each file whose content "
                           "changed."),
                ("processes", "List deployed process versions."),
-               ("users", "Manage accounts (admin role).")),
+               ("users", "Manage accounts (admin role)."),
+               ("settings", "Desk-wide settings (admin role to change).")),
     **_entries("login", "Setting a desk up",
                ("login", "Log in once; later commands on this database act as you until the "
                          "session ends."),
@@ -51,7 +52,7 @@ COMMANDS: dict[str, Entry] = {
                           "complaint, ...)."),
                ("show", "Show a ticket with its pending timers."),
                ("history", "Show a ticket's journal."),
-               ("list", "List tickets, newest first, a page at a time.")),
+               ("list", "List the tickets you may read, newest first, a page at a time.")),
     **_entries("clocks", "Working tickets",
                ("sla", "Show a ticket's open SLA clocks with their remaining working time."),
                ("outbox", "List notifications (SLA warnings and breaches), oldest first, a "

@@ -8,14 +8,17 @@ from typing import Annotated
 
 import typer
 
+from engine.accounts.policy import SETTINGS, value_of
+from engine.accounts.sessions import LoginSessions
 from engine.core.errors import BadRequest, SpecError
+from engine.desk.reading import DESK_WIDE, require_any
 from engine.process import yamlfile
 from engine.process.fields import parse_timestamp
 from engine.process.load import load_process
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
 from tui.records import account_record
-from tui.session import acting_account, read_new_password
+from tui.session import acting_account, read_new_password, reading_account
 from tui.wiring import open_workspace
 
 users = typer.Typer(help="Manage accounts (admin role).", no_args_is_help=True)
@@ -27,6 +30,7 @@ def register(app: typer.Typer) -> None:
     app.command()(deploy)
     app.command()(processes)
     app.add_typer(users, name="users")
+    app.add_typer(settings, name="settings")
 
 
 def init(admin: Annotated[str, typer.Option("--admin", help="The first admin's name.")],
@@ -67,10 +71,12 @@ def deploy(paths: Annotated[list[Path], typer.Argument(help="Process files or fo
 
 
 def processes(db: Db = DEFAULT_DB, json: Json = False,
-              name: Annotated[str | None, typer.Argument(help="Only this process.")] = None
-              ) -> None:
+              name: Annotated[str | None, typer.Argument(help="Only this process.")] = None,
+              actor: Actor = None) -> None:
     """List deployed process versions."""
-    versions = open_workspace(db).desk.versions(name)
+    workspace = open_workspace(db)
+    reading_account(workspace, actor)
+    versions = workspace.desk.versions(name)
     if json:
         print_json([{"name": v.name, "version": v.number, "digest": v.digest,
                      "deployed_by": v.deployed_by, "deployed_at": v.deployed_at}
@@ -129,15 +135,18 @@ def users_add(
 
 
 @users.command("list")
-def users_list(db: Db = DEFAULT_DB, json: Json = False) -> None:
-    """List accounts (never their passwords)."""
-    accounts = [account_record(a) for a in open_workspace(db).store.list_accounts()]
+def users_list(db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> None:
+    """List accounts (never their passwords): admins and auditors."""
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, DESK_WIDE, "listing accounts")
+    accounts = [account_record(a) for a in workspace.store.list_accounts()]
     if json:
         print_json(accounts)
         return
-    print_table(["username", "roles", "post", "vendor", "expires", "disabled", "last login"],
+    print_table(["username", "roles", "post", "vendor", "expires", "disabled", "last login",
+                 "locked until"],
                 [[a["username"], ",".join(a["roles"]), a["post"], a["vendor"], a["expires_at"],
-                  a["disabled"], a["last_login_at"]] for a in accounts])
+                  a["disabled"], a["last_login_at"], a["locked_until"]] for a in accounts])
 
 
 @users.command("disable")
@@ -163,4 +172,67 @@ def users_passwd(name: str, password_stdin: Stdin = False, db: Db = DEFAULT_DB,
     workspace = open_workspace(db)
     account = acting_account(workspace, actor)
     workspace.accounts.set_password(account, name, read_new_password(password_stdin))
-    typer.echo(f"password of {name!r} changed")
+    typer.echo(f"password of {name!r} changed; its login sessions ended")
+
+
+@users.command("unlock")
+def users_unlock(name: str, db: Db = DEFAULT_DB, actor: Actor = None) -> None:
+    """Lift a lock-out after repeated failed logins (admin)."""
+    workspace = open_workspace(db)
+    workspace.accounts.unlock(acting_account(workspace, actor), name)
+    typer.echo(f"account {name!r} unlocked")
+
+
+@users.command("sessions")
+def users_sessions(name: str, db: Db = DEFAULT_DB, actor: Actor = None,
+                   json: Json = False) -> None:
+    """List an account's live login sessions: your own, or anyone's as an admin."""
+    workspace = open_workspace(db)
+    reader = acting_account(workspace, actor)
+    if reader.username != name:
+        require_any(reader, ("admin",), "listing another account's sessions")
+    workspace.store.get_account(name)  # NotFound names an unknown account
+    found = LoginSessions(workspace.store, workspace.desk.clock).listed(name)
+    if json:
+        print_json([{"username": s.username, "session": s.tag, "created_at": s.created_at,
+                     "expires_at": s.expires_at} for s in found])
+        return
+    print_table(["session", "created", "expires"],
+                [[s.tag, s.created_at, s.expires_at] for s in found])
+
+
+@users.command("revoke")
+def users_revoke(name: str, db: Db = DEFAULT_DB, actor: Actor = None) -> None:
+    """End every login session of an account (admin); journaled."""
+    workspace = open_workspace(db)
+    admin = acting_account(workspace, actor)
+    count = len(LoginSessions(workspace.store, workspace.desk.clock).listed(name))
+    workspace.accounts.end_sessions(admin, name)
+    typer.echo(f"ended {count} login session(s) of {name!r}")
+
+
+settings = typer.Typer(help="Desk-wide settings (admin role to change).",
+                       no_args_is_help=True)
+
+
+@settings.command("show")
+def settings_show(db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
+    """Every setting with its value, default and range."""
+    workspace = open_workspace(db)
+    reading_account(workspace, actor)
+    rows = [{"key": s.key, "value": value_of(workspace.store, s.key), "default": s.default,
+             "range": [s.low, s.high], "help": s.help} for s in SETTINGS.values()]
+    if json:
+        print_json(rows)
+        return
+    print_table(["setting", "value", "default", "range", "meaning"],
+                [[r["key"], r["value"], r["default"], f"{s.low}..{s.high}", r["help"]]
+                 for r, s in zip(rows, SETTINGS.values(), strict=True)])
+
+
+@settings.command("set")
+def settings_set(key: str, value: str, db: Db = DEFAULT_DB, actor: Actor = None) -> None:
+    """Change a setting (admin); journaled."""
+    workspace = open_workspace(db)
+    stored = workspace.accounts.set_setting(acting_account(workspace, actor), key, value)
+    typer.echo(f"{key} = {stored}")

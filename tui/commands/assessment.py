@@ -13,9 +13,11 @@ import typer
 
 from engine.assessment.indicators import Count
 from engine.assessment.report import Assessor, Explanation, Report, find_assessment
+from engine.desk.reading import READ_ALL
 from engine.process.durations import format_duration
-from tui.options import DEFAULT_DB, Db, Json
+from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
+from tui.session import reading_account
 from tui.wiring import open_workspace
 
 REPORT_COLUMNS = ["period", "post", "indicator", "numerator", "denominator", "rate", "score",
@@ -40,6 +42,7 @@ def assess(
         help="The assessment file (default: flows/assessment.yaml).")] = None,
     db: Db = DEFAULT_DB, json: Json = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    actor: Actor = None,
 ) -> None:
     """The assessment per post: each indicator's numerator, denominator, rate and score."""
     if json and csv:
@@ -47,7 +50,9 @@ def assess(
     if explain is not None and len(post or []) != 1:
         raise typer.BadParameter("--explain needs exactly one --post", param_hint="--post")
     rules = find_assessment(assessment)
-    assessor = Assessor(open_workspace(db).store, rules)
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, READ_ALL, "the assessment")
+    assessor = Assessor(workspace.store, rules)
     if explain is not None:
         show_explanation(assessor.explain(period, explain, (post or [""])[0]), json, csv)
     else:

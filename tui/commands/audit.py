@@ -20,11 +20,12 @@ from engine.audit.security_report import DORMANT_DAYS, weekly_report
 from engine.audit.verify import Report
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import BadRequest
+from engine.desk.reading import DESK_WIDE, check_read, reads_all
 from engine.process.fields import parse_timestamp
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import CheckFailed, print_json, print_table, safe
 from tui.records import ticket_record
-from tui.session import acting_account
+from tui.session import acting_account, reading_account
 from tui.wiring import Workspace, open_workspace
 
 KEY_ENV = "TICKETFLOW_SEAL_KEY"
@@ -66,10 +67,13 @@ def moment(text: str | None, option: str) -> datetime | None:
 
 def replay(ticket: int, db: Db = DEFAULT_DB, json: Json = False,
            at: Annotated[str | None, typer.Option(help="ISO 8601 moment (default: now).")]
-           = None) -> None:
+           = None, actor: Actor = None) -> None:
     """Rebuild a ticket from its journal alone, as it was at a moment."""
     workspace = open_workspace(db)
+    reader = reading_account(workspace, actor)
     rebuilt = auditor(workspace).replay(ticket, moment(at, "--at"))
+    if not reads_all(reader):  # who may read it now, by its journal (the row may be damaged)
+        check_read(reader, auditor(workspace).replay(ticket))
     version = workspace.store.get_version(rebuilt.digest).number
     if json:
         print_json(ticket_record(rebuilt, version))
@@ -98,9 +102,10 @@ def verified(workspace: Workspace, tickets: list[int] | None, key: bytes | None,
 @audit.command("verify")
 def verify(tickets: Annotated[list[int] | None, typer.Argument(help="Only these tickets.")]
            = None, db: Db = DEFAULT_DB, json: Json = False, key_file: KeyFile = None,
-           workers: Workers = None) -> None:
+           workers: Workers = None, actor: Actor = None) -> None:
     """Recompute every hash chain and re-run every step through its process version."""
     workspace = open_workspace(db)
+    reading_account(workspace, actor, DESK_WIDE, "audit verify")
     report = verified(workspace, tickets, read_key(key_file, required=False), workers)
     if json:
         print_json(report_record(report))
@@ -134,9 +139,11 @@ def report_record(report: Report) -> dict[str, Any]:
 @audit.command("log")
 def log(db: Db = DEFAULT_DB, json: Json = False,
         since: Annotated[str | None, typer.Option(help="ISO 8601: entries from then on.")]
-        = None) -> None:
+        = None, actor: Actor = None) -> None:
     """Show the admin journal: deploys, migrations, accounts, logins, seals."""
-    entries = auditor(open_workspace(db)).log(moment(since, "--since"))
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, DESK_WIDE, "the admin journal")
+    entries = auditor(workspace).log(moment(since, "--since"))
     if json:
         print_json([entry_record(e) for e in entries])
         return
@@ -185,10 +192,12 @@ def seal(db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False,
 def report(week: Annotated[str, typer.Option(help="An ISO week, YYYY-Www.")],
            db: Db = DEFAULT_DB, json: Json = False,
            dormant_days: Annotated[int, typer.Option(min=1, help="Idle days that make an "
-                                                     "account dormant.")] = DORMANT_DAYS
-           ) -> None:
+                                                     "account dormant.")] = DORMANT_DAYS,
+           actor: Actor = None) -> None:
     """The weekly security review: logins, vendor accesses, approvals, accounts."""
-    review = weekly_report(open_workspace(db).store, week, dormant_days=dormant_days)
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, DESK_WIDE, "the security review")
+    review = weekly_report(workspace.store, week, dormant_days=dormant_days)
     if json:
         print_json(review)
         return

@@ -15,10 +15,11 @@ import typer
 from engine.audit.export import FORMATS, Exporter, selected
 from engine.audit.migration import Migration, parse_mapping
 from engine.core.errors import BadRequest
+from engine.desk.reading import DESK_WIDE
 from tui.commands.audit import KeyFile, read_key, report_record, summary, verified
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import CheckFailed, print_json
-from tui.session import acting_account
+from tui.session import acting_account, reading_account
 from tui.wiring import backup_database, open_workspace, restore_database
 
 
@@ -34,14 +35,16 @@ def export(
     = None,
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write here (default: stdout).")] = None,
-    db: Db = DEFAULT_DB,
+    db: Db = DEFAULT_DB, actor: Actor = None,
 ) -> None:
     """Export the journal as JSON Lines, CSV or XES (IEEE 1849, for process mining)."""
     if ticket is not None and period is not None:
         raise BadRequest("give --ticket or --period, not both")
     if format not in FORMATS:
         raise BadRequest(f"unknown format {format!r} (use {', '.join(FORMATS)})")
-    store = open_workspace(db).store
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, DESK_WIDE, "exporting the journal")
+    store = workspace.store
     events = selected(store, ticket, period)
     if output is None:
         Exporter(store).write(events, format, sys.stdout)
@@ -78,8 +81,9 @@ def migrate(
 
 
 def backup(path: Annotated[Path, typer.Argument(help="A new file to write.")],
-           db: Db = DEFAULT_DB) -> None:
+           db: Db = DEFAULT_DB, actor: Actor = None) -> None:
     """Copy the database consistently while agents work (SQLite file or logical dump)."""
+    reading_account(open_workspace(db), actor, ("admin",), "a backup")
     kind = backup_database(db, path)
     what = "a SQLite file" if kind == "sqlite" else "a ticketflow dump (JSON Lines)"
     typer.echo(f"backed up {db} to {path} ({what})")

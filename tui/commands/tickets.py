@@ -9,10 +9,11 @@ import typer
 from engine.accounts.vendor import Credential
 from engine.core.model import Ticket, TicketQuery
 from engine.desk.desk import parse_assignments
+from engine.desk.reading import check_read, readable
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
 from tui.records import credential_record, event_record, ticket_record, timer_record
-from tui.session import acting_account
+from tui.session import acting_account, reading_account
 from tui.wiring import Workspace, open_workspace
 
 Sets = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, repeatable.")]
@@ -96,10 +97,10 @@ def record(ticket: int, event: str,
     _emit(workspace, workspace.desk.record(ticket, event, account, note=note), json)
 
 
-def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
+def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> None:
     """Show a ticket with its pending timers."""
     workspace = open_workspace(db)
-    found = workspace.desk.ticket(ticket)
+    found = check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
     timers = workspace.desk.timers(ticket)
     if json:
         version = workspace.store.get_version(found.digest).number
@@ -110,9 +111,12 @@ def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
         typer.echo(f"  timer {timer.trigger} due {safe(timer.due_at)}")
 
 
-def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False) -> None:
+def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None
+            ) -> None:
     """Show a ticket's journal."""
-    events = open_workspace(db).desk.history(ticket)
+    workspace = open_workspace(db)
+    check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
+    events = workspace.desk.history(ticket)
     if json:
         print_json([event_record(e) for e in events])
         return
@@ -130,13 +134,14 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
           after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
           limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
           actor: Actor = None) -> None:
-    """List tickets, newest first, a page at a time."""
+    """List the tickets you may read, newest first, a page at a time."""
     workspace = open_workspace(db)
-    assignee = acting_account(workspace, actor).username if mine else None
-    query = TicketQuery(state=state, post=post, process=process, assignee=assignee,
+    reader = reading_account(workspace, actor)
+    query = TicketQuery(state=state, post=post, process=process,
+                        assignee=reader.username if mine else None,
                         is_open=None if closed else True, after=after, limit=limit,
                         descending=True)
-    tickets = workspace.desk.tickets(query)
+    tickets = workspace.desk.tickets(readable(reader, query))
     if json:
         print_json([ticket_record(t) for t in tickets])
         return

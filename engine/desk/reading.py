@@ -1,0 +1,62 @@
+"""Who may read what: every read acts as an authenticated account.
+
+- ``admin``, ``auditor`` and ``supervisor`` accounts read every ticket (supervisors approve
+  and follow tickets at any post);
+- other accounts (agents) read the tickets at their post, the tickets assigned to them and
+  the tickets they opened; a vendor account reads only the tickets assigned to it or opened
+  by it (its post, ``vendor``, is shared by every vendor);
+- desk-wide reads — the admin journal, ``audit verify`` and ``report``, ``export``,
+  ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
+  (``kpi``) also ``supervisor``.
+
+The command line applies these rules; the terminal app's queues do not narrow by them yet.
+They guard the front ends, not the database: someone holding the database URL can read
+everything with any SQL client (docs/deployment.md, "The trust boundary").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.core.errors import Forbidden
+from engine.core.model import Account, Ticket, TicketQuery
+
+READ_ALL = ("admin", "auditor", "supervisor")
+DESK_WIDE = ("admin", "auditor")
+
+
+def reads_all(account: Account) -> bool:
+    """Whether the account reads every ticket."""
+    return bool(set(READ_ALL) & set(account.roles))
+
+
+def may_read(account: Account, ticket: Ticket) -> bool:
+    """Whether the account may read this ticket."""
+    if reads_all(account):
+        return True
+    if account.username in (ticket.assignee, ticket.opened_by):
+        return True
+    return not account.vendor and account.post is not None and ticket.post == account.post
+
+
+def check_read(account: Account, ticket: Ticket) -> Ticket:
+    """The ticket, if the account may read it; Forbidden otherwise."""
+    if not may_read(account, ticket):
+        raise Forbidden(f"{account.username!r} may not read this ticket (it is not at their "
+                        "post, assigned to them or opened by them)", ticket=ticket.id)
+    return ticket
+
+
+def readable(account: Account, query: TicketQuery) -> TicketQuery:
+    """The query narrowed to the tickets the account may read."""
+    if reads_all(account):
+        return query
+    return replace(query, readable_by=(account.username, None if account.vendor
+                                       else account.post))
+
+
+def require_any(account: Account, roles: tuple[str, ...], what: str) -> Account:
+    """The account, if it holds one of ``roles``; Forbidden naming them otherwise."""
+    if not set(roles) & set(account.roles):
+        raise Forbidden(f"{what} needs the role {' or '.join(roles)}")
+    return account
