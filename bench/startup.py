@@ -99,8 +99,8 @@ SQLite desk of one ticket, and `ticketflow validate flows/vendor_access.yaml`, b
 the runs (what an idle machine gives), with that run's CPU time in brackets. Goal: **under
 0.25 s** each. Each command imports only what it uses (docs/cli.md, "Start-up"): `--help`
 reads the command table, `validate` the process language; `show` and `list` pay for
-SQLAlchemy and the SQLModel tables (about 0.15 s of imports on an idle machine of this kind)
-and the engine's desk.
+SQLAlchemy, its ORM and the SQLModel table classes (over half of their import time) and for
+the engine's desk with the process language's pydantic models (about a third).
 
 | date | runs | python -c pass | --help | show --json | list | validate | goal | machine |
 |---|---|---|---|---|---|---|---|---|
