@@ -28,8 +28,11 @@ ACTIONS = ("open_vendor_account", "close_vendor_account")
 class Model(BaseModel):
     """Base of the spec models: immutable, strict about unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              populate_by_name=True, strict=True)
+    # The attribute docstrings document each field here; use_attribute_docstrings would
+    # re-read this file's source for every model at import (a third of building them, paid
+    # by every command) only to fill JSON-schema descriptions that nothing reads.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              strict=True)
 
 
 class FieldSpec(Model):

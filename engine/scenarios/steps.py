@@ -36,8 +36,11 @@ MAX_FIRINGS = 100_000
 class StepModel(BaseModel):
     """Base of the step models: strict about unknown keys, like the process language."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              populate_by_name=True, strict=True)
+    # The attribute docstrings document each field here; use_attribute_docstrings would
+    # re-read this file's source for every model at import (a third of building them, paid
+    # by every command) only to fill JSON-schema descriptions that nothing reads.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              strict=True)
 
 
 class Mismatch(Exception):
