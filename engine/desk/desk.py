@@ -145,10 +145,13 @@ class Desk:
         if not set(plan.OPENER_ROLES) & set(actor.roles):
             raise Forbidden(f"opening tickets needs the role {' or '.join(plan.OPENER_ROLES)}")
         compiled = self.current(process)
+        details = None
         if parent_id is not None:
             self.store.load_ticket(parent_id)
+            details = {"parent": parent_id}  # a link by hand: journaled, so replay agrees
         given = plan.take_input(compiled.spec, None, data or {}, None)
-        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id))
+        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id,
+                                                       details))
 
     def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                     now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
