@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sqlalchemy import delete, insert, update
 
 from engine.core.journal import GENESIS, Event, seal
+from storage import SqlStore
 from storage.models import metadata
 from tests.audit.test_cli import cli  # noqa: F401  (the fixture)
 from tests.desk.test_cli import ADMIN, AGENT, Cli
@@ -124,3 +131,78 @@ def test_a_step_whose_set_reads_state_is_verified_per_state(cli: Cli, tmp_path: 
         {"ticket": second, "seq": 3,
          "problem": "recorded changes to 'came_from' are not what the step does"}]
     assert verify(cli, str(first))["ok"]
+
+
+FAMILY = Path(__file__).resolve().parents[1] / "flows" / "family"
+KILLED_AFTER_COMMIT = """
+import os, signal, sys
+from engine.desk.desk import Desk
+from tui.cli import run
+
+def die(*args, **kwargs):  # the child's step has committed; the parent's has not begun
+    os.kill(os.getpid(), signal.SIGKILL)
+
+Desk._bring_end = die
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def family(cli: Cli) -> tuple[int, int]:
+    """A parent waiting on the child its step started; their ids."""
+    assert cli("deploy", str(FAMILY), user="root", password=ADMIN)[0] == 0
+    parent = cli.json("open", "parent", "--set", "summary=s", user="ann", password=AGENT)
+    assert isinstance(parent, dict)
+    assert cli("fire", str(parent["id"]), "split")[0] == 0
+    children = cli.json("list", "--process", "child")
+    assert isinstance(children, list) and len(children) == 1
+    return parent["id"], children[0]["id"]
+
+
+def state(cli: Cli, number: int) -> str:
+    shown = cli.json("show", str(number))
+    assert isinstance(shown, dict)
+    return str(shown["state"])
+
+
+def test_a_kill_between_the_childs_end_and_its_parents_step_loses_nothing(cli: Cli) -> None:
+    """Point 8: the parent's step is a due timer armed in the child's transaction."""
+    parent, child = family(cli)
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_COMMIT, "fire", str(child),
+                             "close"], env=os.environ, capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    assert state(cli, child) == "closed" and state(cli, parent) == "waiting"
+    code, out, _ = cli("worker", "--once")
+    assert code == 0 and "1 timer(s) handled" in out
+    assert state(cli, parent) == "work"
+    [step] = [e for e in history(cli, parent) if e.trigger == "child_done"]
+    assert (step.kind, step.actor, step.note) == ("timer", "system",
+                                                  f"child ticket {child} ended")
+    assert cli("worker", "--once")[1].startswith("worker")  # nothing fires twice
+    assert [e.trigger for e in history(cli, parent)].count("child_done") == 1
+    assert verify(cli)["ok"]
+
+
+def test_a_conflict_on_the_parent_does_not_fail_the_childs_committed_step(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone else changes the parent while its step is being written: the child's close
+    still succeeds, and the workers bring the child's end to the parent later."""
+    parent, child = family(cli)
+    other = open_workspace(os.environ["TICKETFLOW_DB"])
+    someone = other.store.get_account("ann")
+    real_apply = SqlStore.apply
+
+    def interleaved(store: SqlStore, change: Any) -> None:
+        if change.ticket.id == parent and store is not other.store:
+            other.desk.record(parent, "comment", someone, note="meanwhile")  # commits first
+        real_apply(store, change)
+
+    monkeypatch.setattr(SqlStore, "apply", interleaved)
+    code, _, err = cli("fire", str(child), "close")
+    monkeypatch.setattr(SqlStore, "apply", real_apply)
+    assert code == 0, err
+    assert state(cli, child) == "closed" and state(cli, parent) == "waiting"
+    assert cli("worker", "--once")[0] == 0
+    assert state(cli, parent) == "work"
+    assert verify(cli)["ok"]
+    other.store.close()
