@@ -1,12 +1,12 @@
 """Re-planning recorded firings, remembered by exactly what a plan reads.
 
 :func:`engine.desk.plan.plan_outcome` is a pure function, and a transition reads little of a
-ticket: its state, post and assignee, the fields its guard, routing, ``set`` and ``assign``
-expressions name, the fields it requires or sets, the actor (name, roles and post) and the
-actor's input. One transition may leave several states (``from: [a, b]``) and its
-expressions may read ``state``, so the state is part of the key, not only the transition. ``verify`` re-plans
-every recorded firing; on a desk most of them repeat the same situation, so the verdict —
-the destination, changes and details, or the refusal — is kept under a key made of exactly
+ticket: its state, post and assignee, the fields its guard, routing, ``set`` and
+``assign`` expressions name, the fields it requires or sets, the actor (name, roles and
+post) and the actor's input. One transition may leave several states (``from: [a, b]``)
+and its expressions may read ``state``, so the state is part of the key, not only the
+transition. ``verify`` re-plans every recorded firing; on a desk most of them repeat the
+same situation, so the verdict — the destination, changes and details, or the refusal — is kept under a key made of exactly
 those inputs. Transitions whose plan reads the clock (an expression naming ``now``, or a
 ``do:`` action) are always planned afresh.
 """

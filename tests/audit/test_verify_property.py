@@ -27,8 +27,7 @@ from sqlalchemy import delete, insert, update
 from engine.audit.audit import Audit
 from engine.audit.parallel import verify_in_parallel
 from engine.core.errors import ServiceError
-from engine.core.journal import GENESIS, Event, seal
-from engine.core.model import TicketQuery
+from engine.core.journal import GENESIS, seal
 from engine.process.load import parse_process
 from engine.time.clock import VirtualClock
 from storage.models import metadata
@@ -41,10 +40,11 @@ TASKS = ["s0", "s1", "s2"]
 POSTS = ["desk", "lab"]
 PEOPLE = {"ann": (["agent"], "desk"), "bob": (["agent"], "lab"),
           "cat": (["agent"], "desk"), "sue": (["supervisor"], "lab")}
-GUARDS = [None, None, None, 'state != "s1"', 'state == "s0" or actor_post == "lab"', 'actor != "bob"',
-          'actor_post == "desk"', "n < 2", 'state + str(n) != "s11"',
+GUARDS = [None, None, None, 'state != "s1"', 'state == "s0" or actor_post == "lab"',
+          'actor != "bob"', 'actor_post == "desk"', "n < 2", 'state + str(n) != "s11"',
           'note != state']
-SETS = [{}, {"note": "= state"}, {"note": "= state"}, {"note": "= state"}, {"note": "= state + actor"}, {"who": "= actor"},
+SETS = [{}, {"note": "= state"}, {"note": "= state"}, {"note": "= state"},
+        {"note": "= state + actor"}, {"who": "= actor"},
         {"n": "= n + 1"}, {"who": "= str(actor_post)"}, {"note": "= state", "n": "= n + 1"},
         {"note": "= who", "who": '= state + "/" + actor'}]
 ASSIGNS = [None, "actor", "nobody", '= actor if state == "s0" else null',
@@ -81,10 +81,12 @@ def processes(draw: st.DrawFn) -> str:
         if number == 0:  # at least one step that leaves two states and reads which
             transition["from"] = draw(st.sampled_from([["s1", "s2"], ["s0", "s1"],
                                                        ["s0", "s2"], TASKS]))
-            transition["set"] = draw(st.sampled_from([s for s in SETS if "state" in str(s)]))
+            transition["set"] = draw(st.sampled_from([each for each in SETS
+                                                      if "state" in str(each)]))
         transitions.append(transition)
     return yaml.safe_dump({
-        "process": "prop", "title": "Property", "roles": ["agent", "supervisor", "admin"], "posts": POSTS,
+        "process": "prop", "title": "Property", "roles": ["agent", "supervisor", "admin"],
+        "posts": POSTS,
         "fields": {"note": {"type": "text"}, "who": {"type": "text"},
                    "n": {"type": "integer", "default": 0}},
         "states": states, "transitions": transitions}, sort_keys=False)
@@ -160,8 +162,8 @@ def forge(workspace: Workspace, tickets: list[int], forgery: Forgery) -> None:
 
 
 def violations(report: Any, ticket: int | None = None) -> list[tuple[Any, ...]]:
-    return sorted(((v.ticket or 0, v.seq or 0, v.problem) for v in report.violations
-                   if ticket is None or v.ticket == ticket))
+    return sorted((v.ticket or 0, v.seq or 0, v.problem) for v in report.violations
+                   if ticket is None or v.ticket == ticket)
 
 
 def check(kind: str, source: str, plan: list[Step], forgery: Forgery
@@ -201,13 +203,15 @@ def test_the_issues_example_is_among_them() -> None:
     """``finish`` from ``[a, b]`` setting ``came_from = state``, as generated here: t0 from
     [s1, s2] sets note to the state; one ticket through s1, another through s2."""
     source = yaml.safe_dump({
-        "process": "prop", "title": "Property", "roles": ["agent", "supervisor", "admin"], "posts": POSTS,
+        "process": "prop", "title": "Property", "roles": ["agent", "supervisor", "admin"],
+        "posts": POSTS,
         "fields": {"note": {"type": "text"}, "who": {"type": "text"},
                    "n": {"type": "integer", "default": 0}},
         "states": {"s0": {"kind": "start", "post": "desk"}, "s1": {"post": "desk"},
                    "s2": {"post": "desk"}, "done": {"kind": "end"}},
         "transitions": [
-            {"trigger": "t0", "from": ["s1", "s2"], "to": "done", "set": {"note": "= state"}},
+            {"trigger": "t0", "from": ["s1", "s2"], "to": "done",
+             "set": {"note": "= state"}},
             {"trigger": "t1", "from": ["s0"], "to": "s1"},
             {"trigger": "t2", "from": ["s0"], "to": "s2"}]})
     plan: list[Step] = [(0, 1, "ann", "fire"), (0, 0, "ann", "fire"),
