@@ -7,8 +7,8 @@ post) and the actor's input. One transition may leave several states (``from: [a
 and its expressions may read ``state``, so the state is part of the key, not only the
 transition. ``verify`` re-plans every recorded firing; on a desk most of them repeat the
 same situation, so the verdict — the destination, changes and details, or the refusal —
-is kept under a key made of exactly those inputs. Transitions whose plan reads the clock (an expression naming ``now``, or a
-``do:`` action) are always planned afresh.
+is kept under a key made of exactly those inputs. Transitions whose plan reads the clock
+(an expression naming ``now``, or a ``do:`` action) are always planned afresh.
 """
 
 from __future__ import annotations
