@@ -25,12 +25,12 @@ from engine.audit import replay
 from engine.audit.legality import Legality
 from engine.audit.seal import SealCheck, seal_problem
 from engine.core.admin_journal import DEPLOY, SEAL, AdminEntry, account_snapshot, entry_hash
-from engine.core.errors import NotFound
+from engine.core.errors import DamagedVersion, NotFound
 from engine.core.journal import GENESIS, Event, canonical
 from engine.core.model import Account, Ticket, TicketQuery
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
-from engine.process.load import digest_of, parse_process
+from engine.process.load import digest_of, parse_stored
 
 PAGE = 1000
 
@@ -192,7 +192,7 @@ class Verifier:
         except KeyError:
             version = self.store.get_version(digest)
             found = self._compiled[digest] = compile_process(
-                parse_process(version.source, version.path))
+                parse_stored(version))
             return found
 
     # -- the admin journal, accounts and versions --------------------------------------
@@ -209,7 +209,7 @@ class Verifier:
 
     def _check_seals(self, entries: list[AdminEntry]) -> None:
         seals = [entry for entry in entries if entry.kind == SEAL]
-        if not seals:
+        if not seals and self.key is None:
             self.report.notes.append("no seal yet: run `ticketflow audit seal`")
             return
         if self.key is None:
@@ -227,6 +227,10 @@ class Verifier:
         if usable:
             self.seal = SealCheck(usable[-1])
             self._sealed_admin_head(usable[-1], entries)
+        else:  # the auditor holds a key: a desk with no seal of it cannot be told from one
+            # whose seals were removed (and the admin journal rechained)
+            self.flag(None, None, "no seal made with this key is in the admin journal: none "
+                                  "was made yet, or every one was removed")
 
     def _sealed_admin_head(self, seal: AdminEntry, entries: list[AdminEntry]) -> None:
         seq, head = seal.details["admin"]
@@ -307,14 +311,21 @@ class Verifier:
         ticket: Ticket | None = None
         sealed = self.seal.sealed_seq(ticket_id) if self.seal else 0
         for event in journal:
-            for problem in legality.check(ticket, event):
-                self.flag(ticket_id, event.seq, problem)
+            try:
+                for problem in legality.check(ticket, event):
+                    self.flag(ticket_id, event.seq, problem)
+            except DamagedVersion as exc:
+                self.flag(ticket_id, event.seq, f"not checked: {exc}")
+                return None
             if event.seq == sealed and self.seal:
                 self.seal.observe(ticket_id, event.seq, event.hash)
             try:
                 compiled = self.compiled(event.digest)
             except NotFound:
                 self.flag(ticket_id, event.seq, "its process version does not exist")
+                return None
+            except DamagedVersion as exc:
+                self.flag(ticket_id, event.seq, f"not checked: {exc}")
                 return None
             if ticket is None:
                 ticket = replay.opened(event, compiled)

@@ -38,7 +38,7 @@ from engine.core.model import (
 from engine.desk import alarms, plan
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
-from engine.process.load import Process, parse_process
+from engine.process.load import Process, parse_stored
 from engine.process.spec import ANY, SYSTEM_ROLE, TransitionSpec
 from engine.time import sla
 from engine.time.clock import Clock
@@ -103,7 +103,7 @@ class Desk:
         compiled = self._compiled.get(digest)
         if compiled is None:
             version = self.store.get_version(digest)
-            compiled = compile_process(parse_process(version.source, version.path))
+            compiled = compile_process(parse_stored(version))
             self._compiled[digest] = compiled
         return compiled
 

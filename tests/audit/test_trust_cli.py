@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -14,13 +16,16 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, update
 
+from engine.core.admin_journal import entry_hash
 from engine.core.journal import GENESIS, Event, seal
 from storage import SqlStore
 from storage.models import metadata
+from tests.audit.conftest import KEY
 from tests.desk.test_cli import ADMIN, AGENT, HANDLER, ROOT, Cli
 from tui.wiring import open_workspace
 
 EVENTS, TICKETS = metadata.tables["events"], metadata.tables["tickets"]
+VERSIONS, ADMIN_JOURNAL = metadata.tables["process_versions"], metadata.tables["admin_journal"]
 
 CAME_FROM = """\
 process: came_from
@@ -219,3 +224,107 @@ def test_a_conflict_on_the_parent_does_not_fail_the_childs_committed_step(
     assert state(cli, parent) == "work"
     assert verify(cli)["ok"]
     other.store.close()
+
+
+def test_csv_export_neutralises_formulas_and_control_characters(cli: Cli) -> None:
+    """Point 7: a note an agent typed cannot run as a spreadsheet formula or drive a
+    terminal; the journal keeps it as typed."""
+    opened = cli.json("open", "service_desk", "--set", "summary=s", user="ann", password=AGENT)
+    assert isinstance(opened, dict)
+    number = str(opened["id"])
+    notes = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)",
+             "red \x1b[31malert\x1b[0m", "plain"]
+    for note in notes:
+        assert cli("comment", number, "--", note)[0] == 0
+    code, out, _ = cli("export", "--format", "csv", "--ticket", number)
+    assert code == 0 and "\x1b" not in out
+    cells = [row["note"] for row in csv.DictReader(io.StringIO(out))][1:]
+    assert cells == ["'" + note for note in notes[:4]] + [
+        "red \ufffd[31malert\ufffd[0m", "plain"]
+    journal = [e.note for e in history(cli, int(number))][1:]
+    assert journal == notes
+
+
+def test_a_cut_backup_restores_nothing_and_leaves_no_file(cli: Cli, tmp_path: Path) -> None:
+    """Point 7: a dump (PostgreSQL) or SQLite copy with its end cut off is refused before
+    anything is written, and the target SQLite file it would have created is not left."""
+    _, child = family(cli)
+    assert cli("fire", str(child), "close")[0] == 0  # a child_end timer row, fired
+    copy = tmp_path / "copy"
+    assert cli("backup", str(copy))[0] == 0
+    whole = copy.read_bytes()
+    target = tmp_path / "restored.db"
+    if whole.startswith(b"SQLite format 3"):
+        copy.write_bytes(whole[: len(whole) // 2])
+        code, _, err = cli("restore", str(copy), "--db", f"sqlite:///{target}")
+        assert code == 2 and err.startswith("error:")
+        assert not target.exists() and not list(tmp_path.glob("restored.db*"))
+        return
+    lines = whole.splitlines(keepends=True)
+    manifest = json.loads(lines[-1])["manifest"]
+    assert manifest["rows"]["timers"] >= 1 and manifest["rows"]["tickets"] == 2
+    for cut, says in ((lines[:-3], "no manifest at its end"),
+                      ([*lines[:-3], lines[-1]], "does not hold the rows"),
+                      ([lines[0].replace(b"ticketflow-dump", b"ticketflow-dump "), *lines[1:]],
+                       "")):
+        copy.write_bytes(b"".join(cut))
+        code, _, err = cli("restore", str(copy), "--db", f"sqlite:///{target}")
+        assert code == 2 and says in err, err
+        assert not target.exists() and not list(tmp_path.glob("restored.db*"))
+    at = next(n for n, line in enumerate(lines) if b'"table":"tickets"' in line)
+    assert b'"summary":"s"' in lines[at]
+    edited = [*lines[:at], lines[at].replace(b'"summary":"s"', b'"summary":"t"'),
+              *lines[at + 1:]]
+    copy.write_bytes(b"".join(edited))
+    code, _, err = cli("restore", str(copy), "--db", f"sqlite:///{target}")
+    assert code == 2 and "does not match its manifest's digest" in err, err
+    copy.write_bytes(whole)
+    code, out, _ = cli("restore", str(copy), "--db", f"sqlite:///{target}")
+    assert code == 0 and "no violation" in out
+
+
+def test_verify_with_a_key_fails_when_no_seal_of_it_is_left(cli: Cli, tmp_path: Path) -> None:
+    """Point 7: the genuine seals deleted and the admin journal rechained — or a desk never
+    sealed — fails a verify given the key, rather than passing in silence."""
+    key_file = tmp_path / "seal.key"
+    key_file.write_bytes(KEY)
+    family(cli)
+    code, out, _ = cli("audit", "verify", "--key-file", str(key_file), "--workers", "1")
+    assert code == 1 and "no seal made with this key" in out
+    assert cli("audit", "seal", "--key-file", str(key_file), user="root",
+               password=ADMIN)[0] == 0
+    assert cli("audit", "verify", "--key-file", str(key_file))[0] == 0
+    store = open_workspace(os.environ["TICKETFLOW_DB"]).store
+    entries = [e for e in store.admin_entries() if e.kind != "seal"]
+    chained, previous = [], GENESIS
+    for seq, entry in enumerate(entries, start=1):  # the forger rechains what is left
+        entry = replace(entry, seq=seq, prev_hash=previous)
+        entry = replace(entry, hash=entry_hash(entry))
+        chained.append(entry)
+        previous = entry.hash
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(delete(ADMIN_JOURNAL))
+        connection.execute(insert(ADMIN_JOURNAL), [vars(e) for e in chained])
+    store.close()
+    assert cli("audit", "verify")[0] == 0  # without the key nothing can tell
+    code, out, _ = cli("audit", "verify", "--key-file", str(key_file))
+    assert code == 1 and "no seal made with this key is in the admin journal" in out
+
+
+def test_a_damaged_stored_process_is_named_by_process_and_version(cli: Cli) -> None:
+    """Point 7: not the file it was once deployed from, which is fine."""
+    opened = cli.json("open", "service_desk", "--set", "summary=s", user="ann", password=AGENT)
+    assert isinstance(opened, dict)
+    store = open_workspace(os.environ["TICKETFLOW_DB"]).store
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(update(VERSIONS).where(VERSIONS.c.name == "service_desk").values(
+            source="process: ["))
+    store.close()
+    code, _, err = cli("fire", str(opened["id"]), "receive")
+    assert code == 2 and err.startswith("error: process service_desk version 1 in the "
+                                        "database (deployed from ")
+    assert "is damaged: its source does not match its digest; restore a backup" in err
+    code, out, _ = cli("audit", "verify", "--workers", "1")
+    assert code == 1
+    assert "process service_desk version 1: its source does not match its digest" in out
+    assert f"ticket {opened['id']} seq 1: not checked: process service_desk version 1" in out
