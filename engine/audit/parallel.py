@@ -11,6 +11,7 @@ one :class:`engine.audit.verify.Verifier` over everything.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -40,10 +41,8 @@ def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -
     bounds = id_bounds(store)
     if bounds is not None:
         for version in store.list_versions():  # compiled once, inherited by the workers
-            try:
+            with contextlib.suppress(DamagedVersion):  # flagged; its tickets say so too
                 shared.compiled(version.digest)
-            except DamagedVersion:
-                pass  # flagged by check_shared; each of its tickets says so too
         grid = (shared.seal.first, int(shared.seal.entry.details["bucket"])) if shared.seal \
             else None
         ranges = spans(*bounds, workers * SHARES, grid)
