@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tui.wiring import open_workspace
 
 EVENTS, TICKETS = metadata.tables["events"], metadata.tables["tickets"]
 VERSIONS, ADMIN_JOURNAL = metadata.tables["process_versions"], metadata.tables["admin_journal"]
+TIMERS = metadata.tables["timers"]
 
 CAME_FROM = """\
 process: came_from
@@ -328,3 +330,70 @@ def test_a_damaged_stored_process_is_named_by_process_and_version(cli: Cli) -> N
     assert code == 1
     assert "process service_desk version 1: its source does not match its digest" in out
     assert f"ticket {opened['id']} seq 1: not checked: process service_desk version 1" in out
+
+
+def test_verify_notices_a_pending_timer_deleted_or_added(cli: Cli) -> None:
+    """Point 7: replay knows which timers must be pending (process timers and SLA clocks)."""
+    opened = cli.json("open", "vendor_access", "--set", "summary=patch", "--set",
+                      "vendor_name=Acme", "--set", "rights=read_only", user="hal",
+                      password=HANDLER)
+    assert isinstance(opened, dict)
+    number = opened["id"]
+    assert verify(cli)["ok"]
+    store = open_workspace(os.environ["TICKETFLOW_DB"]).store
+    pending = store.pending_timers(number)
+    assert [t.kind for t in pending] == ["sla_warning", "sla_breach"]
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(delete(TIMERS).where(TIMERS.c.id == pending[1].id))
+    report = verify(cli)
+    assert report["violations"] == [
+        {"ticket": number, "seq": None,
+         "problem": f"a pending sla_breach timer 'requested' due "
+                    f"{pending[1].due_at.isoformat()} is missing (deleted or marked done "
+                    "outside the product)"}]
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(insert(TIMERS).values(
+            ticket_id=number, trigger="expire", due_at=pending[0].due_at, state="requested",
+            status="pending", kind="timer"))
+    problems = [v["problem"] for v in verify(cli)["violations"]]
+    assert f"a pending process timer 'expire' due {pending[0].due_at.isoformat()} is not one " \
+           "its journal arms (inserted outside the product)" in problems
+    store.close()
+
+
+def test_a_verbal_approval_never_confirmed_does_not_end_as_confirmed(cli: Cli) -> None:
+    """Point 7: the access ends apart, is registered, and waits visibly for the supervisor,
+    who records the confirmation or closes the episode as unconfirmed."""
+    assert cli("users", "add", "sue", "--role", "supervisor", "--post", "service_desk",
+               "--password-stdin", stdin="Sup3r-pass\n", user="root", password=ADMIN)[0] == 0
+    expires = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    numbers = []
+    for account in ("vendor_one", "vendor_two"):
+        opened = cli.json("open", "vendor_access", "--set", "summary=patch", "--set",
+                          "vendor_name=Acme", "--set", "rights=read_only", user="hal",
+                          password=HANDLER)
+        assert isinstance(opened, dict)
+        number = str(opened["id"])
+        numbers.append(number)
+        assert cli("fire", number, "approve_verbally", user="sue", password="Sup3r-pass")[0] == 0
+        assert cli("fire", number, "open_access", "--set", f"vendor_account={account}",
+                   "--set", f"access_expires_at={expires}")[0] == 0
+        assert cli("fire", number, "end_access")[0] == 0
+        assert state(cli, int(number)) == "registering_unconfirmed"
+        assert cli("fire", number, "register", "--set", "password_changed=true", "--set",
+                   "register_note=done", user="ann", password=AGENT)[0] == 0
+        shown = cli.json("show", number)
+        assert isinstance(shown, dict) and shown["state"] == "unconfirmed" and shown["open"]
+        queue = cli.json("list", "--post", "service_desk", "--state", "unconfirmed")
+        assert isinstance(queue, list) and number in [str(t["id"]) for t in queue]
+    confirmed, unconfirmed = numbers
+    assert cli("fire", unconfirmed, "close_unconfirmed", "--set", "unconfirmed_reason=x")[0] == 3
+    assert cli("fire", confirmed, "confirm_in_writing", "--set", "approval_reference=W-1",
+               user="sue", password="Sup3r-pass")[0] == 0
+    assert cli("fire", unconfirmed, "close_unconfirmed", "--set",
+               "unconfirmed_reason=never signed")[0] == 0
+    assert state(cli, int(confirmed)) == "closed"
+    shown = cli.json("show", unconfirmed)
+    assert isinstance(shown, dict) and shown["state"] == "closed_unconfirmed"
+    assert not shown["open"] and shown["data"]["flagged"] is True
+    assert verify(cli)["ok"]

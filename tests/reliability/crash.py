@@ -53,9 +53,9 @@ EXPECTED = (Conflict, InvalidTrigger, GuardFailed)
 LEASE = timedelta(seconds=2)
 SUICIDE = 0.03
 """How often an agent kills itself inside a transaction, after its writes, before COMMIT."""
-FAMILY_SHARE = 0.2
+FAMILY_SHARE = 0.3
 """How often an agent works on parents and the children they start."""
-BETWEEN = 0.3
+BETWEEN = 0.5
 """How often an agent kills itself after a child's end committed, before its parent's step."""
 
 
