@@ -156,13 +156,17 @@ def test_a_step_whose_set_reads_state_is_verified_per_state(cli: Cli, tmp_path: 
 FAMILY = Path(__file__).resolve().parents[1] / "flows" / "family"
 KILLED_AFTER_COMMIT = """
 import os, signal, sys
-from engine.desk.desk import Desk
+from storage import SqlStore
 from tui.cli import run
 
-def die(*args, **kwargs):  # the child's step has committed; the parent's has not begun
-    os.kill(os.getpid(), signal.SIGKILL)
+apply = SqlStore.apply
 
-Desk._bring_end = die
+def apply_then_die(store, change):
+    apply(store, change)
+    if not change.ticket.is_open:  # the child's closing step has committed
+        os.kill(os.getpid(), signal.SIGKILL)
+
+SqlStore.apply = apply_then_die
 sys.exit(run(sys.argv[1:]))
 """
 
