@@ -153,11 +153,28 @@ def _copy(template: Template, number: int, later: timedelta) -> Template:
         sealed.append(moved)
         previous = moved.hash
     copied = replace(ticket, id=number, data={**ticket.data, "summary": summary},
+                     sla=_moved_sla(ticket.sla, later),
                      opened_at=ticket.opened_at + later, updated_at=ticket.updated_at + later,
                      state_since=ticket.state_since + later if ticket.state_since else None,
                      head=previous)
     return copied, sealed, [replace(t, ticket_id=number, due_at=t.due_at + later)
                             for t in timers]
+
+
+SLA_MOMENTS = ("started", "since", "due", "warn", "ended")
+"""The keys of an SLA clock record (``Ticket.sla``) that hold a moment."""
+
+
+def _moved_sla(sla: dict[str, Any], later: timedelta) -> dict[str, Any]:
+    """SLA clocks moved ``later`` with their ticket, so that they keep the due times of the
+    timers moved with it (``audit verify`` compares them)."""
+    def moved(record: dict[str, Any]) -> dict[str, Any]:
+        return {key: (datetime.fromisoformat(value) + later).isoformat()
+                if key in SLA_MOMENTS and isinstance(value, str) else value
+                for key, value in record.items()}
+
+    return {**sla, "clocks": {name: moved(r) for name, r in sla.get("clocks", {}).items()},
+            "done": [moved(r) for r in sla.get("done", [])]} if sla else sla
 
 
 def _writer(workspace: Workspace) -> Callable[[list[Template]], None]:

@@ -3,13 +3,17 @@
 SQLite: the online backup API copies every page in one step under a read snapshot (WAL
 lets writers go on meanwhile), giving a consistent SQLite file. PostgreSQL: a logical
 dump — every row of every table, read in one REPEATABLE READ, read-only transaction — as
-JSON Lines (a header line, then ``{"table": …, "row": …}`` lines). A restore creates the
-schema in the target, copies every row in foreign-key order, and moves PostgreSQL's id
-sequences past the restored ids. Either kind of backup restores onto either backend.
+JSON Lines (a header line, then ``{"table": …, "row": …}`` lines, then a manifest line:
+the rows per table and the SHA-256 of every line before it). A restore checks the whole
+backup first — a dump's manifest, counts and digest — and only then creates the schema in
+the target, copies every row in foreign-key order, and moves PostgreSQL's id sequences past
+the restored ids; a restore that fails removes the SQLite file it created. Either kind of
+backup restores onto either backend.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -27,6 +31,8 @@ from storage.models import UTCDateTime, metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUMP_FORMAT = "ticketflow-dump"
+MANIFEST = "manifest"
+"""The key of a dump's last line: rows per table and the SHA-256 of every line before it."""
 BATCH = 1000
 TABLES: list[Table] = list(metadata.sorted_tables)
 """Every table, parents before children."""
@@ -72,26 +78,98 @@ def _dump(engine: Engine, path: Path) -> None:
             header = {"format": DUMP_FORMAT, "revision": revision(connection),
                       "taken_at": datetime.now(UTC).isoformat(),
                       "dialect": engine.dialect.name}
-            out.write(encode_json(header) + "\n")
+            digest, counts = hashlib.sha256(), dict.fromkeys((t.name for t in TABLES), 0)
+
+            def write(record: dict[str, Any]) -> None:
+                line = encode_json(record) + "\n"
+                digest.update(line.encode("utf-8"))
+                out.write(line)
+
+            write(header)
             for table in TABLES:
                 rows = connection.execution_options(yield_per=BATCH).execute(_ordered(table))
                 for row in rows:
-                    out.write(encode_json({"table": table.name, "row": dict(row._mapping)})
-                              + "\n")
+                    write({"table": table.name, "row": dict(row._mapping)})
+                    counts[table.name] += 1
+            out.write(encode_json({MANIFEST: {"rows": counts, "sha256": digest.hexdigest()}})
+                      + "\n")
 
 
 def restore(path: Path, url: str) -> int:
     """Copy a backup into the new, empty database at ``url``; how many rows."""
     if not path.is_file():
         raise StorageError(f"no backup file {path}")
-    with map_db_errors():
-        target = make_engine(url)
-        try:
-            upgrade(target)
-            _require_empty(target)
-            return _copy(_rows(path), target)
-        finally:
-            target.dispose()
+    if not _is_sqlite(path):
+        check_dump(path)  # before anything is written
+    created = _new_sqlite_file(url)
+    try:
+        with map_db_errors():
+            target = make_engine(url)
+            try:
+                upgrade(target)
+                _require_empty(target)
+                return _copy(_rows(path), target)
+            finally:
+                target.dispose()
+    except BaseException:
+        if created is not None:  # leave nothing behind
+            for leftover in (created, *(Path(f"{created}{end}") for end in ("-wal", "-shm",
+                                                                              "-journal"))):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The SQLite file a restore to ``url`` would create (None: it exists, or no file)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database))
+    return None if path.exists() else path
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as probe:
+        return probe.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+
+
+def check_dump(path: Path) -> None:
+    """Refuse a dump that is cut, padded or edited: its manifest must match every line."""
+    digest, counts, manifest = hashlib.sha256(), {t.name: 0 for t in TABLES}, None
+    with path.open("rb") as lines:
+        header = _header(lines.readline().decode("utf-8", "replace"))
+        if header.get("revision") != head():
+            raise StorageError(f"the dump is of schema {header.get('revision')}, this "
+                               f"ticketflow has {head()}: restore it with the same version")
+        lines.seek(0)
+        for line in lines:
+            if manifest is not None:
+                raise StorageError(f"{path}: lines after the manifest: not a dump as written")
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and MANIFEST in record:
+                manifest = record[MANIFEST]
+                continue
+            digest.update(line)
+            if isinstance(record, dict) and record.get("table") in counts:
+                counts[record["table"]] += 1
+    _match_manifest(path, manifest, counts, digest.hexdigest())
+
+
+def _match_manifest(path: Path, manifest: Any, counts: dict[str, int], digest: str) -> None:
+    if not isinstance(manifest, dict):
+        raise StorageError(f"{path}: the dump has no manifest at its end: it is incomplete "
+                           "(cut short) or not written by this ticketflow; nothing restored")
+    if manifest.get("rows") != counts:
+        wrong = [f"{name} {counts[name]} of {manifest.get('rows', {}).get(name)}"
+                 for name in counts if counts[name] != manifest.get("rows", {}).get(name)]
+        raise StorageError(f"{path}: the dump does not hold the rows its manifest lists "
+                           f"({', '.join(wrong) or 'other tables'}); nothing restored")
+    if manifest.get("sha256") != digest:
+        raise StorageError(f"{path}: the dump's content does not match its manifest's "
+                           "digest (changed after it was written); nothing restored")
 
 
 def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -130,7 +208,8 @@ def _dump_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                                f"ticketflow has {head()}: restore it with the same version")
         for line in lines:
             record = json.loads(line)
-            yield record["table"], _typed(metadata.tables[record["table"]], record["row"])
+            if MANIFEST not in record:  # checked before the restore began
+                yield record["table"], _typed(metadata.tables[record["table"]], record["row"])
 
 
 def _header(line: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from storage.rendered import Codec, Rendered, render, rows_getter
 
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
-TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind")
+TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind", "child_id")
 NOTIFICATION_COLUMNS = ("post", "ticket_id", "kind", "message", "at", "details")
 _FIXED = {"id", "opened_at", "opened_by", "parent_id"}
 TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
@@ -321,7 +321,7 @@ class HotPath:
     def _timer_values(self, timer: Timer) -> dict[str, Any]:
         return {"ticket_id": timer.ticket_id, "trigger": timer.trigger, "state": timer.state,
                 "due_at": self.codec.time(timer.due_at), "status": timer.status,
-                "kind": timer.kind}
+                "kind": timer.kind, "child_id": timer.child_id}
 
     def _ticket(self, row: Sequence[Any]) -> Ticket:
         (id_, process, digest, state, data, post, assignee, is_open, opened_at, updated_at,

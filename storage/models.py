@@ -145,6 +145,8 @@ class TimerRow(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     """The worker that claimed it (``claim_due_timers``), until ``claimed_until``."""
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    child_id: int | None = None
+    """For a ``child_end`` timer: the child ticket whose end it brings to its parent."""
 
 
 class NotificationRow(SQLModel, table=True):

@@ -197,6 +197,14 @@ class SqlStore(AccountRows):
             self._require_ticket(ticket_id)
         return timers
 
+    def pending_timers_between(self, first: int, last: int) -> list[Timer]:
+        """Every pending timer of the tickets ``first``..``last``, by ticket id and due time."""
+        statement = (select(*(TIMERS.c[n] for n in TIMER_COLUMNS))
+                     .where(TIMERS.c.ticket_id.between(first, last),
+                            TIMERS.c.status == "pending")
+                     .order_by(TIMERS.c.ticket_id, TIMERS.c.due_at, TIMERS.c.id))
+        return [Timer(**row._mapping) for row in self._read(statement)]
+
     def due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due at or before ``now``, earliest first.
 

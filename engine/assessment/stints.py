@@ -26,7 +26,7 @@ from engine.core.journal import Event
 from engine.core.model import ProcessVersion
 from engine.process.calendars import AroundTheClock, WorkingTime, build_calendar
 from engine.process.ladder import clocks_of
-from engine.process.load import Process, parse_process
+from engine.process.load import Process, parse_stored
 from engine.process.spec import ANY
 
 MOVES = ("fire", "timer", "migrate")
@@ -168,7 +168,7 @@ class Versions:
         found = self.seen.get(digest) or _PARSED.get(digest)
         if found is None:  # keyed by the content's own hash: a doctored row cannot poison it
             version = self.lookup(digest)
-            process = parse_process(version.source, version.path)
+            process = parse_stored(version)
             found = _PARSED.setdefault(process.digest, VersionIndex(process))
         self.seen[digest] = found
         return found

@@ -19,7 +19,7 @@ from engine.core.errors import Forbidden
 from engine.core.model import Account, Ticket
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
-from engine.process.load import parse_process
+from engine.process.load import parse_stored
 from engine.time.clock import Clock
 
 AUDITOR = "auditor"
@@ -41,7 +41,7 @@ class Audit:
         if found is None:
             version = self.store.get_version(digest)
             found = self._compiled[digest] = compile_process(
-                parse_process(version.source, version.path))
+                parse_stored(version))
         return found
 
     def replay(self, ticket_id: int, at: datetime | None = None) -> Ticket:

@@ -25,6 +25,10 @@ from engine.desk.ports import Store
 FORMATS = ("jsonl", "csv", "xes")
 CSV_COLUMNS = ("ticket", "process", "seq", "at", "actor", "kind", "activity", "source", "dest",
                "note", "changes", "details", "digest", "hash")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Cell beginnings a spreadsheet reads as a formula (OWASP, CSV injection)."""
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (ESC among them) other than tab, line feed and carriage return."""
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1849-2016" xes.features="" xmlns="http://www.xes-standard.org/">
@@ -111,7 +115,7 @@ class Exporter:
             row = self.record(event)
             for key in ("changes", "details"):
                 row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True, default=str)
-            writer.writerow(row)
+            writer.writerow({key: csv_cell(value) for key, value in row.items()})
             count += 1
         return count
 
@@ -140,6 +144,15 @@ class Exporter:
                   (("source", event.source), ("dest", event.dest), ("note", event.note))
                   if value is not None]
         return "    <event>\n" + "".join(lines) + "    </event>\n"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe in a spreadsheet: control characters replaced by U+FFFD, and text that
+    a spreadsheet would run as a formula prefixed with ``'`` (as OWASP advises)."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _attribute(kind: str, key: str, value: str) -> str:

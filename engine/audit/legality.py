@@ -112,7 +112,9 @@ class Legality:
         actor = self._actor(event)
         if isinstance(actor, str):
             return [actor]
-        child = "parent" in event.details
+        # a child a step started records its parent and ``on_end``; a ticket linked to a
+        # parent by hand (``open --parent``) records only the parent, and was opened by a person
+        child = "on_end" in event.details
         if not child and not set(plan.OPENER_ROLES) & set(actor.roles):
             problems.append(f"{actor.username!r} could not open tickets (roles "
                             f"{', '.join(actor.roles) or 'none'})")

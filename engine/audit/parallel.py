@@ -11,6 +11,7 @@ one :class:`engine.audit.verify.Verifier` over everything.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -19,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from engine.audit.verify import Report, Verifier
-from engine.core.errors import TicketflowError
+from engine.core.errors import DamagedVersion, TicketflowError
 from engine.core.model import TicketQuery
 from engine.desk.ports import Store
 
@@ -40,7 +41,8 @@ def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -
     bounds = id_bounds(store)
     if bounds is not None:
         for version in store.list_versions():  # compiled once, inherited by the workers
-            shared.compiled(version.digest)
+            with contextlib.suppress(DamagedVersion):  # flagged; its tickets say so too
+                shared.compiled(version.digest)
         grid = (shared.seal.first, int(shared.seal.entry.details["bucket"])) if shared.seal \
             else None
         ranges = spans(*bounds, workers * SHARES, grid)

@@ -1,12 +1,14 @@
 """Re-planning recorded firings, remembered by exactly what a plan reads.
 
 :func:`engine.desk.plan.plan_outcome` is a pure function, and a transition reads little of a
-ticket: its state, post and assignee, the fields its guard, routing, ``set`` and ``assign``
-expressions name, the fields it requires or sets, and the actor's input. ``verify`` re-plans
-every recorded firing; on a desk most of them repeat the same situation, so the verdict —
-the destination, changes and details, or the refusal — is kept under a key made of exactly
-those inputs. Transitions whose plan reads the clock (an expression naming ``now``, or a
-``do:`` action) are always planned afresh.
+ticket: its state, post and assignee, the fields its guard, routing, ``set`` and
+``assign`` expressions name, the fields it requires or sets, the actor (name, roles and
+post) and the actor's input. One transition may leave several states (``from: [a, b]``)
+and its expressions may read ``state``, so the state is part of the key, not only the
+transition. ``verify`` re-plans every recorded firing; on a desk most of them repeat the
+same situation, so the verdict — the destination, changes and details, or the refusal —
+is kept under a key made of exactly those inputs. Transitions whose plan reads the clock
+(an expression naming ``now``, or a ``do:`` action) are always planned afresh.
 """
 
 from __future__ import annotations
@@ -88,9 +90,10 @@ class Replanner:
             inputs = (tuple(sorted(given.items())),
                       tuple([(name, data.get(name)) for name in sorted(given)
                              if name not in reads]))
-        # the transition stands for the version, the state and the trigger: the compiled
-        # versions (and so their transitions) live as long as the run
-        return (id(transition), ticket.post, ticket.assignee, actor.username,
+        # the transition stands for the version and the trigger (the compiled versions, and
+        # so their transitions, live as long as the run); one transition may leave several
+        # states, and expressions read ``state``, so the state is keyed too
+        return (id(transition), ticket.state, ticket.post, ticket.assignee, actor.username,
                 tuple(actor.roles), actor.post, inputs, tuple([data.get(name) for name in reads]),
                 timer.due_at if timer else None)
 

@@ -8,14 +8,18 @@ states are end states.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from engine.core.errors import NotFound
 from engine.core.journal import Event
-from engine.core.model import Ticket
+from engine.core.model import Ticket, Timer
+from engine.desk import plan
+from engine.desk.desk import CHILD_END
 from engine.process.compiler import CompiledProcess
+from engine.process.fields import parse_timestamp
 
 Versions = Callable[[str], CompiledProcess]
 """The compiled process version for a digest."""
@@ -92,3 +96,56 @@ def differences(stored: Ticket, replayed: Ticket) -> list[str]:
             found.append(f"field {key!r} is {data.get(key)!r}, its journal says "
                          f"{expected.get(key)!r}")
     return found
+
+
+Pending = tuple[str, str, datetime]
+"""A pending timer as verify compares it: (kind, trigger, due time)."""
+
+
+class PendingTimers:
+    """The process timers a journal leaves pending, followed event by event.
+
+    Entering a state (opening, a step or a timer that changes state, a migration) cancels
+    the timers of the state left and arms those of the state entered; a timer event marks
+    its own timer fired. SLA timers follow the ticket's clocks
+    (:meth:`engine.time.sla.Clocks.pending`); a ``child_end`` timer is its parent's.
+    """
+
+    def __init__(self) -> None:
+        self.armed: list[Pending] = []
+
+    def follow(self, ticket: Ticket, left: str | None, event: Event,
+               compiled: CompiledProcess) -> None:
+        """Past one more event (``ticket`` as it left it; ``left``: the state before)."""
+        if event.kind == "timer":
+            due = event.details.get("due_at")
+            fired = ("timer", event.trigger or "", parse_timestamp(due) if due else event.at)
+            if fired in self.armed:
+                self.armed.remove(fired)
+        if event.kind == "migrate":
+            self.armed = self._armed(compiled, ticket, ticket.state_since or event.at)
+        elif left is None or (event.kind in MOVES and ticket.state != left):
+            self.armed = self._armed(compiled, ticket, event.at)
+
+    @staticmethod
+    def _armed(compiled: CompiledProcess, ticket: Ticket, at: datetime) -> list[Pending]:
+        return [(t.kind, t.trigger, t.due_at) for t in plan.timers_for(compiled, ticket, at)]
+
+
+def timer_differences(expected: list[Pending], stored: list[Timer]) -> list[str]:
+    """Pending timers missing from the store, or pending there and not by the journal."""
+    found = Counter((t.kind, t.trigger, t.due_at) for t in stored if t.kind != CHILD_END)
+    wanted = Counter(expected)
+    lines = [f"a pending {_kind(kind)} timer {trigger!r} due {due.isoformat()} is missing "
+             "(deleted or marked done outside the product)"
+             for (kind, trigger, due), count in sorted((wanted - found).items())
+             for _ in range(count)]
+    lines += [f"a pending {_kind(kind)} timer {trigger!r} due {due.isoformat()} is not one its "
+              "journal arms (inserted outside the product)"
+              for (kind, trigger, due), count in sorted((found - wanted).items())
+              for _ in range(count)]
+    return lines
+
+
+def _kind(kind: str) -> str:
+    return "process" if kind == "timer" else kind

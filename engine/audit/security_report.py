@@ -21,7 +21,7 @@ from engine.core.errors import BadRequest
 from engine.core.model import Account, TicketQuery
 from engine.desk.ports import Store
 from engine.process.compiler import compile_process
-from engine.process.load import parse_process
+from engine.process.load import parse_stored
 
 POWERFUL = (SUPERUSER, "supervisor")
 """Roles whose holders the review lists: they manage accounts or approve vendor access."""
@@ -96,7 +96,7 @@ def unconfirmed_verbal(store: Store) -> list[dict[str, Any]]:
 def _processes_with_approvals(store: Store) -> list[str]:
     names = set()
     for version in store.list_versions():
-        spec = compile_process(parse_process(version.source, version.path)).spec
+        spec = compile_process(parse_stored(version)).spec
         if all(name in spec.fields for name in APPROVAL_FIELDS):
             names.add(version.name)
     return sorted(names)

@@ -25,14 +25,17 @@ from engine.audit import replay
 from engine.audit.legality import Legality
 from engine.audit.seal import SealCheck, seal_problem
 from engine.core.admin_journal import DEPLOY, SEAL, AdminEntry, account_snapshot, entry_hash
-from engine.core.errors import NotFound
+from engine.core.errors import DamagedVersion, NotFound
 from engine.core.journal import GENESIS, Event, canonical
-from engine.core.model import Account, Ticket, TicketQuery
+from engine.core.model import Account, Ticket, TicketQuery, Timer
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
-from engine.process.load import digest_of, parse_process
+from engine.process.load import digest_of, parse_stored
+from engine.time import sla
 
 PAGE = 1000
+LAST_ID = 2**31 - 1
+"""The highest ticket id a column of SQL integers holds."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +179,25 @@ class Verifier:
         else:
             tickets = self._tickets(ticket_ids)
         events = self.store.iter_events(ticket_ids)
+        self._pending = self._stored_timers(ticket_ids, span)
         covered = self._journals(tickets, events, legality)
         if span is not None:
             covered = set(range(span[0], span[1] + 1))
         self._seal_heads(None if ticket_ids is None else covered)
         self.report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
+
+    def _stored_timers(self, ticket_ids: list[int] | None, span: tuple[int, int] | None
+                       ) -> dict[int, list[Timer]]:
+        """The pending timers of these tickets (all; ids in ``span``), by ticket."""
+        if span is not None:
+            timers = self.store.pending_timers_between(*span)
+        elif ticket_ids is None:
+            timers = self.store.pending_timers_between(0, LAST_ID)
+        else:
+            timers = [t for ticket_id in sorted(set(ticket_ids))
+                      for t in self.store.pending_timers_between(ticket_id, ticket_id)]
+        return {ticket_id: list(group)
+                for ticket_id, group in groupby(timers, key=lambda t: t.ticket_id)}
 
     def flag(self, ticket: int | None, seq: int | None, problem: str) -> None:
         self.report.violations.append(Violation(ticket, seq, problem))
@@ -192,7 +209,7 @@ class Verifier:
         except KeyError:
             version = self.store.get_version(digest)
             found = self._compiled[digest] = compile_process(
-                parse_process(version.source, version.path))
+                parse_stored(version))
             return found
 
     # -- the admin journal, accounts and versions --------------------------------------
@@ -209,7 +226,7 @@ class Verifier:
 
     def _check_seals(self, entries: list[AdminEntry]) -> None:
         seals = [entry for entry in entries if entry.kind == SEAL]
-        if not seals:
+        if not seals and self.key is None:
             self.report.notes.append("no seal yet: run `ticketflow audit seal`")
             return
         if self.key is None:
@@ -227,6 +244,10 @@ class Verifier:
         if usable:
             self.seal = SealCheck(usable[-1])
             self._sealed_admin_head(usable[-1], entries)
+        else:  # the auditor holds a key: a desk with no seal of it cannot be told from one
+            # whose seals were removed (and the admin journal rechained)
+            self.flag(None, None, "no seal made with this key is in the admin journal: none "
+                                  "was made yet, or every one was removed")
 
     def _sealed_admin_head(self, seal: AdminEntry, entries: list[AdminEntry]) -> None:
         seq, head = seal.details["admin"]
@@ -296,19 +317,37 @@ class Verifier:
         links = ((e.seq, e.prev_hash, e.hash, event_hash(e)) for e in journal)
         for seq, problem in chain_problems(links):
             self.flag(ticket_id, seq, problem)
-        replayed = self._replay(ticket_id, journal, legality)
+        pending = replay.PendingTimers()
+        replayed = self._replay(ticket_id, journal, legality, pending)
         if stored is not None and replayed is not None:
             for difference in replay.differences(stored, replayed):
                 self.flag(ticket_id, None, f"the ticket row disagrees with its journal: "
                                            f"{difference}")
+            self._timers(stored, pending)
 
-    def _replay(self, ticket_id: int, journal: list[Event], legality: Legality
-                ) -> Ticket | None:
+    def _timers(self, stored: Ticket, pending: replay.PendingTimers) -> None:
+        """The ticket's pending timers against those its journal and clocks keep armed."""
+        try:
+            clocks = sla.clocks_for(self.compiled(stored.digest).process)
+        except (NotFound, DamagedVersion):  # flagged: the row disagrees with its journal
+            return
+        expected = pending.armed + [(t.kind, t.trigger, t.due_at)
+                                    for t in clocks.pending(stored)]
+        for difference in replay.timer_differences(expected,
+                                                   self._pending.get(stored.id, [])):
+            self.flag(stored.id, None, difference)
+
+    def _replay(self, ticket_id: int, journal: list[Event], legality: Legality,
+                pending: replay.PendingTimers) -> Ticket | None:
         ticket: Ticket | None = None
         sealed = self.seal.sealed_seq(ticket_id) if self.seal else 0
         for event in journal:
-            for problem in legality.check(ticket, event):
-                self.flag(ticket_id, event.seq, problem)
+            try:
+                for problem in legality.check(ticket, event):
+                    self.flag(ticket_id, event.seq, problem)
+            except DamagedVersion as exc:
+                self.flag(ticket_id, event.seq, f"not checked: {exc}")
+                return None
             if event.seq == sealed and self.seal:
                 self.seal.observe(ticket_id, event.seq, event.hash)
             try:
@@ -316,10 +355,15 @@ class Verifier:
             except NotFound:
                 self.flag(ticket_id, event.seq, "its process version does not exist")
                 return None
+            except DamagedVersion as exc:
+                self.flag(ticket_id, event.seq, f"not checked: {exc}")
+                return None
+            left = ticket.state if ticket is not None else None
             if ticket is None:
                 ticket = replay.opened(event, compiled)
             else:
                 replay.apply(ticket, event, compiled)
+            pending.follow(ticket, left, event, compiled)
         return ticket
 
     def _seal_heads(self, covered: set[int] | None) -> None:

@@ -10,6 +10,7 @@
         ├── GuardFailed      the transition's condition is false               (kind guard)
         ├── MissingField     a required field is absent or a value is invalid  (kind missing_field)
         ├── Conflict         someone changed the ticket first                  (kind conflict)
+        ├── DamagedVersion   a stored process version cannot be read            (kind damaged)
         └── BadRequest       anything else wrong with the request              (kind bad_request)
 
 Exit codes follow the CLI contract: 2 for bad input, 3 for a conflict or a refusal.
@@ -103,6 +104,15 @@ class Conflict(ServiceError):
 
 class BadRequest(ServiceError):
     kind = "bad_request"
+
+
+class DamagedVersion(ServiceError):
+    """A process version stored in the database cannot be read (its source was changed
+    behind the product's back): named by process and version, never by the file it was
+    once deployed from, which may be fine."""
+
+    kind = "damaged"
+    title = "Damaged process version"
 
 
 FAIL_KINDS = {cls.kind: cls for cls in (NotFound, Forbidden, InvalidTrigger, GuardFailed,

@@ -62,7 +62,10 @@ class Timer:
     status: str = "pending"
     """pending, fired or cancelled."""
     kind: str = "timer"
-    """timer (a process timer), sla_warning, sla_breach."""
+    """timer (a process timer), sla_warning, sla_breach, child_end (a child's end, to be
+    brought to its parent: armed in the child's closing transaction, due at once)."""
+    child_id: int | None = None
+    """For a ``child_end`` timer: the child ticket that ended."""
 
 
 @dataclass

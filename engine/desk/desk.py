@@ -20,11 +20,10 @@ from engine.core.errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    GuardFailed,
     InvalidTrigger,
-    MissingField,
     NotFound,
     ServiceError,
+    TicketflowError,
 )
 from engine.core.journal import Event
 from engine.core.model import (
@@ -40,14 +39,16 @@ from engine.core.model import (
 from engine.desk import alarms, plan
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
-from engine.process.load import Process, parse_process
-from engine.process.spec import SYSTEM_ROLE, TransitionSpec
+from engine.process.load import Process, parse_stored
+from engine.process.spec import ANY, SYSTEM_ROLE, TransitionSpec
 from engine.time import sla
 from engine.time.clock import Clock
 
 SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROLE], post=None,
                  password_hash="")
 """The engine's own account: timers and child processes act as it."""
+CHILD_END = "child_end"
+"""The kind of timer that brings a child ticket's end to its parent's ``on_end``."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Desk:
         compiled = self._compiled.get(digest)
         if compiled is None:
             version = self.store.get_version(digest)
-            compiled = compile_process(parse_process(version.source, version.path))
+            compiled = compile_process(parse_stored(version))
             self._compiled[digest] = compiled
         return compiled
 
@@ -153,10 +154,13 @@ class Desk:
         if not set(plan.OPENER_ROLES) & set(actor.roles):
             raise Forbidden(f"opening tickets needs the role {' or '.join(plan.OPENER_ROLES)}")
         compiled = self.current(process)
+        details = None
         if parent_id is not None:
             self.store.load_ticket(parent_id)
+            details = {"parent": parent_id}  # a link by hand: journaled, so replay agrees
         given = plan.take_input(compiled.spec, None, data or {}, None)
-        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id))
+        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id,
+                                                       details))
 
     def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                     now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
@@ -181,12 +185,15 @@ class Desk:
         change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
         change, credentials = materialise(change, self._account, actor.username, now,
                                           longest=lambda: vendor_limit(self.store))
+        ended = self._child_end(ticket, change.ticket, now)
+        if ended is not None:  # the parent's step, made durable in the child's transaction
+            change = replace(change, arm=[*change.arm, ended])
         self.store.apply(change)
         for credential in credentials:
             if deliver is not None:
                 deliver(credential)
-        if not change.ticket.is_open and ticket.is_open and ticket.parent_id is not None:
-            self._child_ended(change.ticket)
+        if ended is not None:
+            self._bring_end(ended)
         return change.ticket
 
     def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
@@ -212,17 +219,30 @@ class Desk:
         details = {"parent": parent.id, "on_end": start.on_end}
         return [self._new_ticket(compiled, actor, given, now, parent.id, details)]
 
-    def _child_ended(self, child: Ticket) -> None:
-        """Fire the parent's ``on_end`` trigger when a child ticket reaches an end state."""
-        opening = self.store.events(child.id)[0]
-        trigger = opening.details.get("on_end")
-        if not trigger or child.parent_id is None:
-            return
+    def _child_end(self, before: Ticket, after: Ticket, now: datetime) -> Timer | None:
+        """The timer that brings a child's end to its parent's ``on_end``, due at once.
+
+        Armed in the same transaction as the child's closing step, so that a crash before
+        the parent's step leaves a due timer for the workers, never a parent waiting for ever.
+        """
+        if after.is_open or not before.is_open or before.parent_id is None:
+            return None
+        trigger = self.store.events(before.id)[0].details.get("on_end")
+        if not trigger:
+            return None
+        return Timer(ticket_id=before.parent_id, trigger=trigger, due_at=now, state=ANY,
+                     kind=CHILD_END, child_id=before.id)
+
+    def _bring_end(self, ended: Timer) -> None:
+        """Fire the parent's ``on_end`` now, as a worker would (once: the timer is fired in
+        the parent's transaction). The child's step has committed whatever happens here: a
+        conflict or a lost connection leaves the timer due, for the workers."""
         try:
-            self.fire(child.parent_id, trigger, SYSTEM, note=f"child ticket {child.id} ended")
-        except (InvalidTrigger, GuardFailed, MissingField) as exc:
-            self._journal_only(child.parent_id, "child_ended", f"child ticket {child.id} "
-                               f"ended; {trigger!r} not fired: {exc}")
+            for timer in self.store.pending_timers(ended.ticket_id):
+                if timer.kind == CHILD_END and timer.child_id == ended.child_id:
+                    self.fire_timer(timer)
+        except TicketflowError:
+            pass
 
     # -- events that change no state ---------------------------------------------------
 
@@ -234,11 +254,6 @@ class Desk:
         compiled = self.compiled(ticket.digest)
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
         return self._commit_event(ticket, after, actor.username, "event", name, note, now)
-
-    def _journal_only(self, ticket_id: int, name: str, note: str) -> None:
-        ticket = self.store.load_ticket(ticket_id)
-        self._commit_event(ticket, plan.replace_fields(ticket), SYSTEM.username, "event", name,
-                           note, self.clock.now())
 
     def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
                       note: str | None, now: datetime) -> Ticket:
@@ -309,7 +324,10 @@ class Desk:
 
     def _fire_once(self, timer: Timer) -> None:
         try:
-            if timer.kind in sla.SLA_KINDS:
+            if timer.kind == CHILD_END:
+                self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer,
+                          note=f"child ticket {timer.child_id} ended")
+            elif timer.kind in sla.SLA_KINDS:
                 ticket = self.store.load_ticket(timer.ticket_id)
                 self.store.apply(alarms.plan_alarm(self.compiled(ticket.digest), ticket, timer,
                                                    SYSTEM, self.clock.now()))

@@ -85,6 +85,11 @@ class Store(Protocol):
     # timers
     def pending_timers(self, ticket_id: int) -> list[Timer]: ...
 
+    def pending_timers_between(self, first: int, last: int) -> list[Timer]:
+        """Every pending timer of the tickets whose ids lie from ``first`` to ``last``,
+        by ticket id, then due time."""
+        ...
+
     def due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due at or before ``now``, earliest first."""
         ...

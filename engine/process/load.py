@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.core.errors import MissingField, Problem, SpecError
+from engine.core.errors import DamagedVersion, MissingField, Problem, SpecError
+from engine.core.model import ProcessVersion
 from engine.process import ladder, yamlfile
 from engine.process.durations import parse_duration
 from engine.process.expressions import Expression, ExpressionError, is_expression
@@ -73,6 +74,21 @@ def digest_of(source: str) -> str:
 def load_process(path: str | Path) -> Process:
     """Read and validate a process file; raise SpecError with every problem."""
     return parse_process(yamlfile.read_text(path), str(path))
+
+
+def parse_stored(version: ProcessVersion) -> Process:
+    """A deployed version from its stored source; DamagedVersion when that source was
+    changed or cannot be read (the file it was deployed from is not the problem)."""
+    where = (f"process {version.name} version {version.number} in the database (deployed "
+             f"from {version.path})")
+    if digest_of(version.source) != version.digest:
+        raise DamagedVersion(f"{where} is damaged: its source does not match its digest; "
+                             "restore a backup")
+    try:
+        return parse_process(version.source, version.path)
+    except SpecError as exc:
+        raise DamagedVersion(f"{where} cannot be read: {exc.problems[0].message}; restore "
+                             "a backup") from None
 
 
 def parse_process(source: str, path: str) -> Process:

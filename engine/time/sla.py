@@ -154,6 +154,10 @@ class Clocks:
                 "ended": now.isoformat(), "spent": self.spent(record, now).total_seconds(),
                 "limit": record["limit"], "breached": record["breached"]}
 
+    def pending(self, ticket: Ticket) -> list[Timer]:
+        """The SLA timers a ticket's clocks keep pending (a warning or breach not raised)."""
+        return self._timers(ticket.sla.get("clocks", {}), ticket)
+
     def _timers(self, clocks: dict[str, Record], ticket: Ticket) -> list[Timer]:
         timers = []
         for name, record in clocks.items():

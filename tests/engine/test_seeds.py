@@ -105,8 +105,12 @@ VENDOR_ACCESS = [
     ("confirmation_overdue", "confirm_in_writing", {}, "access_open"),
     ("open_unconfirmed", "confirmation_missed", {}, "confirmation_overdue"),
     ("registering", "register", {}, "closed"),
-] + [(state, "end_access", {}, "registering") for state in OPEN] \
-  + [(state, "expire", {}, "registering") for state in OPEN]
+    ("registering_unconfirmed", "register", {}, "unconfirmed"),
+    ("registering_unconfirmed", "confirm_in_writing", {}, "registering"),
+    ("unconfirmed", "confirm_in_writing", {}, "closed"),
+    ("unconfirmed", "close_unconfirmed", {}, "closed_unconfirmed"),
+] + [(state, trigger, {}, "registering" if state == "access_open" else "registering_unconfirmed")
+     for state in OPEN for trigger in ("end_access", "expire")]
 
 CASES = {"service_desk": SERVICE_DESK, "fault_escalation": FAULT_ESCALATION,
          "vendor_access": VENDOR_ACCESS}

@@ -53,6 +53,10 @@ EXPECTED = (Conflict, InvalidTrigger, GuardFailed)
 LEASE = timedelta(seconds=2)
 SUICIDE = 0.03
 """How often an agent kills itself inside a transaction, after its writes, before COMMIT."""
+FAMILY_SHARE = 0.3
+"""How often an agent works on parents and the children they start."""
+BETWEEN = 0.5
+"""How often an agent kills itself after a child's end committed, before its parent's step."""
 
 
 # -- the children ------------------------------------------------------------------------
@@ -64,9 +68,35 @@ def agent(url: str, name: str, directory: Path, seed: int) -> None:
     with opened(url) as workspace:
         desk, me = workspace.desk, workspace.store.get_account(name)
         _crash_inside_transactions(workspace.store, rng)
-        recent: list[int] = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
+        _crash_between_child_and_parent(desk, rng, directory)
+        recent: list[int] = [t.id for t in desk.tickets(TicketQuery(process="crash", limit=30,
+                                                                   descending=True))]
         while True:
-            step(desk, me, recent, rng, log, summary=f"from {name}", note=f"{name} was here")
+            if rng.random() < FAMILY_SHARE:
+                family_step(desk, me, rng, log)
+            else:
+                step(desk, me, recent, rng, log, summary=f"from {name}",
+                     note=f"{name} was here")
+
+
+def family_step(desk: Any, me: Any, rng: random.Random, log: AckLog) -> None:
+    """Open a parent and split it (its step starts a child), or close a waiting child:
+    the child's end reaches its parent through a due timer armed in the same transaction."""
+    children = desk.tickets(TicketQuery(process="child", is_open=True, limit=20))
+    try:
+        if children and rng.random() < 0.6:
+            ticket = desk.fire(rng.choice(children).id, "close", me)
+            log.write(op="close", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
+            return
+        parents = desk.tickets(TicketQuery(process="parent", state="work", limit=20))
+        if not parents or rng.random() < 0.3:
+            parent = desk.open("parent", me, {"summary": "family"})
+            log.write(op="open", ticket=parent.id, seq=parent.seq, hash=parent.head)
+            return
+        ticket = desk.fire(rng.choice(parents).id, "split", me)
+        log.write(op="split", ticket=ticket.id, seq=ticket.seq, hash=ticket.head)
+    except EXPECTED:
+        pass
 
 
 def step(desk: Any, me: Any, recent: list[int], rng: random.Random, log: AckLog, *,
@@ -105,6 +135,21 @@ def _crash_inside_transactions(store: Any, rng: random.Random) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     hot._insert_events = then_maybe_die
+
+
+def _crash_between_child_and_parent(desk: Any, rng: random.Random, directory: Path
+                                    ) -> None:
+    """Now and then SIGKILL this process after a child's closing step committed, before
+    the parent's ``on_end`` step (which then waits as a due timer for the workers)."""
+    bring_end = desk._bring_end
+
+    def maybe_die_first(ended: Any) -> None:
+        if rng.random() < BETWEEN:
+            (directory / f"between-{os.getpid()}").touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        bring_end(ended)
+
+    desk._bring_end = maybe_die_first
 
 
 def timer_worker(url: str, name: str, directory: Path, seed: int) -> None:
@@ -160,6 +205,8 @@ class Campaign:
     tickets: int = 0
     events: int = 0
     timers_fired: int = 0
+    between: int = 0
+    """Agents killed after a child's end committed, before its parent's step."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -186,6 +233,7 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
         campaign.inside += inside
         campaign.problems += _failures(directory)
         campaign.problems += _check(url, directory, campaign)
+        campaign.between = len(list(directory.glob("between-*")))
     return campaign
 
 
@@ -235,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                               workers=args.workers, seed=args.seed)
     seconds = time.perf_counter() - started
     print(f"{result.kills} kills ({result.inside} inside a transaction) in {result.rounds} "
-          f"rounds, {seconds:.1f} s: {result.acks} acknowledged commands, "
+          f"rounds ({result.between} between a child's end and its parent's step), "
+          f"{seconds:.1f} s: {result.acks} acknowledged commands, "
           f"{result.tickets} tickets, {result.events} events ({result.timers_fired} by "
           f"timers), {len(result.problems)} problems")
     for problem in result.problems:

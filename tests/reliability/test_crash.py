@@ -2,7 +2,9 @@
 
 After every round of kills: every hash chain verifies, every ticket agrees with its
 journal, seqs are contiguous (no event lost or duplicated), timers are neither lost nor
-fired twice, and every command a child acknowledged is in the database.
+fired twice, every command a child acknowledged is in the database, and no parent waits for
+ever on a child that ended (agents are also killed between a child's end and its parent's
+step).
 """
 
 from __future__ import annotations
@@ -22,3 +24,4 @@ def test_sigkill_loses_nothing(shared_store_url: str, tmp_path: Path) -> None:
     assert campaign.kills >= KILLS
     assert campaign.acks > campaign.rounds  # the children got work done between kills
     assert campaign.timers_fired > 0
+    assert campaign.between > 0  # a child's end committed, its parent's step not yet

@@ -35,6 +35,8 @@ from tui.wiring import Workspace, open_workspace
 
 HERE = Path(__file__).resolve().parent
 CRASH_FLOW = HERE / "flows" / "crash.yaml"
+FAMILY = HERE.parent / "flows" / "family"
+"""A parent that starts a child and waits for its end (``on_end``)."""
 PASSWORD = "Str0ng-pass"
 AGENTS = tuple(f"a{number}" for number in range(1, 9))
 TIMED_STATES = {"parked", "working"}
@@ -60,7 +62,9 @@ def prepare(url: str, *, clock: Clock | None = None) -> Setup:
     for name in AGENTS:
         people[name] = workspace.accounts.add(root, username=name, password=PASSWORD,
                                               roles=["agent"], post="desk")
-    workspace.desk.deploy([load_process(CRASH_FLOW)], root)
+    workspace.desk.deploy([load_process(CRASH_FLOW),
+                           *(load_process(path) for path in sorted(FAMILY.glob("*.yaml")))],
+                          root)
     return Setup(workspace, people)
 
 
@@ -163,6 +167,7 @@ def check_desk(store: SqlStore) -> list[str]:
     report = Audit(store, SystemClock()).verify()
     problems = [f"audit verify: {violation}" for violation in report.violations]
     timers = _timers_by_ticket(store)
+    problems += unbrought_ends(store, timers)
     journals = _journals(store)
     specs: dict[str, ProcessSpec] = {}
 
@@ -247,6 +252,17 @@ def timer_problems(ticket: Ticket, journal: list[Event], timers: list[dict[str, 
     if fired != sum(events[kind] for kind in TIMER_EVENT_KINDS):
         problems.append(f"{fired} timers fired but {dict(events)} events")
     return problems
+
+
+def unbrought_ends(store: SqlStore, timers: dict[int, list[dict[str, Any]]]) -> list[str]:
+    """Children that ended with no timer (due or fired) bringing their end to the parent."""
+    brought = {row["child_id"]: row["status"] for rows in timers.values() for row in rows
+               if row["kind"] == "child_end"}
+    return [f"ticket {child.parent_id} may wait for ever: its child {child.id} ended and "
+            f"nothing brings that to it ({brought.get(child.id)!r})"
+            for child in store.list_tickets(TicketQuery(process="child", is_open=False,
+                                                        limit=100_000))
+            if brought.get(child.id) not in ("pending", "fired")]
 
 
 def _timers_by_ticket(store: SqlStore) -> dict[int, list[dict[str, Any]]]:
