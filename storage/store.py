@@ -44,8 +44,10 @@ from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.journal_stream import sqlite_events
+from storage.mail import MailRows
 from storage.models import metadata
 from storage.queries import ticket_filters
+from storage.requesters import RequesterRows
 
 VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS, OUTBOX = (
     metadata.tables[name] for name in ("process_versions", "tickets", "events", "timers",
@@ -58,8 +60,9 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore:
-    """Process versions, tickets, journals, timers and accounts in one SQL database."""
+class SqlStore(RequesterRows, MailRows):
+    """Process versions, tickets, journals, timers, accounts, requesters and mail in one SQL
+    database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -314,7 +317,7 @@ class SqlStore:
 
     # -- plumbing ------------------------------------------------------------------------
 
-    @contextmanager
+    @contextmanager  # type: ignore[override]
     def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:
         """One write transaction through SQLAlchemy: the only commit outside the hot path."""
         with map_db_errors(), self._hot.connections.exclusive, \
@@ -325,6 +328,9 @@ class SqlStore:
                 connection.exec_driver_sql(f"LOCK TABLE {lock} IN SHARE ROW EXCLUSIVE MODE")
             yield connection
             connection.commit()
+
+    def _dialect_insert(self, connection: Connection) -> Any:
+        return _dialect_insert(connection)
 
     def _read(self, statement: Select[Any]) -> list[Any]:
         with map_db_errors(), self._hot.connections.exclusive, \
