@@ -168,7 +168,7 @@ transitions:
     assert found == [
         "13:57: a requester's answer (confirm) cannot require fields: the requester gives "
         "none (requires: note)",
-        "14:54: the requester's 'confirm' from 'open' is already transition 1; one per state"]
+        "14:55: the requester's 'confirm' from 'open' is already transition 1; one per state"]
 
 
 def test_the_requester_role_is_reserved() -> None:
