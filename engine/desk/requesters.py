@@ -30,18 +30,18 @@ PUBLIC_KINDS = ("open", "fire", "timer")
 
 def check_details(requester: Requester) -> Requester:
     """A requester with trimmed details; MissingField when one is wrong."""
-    values = {key: (value.strip() or None) if isinstance(value, str) else value
-              for key, value in vars(requester).items()}
+    values: dict[str, str | None] = {key: (getattr(requester, key) or "").strip() or None
+                                     for key in LIMITS}
     for key, longest in LIMITS.items():
-        value = values.get(key)
+        value = values[key]
         if value is not None and (len(value) > longest or "\x00" in value):
             raise MissingField(f"the requester's {key} is longer than {longest} characters "
                                "or holds a NUL character")
-    if not values["email"] or not EMAIL.match(values["email"]):
+    email = values["email"]
+    if not email or not EMAIL.match(email):
         raise MissingField(f"{requester.email!r} is not a mail address")
-    values["email"] = values["email"].lower()
-    values["name"] = values["name"] or values["email"].split("@")[0]
-    return Requester(**values)
+    return replace(requester, email=email.lower(), name=values["name"] or email.split("@")[0],
+                   phone=values["phone"], organisation=values["organisation"])
 
 
 class Requesters:
@@ -67,7 +67,8 @@ class Requesters:
         if unknown:
             raise BadRequest(f"a requester has no detail {', '.join(sorted(unknown))}")
         given = {k: v for k, v in changes.items() if v is not None}
-        return self.store.update_requester(check_details(replace(current, **given)))
+        changed = Requester(**{**vars(current), **given})  # type: ignore[arg-type]
+        return self.store.update_requester(check_details(changed))
 
     def get(self, key: str) -> Requester:
         """A requester by id or mail address."""
@@ -76,7 +77,7 @@ class Requesters:
             return self.store.get_requester(int(key))
         return self.store.requester_by_email(key)
 
-    def list(self, *, after: int | None = None, limit: int = 100) -> list[Requester]:
+    def page(self, *, after: int | None = None, limit: int = 100) -> list[Requester]:
         return self.store.list_requesters(after=after, limit=limit)
 
     def find_or_add(self, email: str, name: str | None = None) -> Requester:

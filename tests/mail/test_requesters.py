@@ -40,7 +40,7 @@ def test_records_add_find_edit_and_refuse_bad_details(world: DeskWorld) -> None:
     assert (edited.organisation, edited.phone, edited.id) == ("Telecom C", None, added.id)
     assert people.find_or_add("MEI@example.com").id == added.id
     assert people.find_or_add("new@example.com", "New One").name == "New One"
-    assert [r.email for r in people.list()] == ["mei@example.com", "new@example.com"]
+    assert [r.email for r in people.page()] == ["mei@example.com", "new@example.com"]
 
 
 def test_a_requester_confirms_their_own_ticket_and_verify_proves_it(world: DeskWorld) -> None:

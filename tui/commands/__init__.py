@@ -14,7 +14,9 @@ from tui.commands import (
     files,
     kpi,
     login,
+    mail_cmds,
     maintenance,
+    requesters,
     scenarios,
     tickets,
     worker,
@@ -25,4 +27,5 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.registe
                                                    kpi.register, app_cmds.register,
                                                    audit.register, maintenance.register,
                                                    worker.register, scenarios.register,
-                                                   clocks.register]
+                                                   clocks.register, requesters.register,
+                                                   mail_cmds.register]

@@ -1,4 +1,5 @@
-"""Reading time: a ticket's SLA clocks (``sla``) and the notifications outbox (``outbox``)."""
+"""Reading time: a ticket's SLA clocks (``sla``) and the notifications outbox (``outbox``,
+with ``--mail`` the mail deliveries)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Annotated
 
 import typer
 
+from engine.core.errors import BadRequest
 from engine.process.durations import format_duration
 from tui.options import DEFAULT_DB, Db, Json
 from tui.output import print_json, print_table
+from tui.records import delivery_record
 from tui.wiring import open_workspace
 
 
@@ -37,8 +40,18 @@ def outbox(db: Db = DEFAULT_DB, json: Json = False,
            post: Annotated[str | None, typer.Option(help="Only this post's notifications.")
                            ] = None,
            after: Annotated[int | None, typer.Option(help="Only those after this id.")] = None,
-           limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
+           limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+           mail: Annotated[bool, typer.Option(
+               "--mail", help="List the mail deliveries instead (status, attempts, error).")
+                           ] = False,
+           status: Annotated[str | None, typer.Option(
+               help="With --mail: only pending, sent or failed.")] = None,
+           ticket: Annotated[int | None, typer.Option(help="With --mail: only this ticket's.")
+                             ] = None) -> None:
     """List notifications (SLA warnings and breaches), oldest first, a page at a time."""
+    if mail:
+        _deliveries(db, json, status, ticket, after, limit)
+        return
     notes = open_workspace(db).desk.notifications(post, after=after, limit=limit)
     if json:
         print_json([{"id": n.id, "at": n.at, "post": n.post, "ticket": n.ticket_id,
@@ -47,6 +60,22 @@ def outbox(db: Db = DEFAULT_DB, json: Json = False,
         return
     print_table(["id", "at", "post", "ticket", "kind", "message"],
                 [[n.id, n.at, n.post, n.ticket_id, n.kind, n.message] for n in notes])
+
+
+def _deliveries(db: str, json: bool, status: str | None, ticket: int | None,
+                after: int | None, limit: int) -> None:
+    """The mail deliveries: one row per message and address."""
+    if status is not None and status not in ("pending", "sent", "failed"):
+        raise BadRequest(f"unknown delivery status {status!r} (pending, sent or failed)")
+    found = open_workspace(db).store.deliveries(status=status, ticket_id=ticket, after=after,
+                                                limit=limit)
+    if json:
+        print_json([delivery_record(d) for d in found])
+        return
+    print_table(["id", "ticket", "kind", "to", "status", "attempts", "next attempt", "error"],
+                [[d.id, d.ticket_id, d.kind, d.recipient, d.status, d.attempts,
+                  d.next_attempt_at if d.status == "pending" else None, d.last_error]
+                 for d in found])
 
 
 def _duration(delta: timedelta | None) -> str | None:

@@ -98,6 +98,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_requesters_requester_id_ticket_id'), ['requester_id', 'ticket_id'], unique=False)
 
     # ### end Alembic commands ###
+    # Mail is planned from the journal and the outbox after these cursors: a desk that
+    # upgrades mails what happens from now on, not its whole past.
+    op.execute("INSERT INTO mail_cursors (name, position) "
+               "SELECT 'journal', COALESCE(MAX(id), 0) FROM events")
+    op.execute("INSERT INTO mail_cursors (name, position) "
+               "SELECT 'outbox', COALESCE(MAX(id), 0) FROM outbox")
 
 
 def downgrade() -> None:

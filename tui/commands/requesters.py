@@ -1,0 +1,87 @@
+"""``ticketflow requesters``: the people the desk serves (add, list, show, edit)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.core.model import Requester
+from engine.desk.requesters import Requesters
+from tui.options import DEFAULT_DB, Actor, Db, Json
+from tui.output import print_json, print_table
+from tui.records import requester_record, ticket_record
+from tui.session import acting_account
+from tui.wiring import open_workspace
+
+Name = Annotated[str | None, typer.Option(help="The requester's name.")]
+Phone = Annotated[str | None, typer.Option(help="A phone number.")]
+Organisation = Annotated[str | None, typer.Option(help="Their organisation.")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(no_args_is_help=True, help="The people the desk serves.")
+    group.command("add")(add)
+    group.command("list")(list_)
+    group.command("show")(show)
+    group.command("edit")(edit)
+    app.add_typer(group, name="requesters")
+
+
+def _emit(requester: Requester, json: bool) -> None:
+    if json:
+        print_json(requester_record(requester))
+        return
+    typer.echo(f"requester {requester.id}: {requester.name} <{requester.email}>")
+    for key in ("phone", "organisation"):
+        typer.echo(f"  {key}: {getattr(requester, key) or '-'}")
+
+
+def add(email: str, name: Name = None, phone: Phone = None, organisation: Organisation = None,
+        db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
+    """Add a requester (exit 3 when the address is taken)."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    added = Requesters(workspace.desk).add(
+        Requester(name=name or "", email=email, phone=phone, organisation=organisation),
+        account)
+    _emit(added, json)
+
+
+def list_(db: Db = DEFAULT_DB, json: Json = False,
+          after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
+          limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> None:
+    """List requesters by id, a page at a time."""
+    found = Requesters(open_workspace(db).desk).page(after=after, limit=limit)
+    if json:
+        print_json([requester_record(r) for r in found])
+        return
+    print_table(["id", "name", "email", "phone", "organisation"],
+                [[r.id, r.name, r.email, r.phone, r.organisation] for r in found])
+
+
+def show(requester: Annotated[str, typer.Argument(help="An id or a mail address.")],
+         db: Db = DEFAULT_DB, json: Json = False) -> None:
+    """Show a requester and their tickets (newest first)."""
+    people = Requesters(open_workspace(db).desk)
+    found = people.get(requester)
+    tickets = people.tickets(found.id or 0)
+    if json:
+        print_json({**requester_record(found), "tickets": [ticket_record(t) for t in tickets]})
+        return
+    _emit(found, json)
+    print_table(["id", "process", "state", "open", "summary"],
+                [[t.id, t.process, t.state, "yes" if t.is_open else "no",
+                  t.data.get("summary")] for t in tickets])
+
+
+def edit(requester: Annotated[str, typer.Argument(help="An id or a mail address.")],
+         name: Name = None, phone: Phone = None, organisation: Organisation = None,
+         email: Annotated[str | None, typer.Option(help="A new mail address.")] = None,
+         db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
+    """Change a requester's details (an empty value clears phone or organisation)."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    changed = Requesters(workspace.desk).edit(requester, account, name=name, phone=phone,
+                                              organisation=organisation, email=email)
+    _emit(changed, json)
