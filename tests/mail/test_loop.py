@@ -110,7 +110,7 @@ def answer_to(mail: EmailMessage, body: str) -> EmailMessage:
 
 def test_mail_opens_agent_replies_requester_confirms_ticket_closes(
         desk_cli: Cli, server: tuple[int, Path, subprocess.Popen[bytes]], sink: Sink) -> None:
-    port, config, process = server
+    port, config, _ = server
     cli = desk_cli
     lmtp_send(port, first_mail())
     [ticket] = cli.json("list", "--all")
