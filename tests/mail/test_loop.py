@@ -175,3 +175,26 @@ def test_the_lmtp_server_refuses_strangers_and_oversized_and_quarantines_loops(
     assert code == 0 and "Auto-Submitted" in out
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def test_two_workers_at_once_send_every_mail_exactly_once(
+        desk_cli: Cli, shared_store_url: str, sink: Sink, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "desk.toml", sink.port)
+    agent = {"user": "ann", "password": AGENT}
+    for number in range(12):
+        code, _, err = desk_cli("open", "service_desk", "--set", f"summary=case {number}",
+                                "--requester", f"person{number}@example.com", **agent)
+        assert code == 0, err
+    env = {**os.environ, "TICKETFLOW_DB": shared_store_url, "TICKETFLOW_CONFIG": str(config)}
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", "from tui.cli import main; main()", "worker", "--once",
+         "--name", f"w{n}", "--batch", "3"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE) for n in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    recipients = sorted(str(m["To"]) for m in sink.messages)
+    assert recipients == sorted(f"person{n}@example.com" for n in range(12))
+    deliveries = desk_cli.json("outbox", "--mail")
+    assert len(deliveries) == 12 and {d["status"] for d in deliveries} == {"sent"}
+    assert {d["attempts"] for d in deliveries} == {1}
