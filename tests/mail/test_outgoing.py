@@ -156,3 +156,18 @@ def test_desk_templates_override_the_built_in_ones(world: DeskWorld, sink: Sink,
     [mail] = sink.messages
     assert mail["Subject"] == f"[#{ticket.id}] We got it (vpn)"
     assert mail.get_content().strip() == "Hello mei!"
+
+
+def test_an_escalation_mails_the_post_the_ticket_is_handed_to(
+        world: DeskWorld, sink: Sink) -> None:
+    settings = mail_settings(sink.port, posts={"response_group": "response@desk.test"})
+    outgoing = Outgoing(world.desk, settings, "w1")
+    ticket = world.desk.open("fault_escalation", world.people["ann"],
+                             {"summary": "Billing batch stuck", "level": 1})
+    world.clock.advance(timedelta(hours=1))
+    while world.desk.fire_due():
+        pass
+    assert world.desk.ticket(ticket.id).post == "response_group"
+    deliver(world, outgoing)
+    subjects = [m["Subject"] for m in sink.to("response@desk.test")]
+    assert f"[#{ticket.id}] Escalated to response_group: Billing batch stuck" in subjects
