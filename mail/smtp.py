@@ -41,7 +41,7 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         smtp = self.settings.smtp
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=smtp.ca_file)
         client: smtplib.SMTP
         if smtp.security == "tls":
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,

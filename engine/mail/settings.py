@@ -40,6 +40,8 @@ class SmtpSettings(Section):
     """Its password (better: the TICKETFLOW_SMTP_PASSWORD environment variable)."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for the server."""
+    ca_file: str | None = None
+    """A file of CA certificates to check the server's with (default: the system's)."""
 
 
 class MailSettings(Section):

@@ -4,14 +4,21 @@ threading and loop-prevention headers, sending once, retries with backoff, failu
 from __future__ import annotations
 
 import re
+import ssl
+import subprocess
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from engine.desk.links import LinkSigner
 from engine.desk.requesters import Requesters
 from engine.mail.outgoing import Outgoing
 from mail.smtp import SmtpSender
 from tests.desk.conftest import DeskWorld
-from tests.mail.conftest import SECRET, Sink, free_port, mail_settings
+from tests.mail.conftest import SECRET, Sink, SinkHandler, free_port, mail_settings
 
 MEI = "mei@example.com"
 
@@ -171,3 +178,48 @@ def test_an_escalation_mails_the_post_the_ticket_is_handed_to(
     deliver(world, outgoing)
     subjects = [m["Subject"] for m in sink.to("response@desk.test")]
     assert f"[#{ticket.id}] Escalated to response_group: Billing batch stuck" in subjects
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with openssl)."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
+                   capture_output=True)
+    return key, cert
+
+
+def logins(server: object, session: object, envelope: object, mechanism: str,
+           auth_data: object) -> AuthResult:
+    good = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"desk", b"S3cret-pass")
+    return AuthResult(success=good)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_tls_with_a_login(world: DeskWorld, certificate: tuple[Path, Path],
+                                       security: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    key, cert = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    handler, port = SinkHandler(), free_port()
+    # aiosmtpd offers AUTH only after its own STARTTLS unless told the link is TLS already
+    options = ({"tls_context": context, "require_starttls": True} if security == "starttls"
+               else {"ssl_context": context, "auth_require_tls": False})
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=logins,
+                            auth_required=True, **options)
+    controller.start()
+    try:
+        monkeypatch.setenv("TICKETFLOW_SMTP_PASSWORD", "S3cret-pass")
+        settings = mail_settings(port, smtp={"host": "127.0.0.1", "port": port, "timeout": 5,
+                                             "security": security, "user": "desk",
+                                             "ca_file": str(cert)})
+        Requesters(world.desk).open_for("service_desk", MEI, world.people["ann"],
+                                        {"summary": "secure"})
+        deliver(world, Outgoing(world.desk, settings, "w1"))
+        assert [str(m["To"]) for m in handler.messages] == [MEI], world.desk.store.deliveries()
+    finally:
+        controller.stop()
