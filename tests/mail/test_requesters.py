@@ -102,3 +102,39 @@ def test_links_are_signed_expire_and_answer(world: DeskWorld) -> None:
     with pytest.raises(InvalidLink, match="expired"):
         people.follow(signer, token)
     assert Audit(world.desk.store, world.clock).verify().ok
+
+
+def forge(world: DeskWorld, ticket_id: int, actor: str, trigger: str, kind: str) -> None:
+    """Write a step into the journal as ``actor`` without the desk's checks (a forgery)."""
+    from engine.core.model import Change
+    from engine.desk import plan
+
+    desk, now = world.desk, world.clock.now()
+    ticket = desk.ticket(ticket_id)
+    compiled = desk.compiled(ticket.digest)
+    if kind == "fire":
+        outcome = plan.plan_outcome(compiled, ticket, trigger, world.people["ann"], {}, now)
+        moved, changes = outcome.moved, outcome.changes
+    else:
+        moved, changes = plan.replace_fields(ticket), {}
+    event = plan.new_event(moved, at=now, actor=actor, kind=kind, trigger=trigger,
+                           source=ticket.state, changes=changes, note="forged")
+    desk.store.apply(Change(ticket=plan.advanced(moved, event, now),
+                            expected_version=ticket.version, events=[event]))
+
+
+def test_verify_catches_requester_steps_that_were_not_theirs_to_take(
+        world: DeskWorld) -> None:
+    people = Requesters(world.desk)
+    ticket = people.open_for("service_desk", "mei@example.com", world.people["ann"],
+                             {"summary": "mail down"})
+    mei = people.of_ticket(ticket.id)
+    eve = people.find_or_add("eve@example.com")
+    assert mei is not None and eve.id is not None
+    forge(world, ticket.id, f"requester:{eve.id}", "comment", "event")
+    forge(world, ticket.id, f"requester:{mei.id}", "receive", "fire")
+    problems = [str(v) for v in Audit(world.desk.store, world.clock).verify().violations]
+    assert f"ticket {ticket.id} seq 2: requester {eve.id} acted on a ticket that is not " \
+           "theirs" in problems
+    assert any(p.startswith(f"ticket {ticket.id} seq 3: not allowed: 'receive' needs the "
+                            "role agent") for p in problems), problems
