@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any
 
-from engine.core.errors import NotFound, ServiceError
+from engine.core.errors import NotFound, ServiceError, TicketflowError
 from engine.core.model import Attachment, Inbound
 from engine.desk.desk import Desk
 from engine.desk.requesters import EMAIL, Requesters
@@ -37,8 +37,11 @@ TICKET_TAG = re.compile(r"\[#(\d{1,18})\]")
 TAGS = re.compile(r"<[^>]*>")
 
 
-class Refused(Exception):
-    """The mail is not taken in; ``reason`` says why (it goes to the quarantine)."""
+class Refused(TicketflowError):
+    """The mail is not taken in; ``reason`` says why (it goes to the quarantine; never
+    raised out of :meth:`Incoming.take`)."""
+
+    title = "Mail quarantined"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

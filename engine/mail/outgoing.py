@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any, Protocol
 
-from engine.core.errors import NotFound
+from engine.core.errors import NotFound, TicketflowError
 from engine.core.journal import Event
 from engine.core.model import Delivery, Notification, Requester, Ticket
 from engine.desk.desk import Desk
@@ -32,8 +32,10 @@ PERSONAL = ("reply",)
 """Kinds written by a person (an agent's reply): sent without ``Auto-Submitted``."""
 
 
-class SendFailed(Exception):
+class SendFailed(TicketflowError):
     """The server did not take a message; ``temporary`` says whether to try again."""
+
+    title = "Mail not sent"
 
     def __init__(self, message: str, *, temporary: bool) -> None:
         super().__init__(message)
@@ -88,20 +90,17 @@ class Outgoing:
         return len(notes)
 
     def _from_event(self, row_id: int, event: Event) -> list[Delivery]:
-        """The deliveries one journal event causes (most cause none)."""
-        ticket = self.desk.ticket(event.ticket_id)
+        """The deliveries one journal event causes (most cause none; those read nothing
+        more than the compiled process and the ticket's requester link)."""
         compiled = self.desk.compiled(event.digest)
         transition = (compiled.transition_for(event.source or "", event.trigger or "")
                       if event.kind in ("fire", "timer") else None)
         result = []
         escalation = compiled.spec.escalation
         if escalation and transition and event.trigger == escalation.trigger:
-            result += self._escalation(row_id, event, ticket)
-        requester = self.requesters.of_ticket(event.ticket_id)
-        if requester is None:
-            return result
-        confirmable = bool(event.dest) and any(
-            t.requester == "confirm" for t in compiled.transitions_from(event.dest or ""))
+            result += self._escalation(row_id, event, self.desk.ticket(event.ticket_id))
+        confirmable = any(t.requester == "confirm"
+                          for t in compiled.transitions_from(event.dest or ""))
         if event.kind == "open":
             kind = "received"
         elif transition is not None and transition.requester == "reply":
@@ -110,8 +109,12 @@ class Outgoing:
             kind = "confirm"
         else:
             return result
+        requester = self.requesters.of_ticket(event.ticket_id)
+        if requester is None:
+            return result
         values = {"note": event.note, "confirmable": confirmable,
                   "actor": self._actor_name(event.actor)}
+        ticket = self.desk.ticket(event.ticket_id)
         return [*result, self._to_requester(kind, row_id, event, ticket, requester, values)]
 
     def _to_requester(self, kind: str, row_id: int, event: Event, ticket: Ticket,

@@ -199,6 +199,7 @@ def logins(server: object, session: object, envelope: object, mechanism: str,
     return AuthResult(success=good)
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_starttls_and_tls_with_a_login(world: DeskWorld, certificate: tuple[Path, Path],
                                        security: str, monkeypatch: pytest.MonkeyPatch) -> None:
