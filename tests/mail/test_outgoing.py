@@ -224,3 +224,27 @@ def test_starttls_and_tls_with_a_login(world: DeskWorld, certificate: tuple[Path
         assert [str(m["To"]) for m in handler.messages] == [MEI], world.desk.store.deliveries()
     finally:
         controller.stop()
+
+
+def test_a_desk_that_upgrades_mails_from_then_on_not_its_past(world: DeskWorld,
+                                                              sink: Sink) -> None:
+    from alembic import command
+
+    from storage.database import migration_config
+
+    Requesters(world.desk).open_for("service_desk", MEI, world.people["ann"],
+                                    {"summary": "before mail"})
+    store = world.desk.store
+    config = migration_config()
+    with store.engine.connect() as connection:  # type: ignore[attr-defined]
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        command.upgrade(config, "head")
+        connection.commit()
+    assert store.mail_cursor("journal") == store.last_change() > 0
+    outgoing = Outgoing(world.desk, mail_settings(sink.port), "w1")
+    assert deliver(world, outgoing) == 0
+    Requesters(world.desk).open_for("service_desk", "lee@example.com", world.people["ann"],
+                                    {"summary": "after mail"})
+    deliver(world, outgoing)
+    assert [str(m["To"]) for m in sink.messages] == ["lee@example.com"]

@@ -99,11 +99,12 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     # Mail is planned from the journal and the outbox after these cursors: a desk that
-    # upgrades mails what happens from now on, not its whole past.
+    # upgrades mails what happens from now on, not its whole past. A new database gets no
+    # row (it stays empty, as restore wants; a missing cursor stands at 0).
     op.execute("INSERT INTO mail_cursors (name, position) "
-               "SELECT 'journal', COALESCE(MAX(id), 0) FROM events")
+               "SELECT 'journal', MAX(id) FROM events HAVING MAX(id) IS NOT NULL")
     op.execute("INSERT INTO mail_cursors (name, position) "
-               "SELECT 'outbox', COALESCE(MAX(id), 0) FROM outbox")
+               "SELECT 'outbox', MAX(id) FROM outbox HAVING MAX(id) IS NOT NULL")
 
 
 def downgrade() -> None:
