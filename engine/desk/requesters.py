@@ -164,6 +164,10 @@ class Requesters:
                 or (event.kind in PUBLIC_KINDS and event.trigger in facing)
                 or plan.requester_of(event.actor) is not None]
 
+    def staff_check(self, actor: Account, what: str) -> None:
+        """Refuse an actor who does not work at the desk (agents, supervisors, admins)."""
+        self._staff(actor, what)
+
     def _staff(self, actor: Account, what: str) -> datetime:
         if not set(plan.OPENER_ROLES) & set(actor.roles):
             raise Forbidden(f"{what} needs the role {' or '.join(plan.OPENER_ROLES)}")

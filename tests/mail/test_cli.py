@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.core.model import Inbound
@@ -77,3 +78,23 @@ def test_the_server_answers_451_when_the_desk_cannot_take_mail_in() -> None:
         assert handler._take(b"", "a@b.test").startswith("451 4.3.0")
         handler.executor.shutdown()
     assert "database unavailable" in lines[0] and "RuntimeError: a bug" in lines[1]
+
+
+def test_requesters_link_prints_a_link_the_desk_accepts(desk_cli: Cli, tmp_path: Path) -> None:
+    from engine.desk.links import LinkSigner
+    from tests.mail.conftest import SECRET
+    from tests.mail.test_loop import write_config
+
+    cli = desk_cli
+    config = str(write_config(tmp_path / "desk.toml", 25))
+    opened = cli.json("open", "service_desk", "--set", "summary=x", "--requester",
+                      "mei@example.com", **AGENT_LOGIN)
+    made = cli.json("requesters", "link", str(opened["id"]), "--config", config, **AGENT_LOGIN)
+    assert made["url"].startswith("https://desk.test/r/")
+    link = LinkSigner(SECRET.encode()).verify(made["url"].rsplit("/", 1)[1],
+                                              datetime.now(UTC))
+    assert (link.ticket_id, link.requester_id) == (opened["id"], made["requester"])
+    other = cli.json("open", "service_desk", "--set", "summary=y", **AGENT_LOGIN)
+    code, _, err = cli("requesters", "link", str(other["id"]), "--config", config,
+                       **AGENT_LOGIN)
+    assert (code, err.strip()) == (2, f"error: ticket {other['id']} is not for a requester")

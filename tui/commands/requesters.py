@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from engine.core.errors import BadRequest
 from engine.core.model import Requester
 from engine.desk.requesters import Requesters
-from tui.options import DEFAULT_DB, Actor, Db, Json
+from tui.options import DEFAULT_DB, Actor, Config, Db, Json
 from tui.output import print_json, print_table
 from tui.records import requester_record, ticket_record
 from tui.session import acting_account
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     group.command("list")(list_)
     group.command("show")(show)
     group.command("edit")(edit)
+    group.command("link")(link)
     app.add_typer(group, name="requesters")
 
 
@@ -85,3 +87,34 @@ def edit(requester: Annotated[str, typer.Argument(help="An id or a mail address.
     changed = Requesters(workspace.desk).edit(requester, account, name=name, phone=phone,
                                               organisation=organisation, email=email)
     _emit(changed, json)
+
+
+def link(ticket: Annotated[int, typer.Argument(help="The ticket.")],
+         db: Db = DEFAULT_DB, actor: Actor = None, config: Config = None,
+         json: Json = False) -> None:
+    """Print the signed link to the requester's page of a ticket (as in the desk's mail)."""
+    from datetime import timedelta
+
+    from engine.desk.links import LinkSigner
+    from tui.commands.mail_cmds import settings_from
+
+    settings = settings_from(config)
+    secret = settings.secret()
+    if not secret or not settings.base_url:
+        raise BadRequest("links need mail.base_url and a link secret (TICKETFLOW_LINK_SECRET)")
+    workspace = open_workspace(db)
+    people = Requesters(workspace.desk)
+    account = acting_account(workspace, actor)
+    people.staff_check(account, "making a requester's link")
+    requester = people.of_ticket(ticket)
+    if requester is None or requester.id is None:
+        raise BadRequest(f"ticket {ticket} is not for a requester")
+    valid = timedelta(days=settings.link_days)
+    token = people.link_token(LinkSigner(secret), ticket, requester.id, valid)
+    url = f"{settings.base_url.rstrip('/')}/r/{token}"
+    expires = workspace.desk.clock.now() + valid
+    if json:
+        print_json({"ticket": ticket, "requester": requester.id, "url": url,
+                    "expires_at": expires.isoformat(timespec="seconds")})
+        return
+    typer.echo(url)
