@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, select, update
 
 from engine.core.errors import Conflict, NotFound
 from engine.core.model import Requester
+from storage.errors import IntegrityViolation
 from storage.models import metadata
 
 REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
@@ -66,13 +67,12 @@ class RequesterRows:
         """Save a requester's details (one UPDATE); Conflict when the address is another's."""
         values = {key: value for key, value in _values(requester).items()
                   if key not in ("id", "created_at")}
-        taken = self._read(select(REQUESTERS.c.id).where(
-            REQUESTERS.c.email == requester.email.lower(), REQUESTERS.c.id != requester.id))
-        if taken:
-            raise Conflict(f"the address {requester.email!r} is another requester's")
-        with self._writing() as connection:
-            done = connection.execute(update(REQUESTERS).where(REQUESTERS.c.id == requester.id)
-                                      .values(values)).rowcount
+        try:
+            with self._writing() as connection:
+                done = connection.execute(update(REQUESTERS).where(
+                    REQUESTERS.c.id == requester.id).values(values)).rowcount
+        except IntegrityViolation:  # the unique address: one UPDATE, no read before it
+            raise Conflict(f"the address {requester.email!r} is another requester's") from None
         if not done:
             raise NotFound(f"no requester {requester.id}")
         return self.get_requester(int(requester.id or 0))

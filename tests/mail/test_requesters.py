@@ -138,3 +138,13 @@ def test_verify_catches_requester_steps_that_were_not_theirs_to_take(
            "theirs" in problems
     assert any(p.startswith(f"ticket {ticket.id} seq 3: not allowed: 'receive' needs the "
                             "role agent") for p in problems), problems
+
+
+def test_an_address_taken_by_another_requester_is_a_conflict(world: DeskWorld) -> None:
+    people = Requesters(world.desk)
+    ann = world.people["ann"]
+    people.add(Requester(name="Mei", email="mei@example.com"), ann)
+    lee = people.add(Requester(name="Lee", email="lee@example.com"), ann)
+    with pytest.raises(Conflict, match="is another requester's"):
+        people.edit(str(lee.id), ann, email="MEI@example.com")
+    assert people.get(str(lee.id)).email == "lee@example.com"
