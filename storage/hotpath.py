@@ -72,6 +72,8 @@ class Statements:
         self.cancel_kind = render(update(timers).values(status="cancelled").where(
             timers.c.ticket_id == bindparam("b_ticket"), timers.c.status == "pending",
             timers.c.kind == bindparam("b_kind")), dialect)
+        self.insert_link = render(insert(metadata.tables["ticket_requesters"]).values(
+            _binds(("ticket_id", "requester_id"))).inline(), dialect)
         self.insert_notification = render(
             insert(outbox).values(_binds(NOTIFICATION_COLUMNS)).inline(), dialect)
 
@@ -290,6 +292,9 @@ class HotPath:
                                               "head": ticket.head})
         self._insert_events(cursor, events)
         self._insert_timers(cursor, [replace(t, ticket_id=ticket_id) for t in new.timers])
+        if new.requester_id is not None:
+            self._run(cursor, self.sql.insert_link, {"ticket_id": ticket_id,
+                                                     "requester_id": new.requester_id})
         return ticket
 
     def _ticket_values(self, ticket: Ticket) -> dict[str, Any]:

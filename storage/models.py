@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -230,3 +239,93 @@ class AdminEntryRow(SQLModel, table=True):
     details: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class RequesterRow(SQLModel, table=True):
+    """A person the desk serves: one row per mail address (kept lower-case)."""
+
+    __tablename__ = "requesters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254, unique=True)
+    phone: str | None = Field(default=None, max_length=64)
+    organisation: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TicketRequesterRow(SQLModel, table=True):
+    """Which requester a ticket is for; written with the ticket, in its transaction."""
+
+    __tablename__ = "ticket_requesters"
+    __table_args__ = (Index(None, "requester_id", "ticket_id"),)
+
+    ticket_id: int = Field(primary_key=True, foreign_key="tickets.id",
+                           sa_column_kwargs={"autoincrement": False})
+    requester_id: int = Field(foreign_key="requesters.id")
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One mail to one address: planned once from its source, sent once, retried on failure."""
+
+    __tablename__ = "mail_deliveries"
+    __table_args__ = (UniqueConstraint("source", "source_id", "kind", "recipient"),
+                      Index(None, "status", "next_attempt_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(sa_type=Text)
+    body: str = Field(sa_type=Text)
+    message_id: str = Field(max_length=255, unique=True)
+    source: str = Field(max_length=16)
+    source_id: int
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    in_reply_to: str | None = Field(default=None, max_length=255)
+    automatic: bool = True
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MailCursorRow(SQLModel, table=True):
+    """How far mail has been planned from a source (the journal, the outbox): a row id."""
+
+    __tablename__ = "mail_cursors"
+
+    name: str = Field(primary_key=True, max_length=16)
+    position: int = 0
+
+
+class InboundRow(SQLModel, table=True):
+    """One received mail and what became of it (a ticket, a comment, the quarantine)."""
+
+    __tablename__ = "mail_inbound"
+    __table_args__ = (Index(None, "sender", "received_at"), Index(None, "status", "id"),
+                      Index(None, "message_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    sender: str = Field(max_length=254)
+    message_id: str | None = Field(default=None, max_length=255)
+    subject: str = Field(sa_type=Text)
+    size: int
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, sa_type=Text)
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    raw: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file's content, stored once by its SHA-256 (the journal names it by that hash)."""
+
+    __tablename__ = "attachments"
+
+    hash: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: bytes = Field(sa_type=LargeBinary)

@@ -45,8 +45,10 @@ from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.journal_stream import sqlite_events
+from storage.mail import MailRows
 from storage.models import metadata
 from storage.queries import ticket_filters
+from storage.requesters import RequesterRows
 
 VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS, OUTBOX = (
     metadata.tables[name] for name in ("process_versions", "tickets", "events", "timers",
@@ -59,8 +61,9 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore(AccountRows):
-    """Process versions, tickets, journals, timers and accounts in one SQL database."""
+class SqlStore(AccountRows, RequesterRows, MailRows):
+    """Process versions, tickets, journals, timers, accounts, requesters and mail in one SQL
+    database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -293,7 +296,7 @@ class SqlStore(AccountRows):
             return []
         return self._hot.admin.write(connection.connection.cursor(), entries, [])
 
-    @contextmanager
+    @contextmanager  # type: ignore[override]
     def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:
         """One write transaction through SQLAlchemy: the only commit outside the hot path."""
         with map_db_errors(), self._hot.connections.exclusive, \
@@ -304,6 +307,9 @@ class SqlStore(AccountRows):
                 connection.exec_driver_sql(f"LOCK TABLE {lock} IN SHARE ROW EXCLUSIVE MODE")
             yield connection
             connection.commit()
+
+    def _dialect_insert(self, connection: Connection) -> Any:
+        return _dialect_insert(connection)
 
     def _read(self, statement: Select[Any]) -> list[Any]:
         with map_db_errors(), self._hot.connections.exclusive, \

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from engine.accounts.vendor import Credential
 from engine.core.journal import Event
-from engine.core.model import Account, Ticket, Timer
+from engine.core.model import Account, Delivery, Inbound, Requester, Ticket, Timer
 
 
 def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:
@@ -53,3 +54,33 @@ def credential_record(credential: Credential) -> dict[str, Any]:
     return {"username": credential.username, "password": credential.password,
             "expires_at": credential.expires_at.isoformat() if credential.expires_at else None,
             "ticket": credential.ticket_id}
+
+
+def requester_record(requester: Requester) -> dict[str, Any]:
+    """A requester as JSON-able data."""
+    return {"id": requester.id, "name": requester.name, "email": requester.email,
+            "phone": requester.phone, "organisation": requester.organisation,
+            "created_at": requester.created_at.isoformat() if requester.created_at else None}
+
+
+def delivery_record(delivery: Delivery) -> dict[str, Any]:
+    """A mail delivery as JSON-able data (without its body)."""
+    return {"id": delivery.id, "kind": delivery.kind, "to": delivery.recipient,
+            "subject": delivery.subject, "ticket": delivery.ticket_id,
+            "message_id": delivery.message_id, "status": delivery.status,
+            "attempts": delivery.attempts, "last_error": delivery.last_error,
+            "next_attempt_at": _time(delivery.next_attempt_at),
+            "sent_at": _time(delivery.sent_at), "created_at": _time(delivery.created_at),
+            "source": f"{delivery.source}:{delivery.source_id}"}
+
+
+def inbound_record(inbound: Inbound) -> dict[str, Any]:
+    """A received mail as JSON-able data (without its content)."""
+    return {"id": inbound.id, "received_at": inbound.received_at.isoformat(),
+            "sender": inbound.sender, "subject": inbound.subject,
+            "message_id": inbound.message_id, "size": inbound.size, "status": inbound.status,
+            "reason": inbound.reason, "ticket": inbound.ticket_id}
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

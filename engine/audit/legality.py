@@ -47,6 +47,8 @@ class Legality:
         self.replanner = Replanner()
         self.opened: set[int] = set()
         """Tickets whose opening was checked in this run."""
+        self.requesters: dict[int, int] = {}
+        """Ticket → the requester its opening names (who may answer on it)."""
         self.started: dict[int, set[tuple[datetime, str, str]]] = {}
         """Parent ticket → (moment, actor, process) of each child its steps started."""
         self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
@@ -69,9 +71,18 @@ class Legality:
     # -- who and where ---------------------------------------------------------------
 
     def _actor(self, event: Event) -> Account | str:
-        """The acting account as it was then, or the problem with it."""
+        """The acting account as it was then, or the problem with it.
+
+        A requester (``requester:<id>``) is no account: they act only on the ticket whose
+        opening names them.
+        """
         if event.actor == SYSTEM.username:
             return SYSTEM
+        requester = plan.requester_of(event.actor)
+        if requester is not None:
+            if event.kind != "open" and self.requesters.get(event.ticket_id) != requester:
+                return f"requester {requester} acted on a ticket that is not theirs"
+            return plan.requester_actor(requester, event.actor)
         account = self.accounts(event.actor, event.at)
         if account is None:
             return f"account {event.actor!r} did not exist at that moment"
@@ -115,7 +126,13 @@ class Legality:
         # a child a step started records its parent and ``on_end``; a ticket linked to a
         # parent by hand (``open --parent``) records only the parent, and was opened by a person
         child = "on_end" in event.details
-        if not child and not set(plan.OPENER_ROLES) & set(actor.roles):
+        named = event.details.get("requester")
+        if isinstance(named, int):
+            self.requesters[event.ticket_id] = named
+        if plan.requester_of(actor) is not None:
+            if plan.requester_of(actor) != named:
+                problems.append("a requester opened a ticket for someone else")
+        elif not child and not set(plan.OPENER_ROLES) & set(actor.roles):
             problems.append(f"{actor.username!r} could not open tickets (roles "
                             f"{', '.join(actor.roles) or 'none'})")
         compiled = self.versions(event.digest)

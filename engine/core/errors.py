@@ -5,7 +5,8 @@
     └── ServiceError         a request the desk refused (ticket id, state)
         ├── NotFound         no such ticket, process, account or trigger     (kind not_found)
         ├── Forbidden        the account may not do this                      (kind forbidden)
-        │   └── AuthenticationFailed  wrong password, disabled or expired account
+        │   ├── AuthenticationFailed  wrong password, disabled or expired account
+        │   └── InvalidLink  a requester's link that is damaged, forged or expired
         ├── InvalidTrigger   not possible from the current state    (kind invalid_trigger)
         ├── GuardFailed      the transition's condition is false               (kind guard)
         ├── MissingField     a required field is absent or a value is invalid  (kind missing_field)
@@ -79,6 +80,10 @@ class Forbidden(ServiceError):
 
 class AuthenticationFailed(Forbidden):
     title = "Login failed"
+
+
+class InvalidLink(Forbidden):
+    title = "Link not valid"
 
 
 class InvalidTrigger(ServiceError):

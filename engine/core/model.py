@@ -176,3 +176,75 @@ class NewTicket:
     ticket: Ticket
     events: list[Any]
     timers: list[Timer] = field(default_factory=list)
+    requester_id: int | None = None
+    """The requester the ticket is for, linked in the same transaction."""
+
+
+@dataclass(frozen=True)
+class Requester:
+    """A person the desk serves (a customer): opens tickets by mail, gets the desk's replies."""
+
+    name: str
+    email: str
+    """Lower-case; one requester per address."""
+    phone: str | None = None
+    organisation: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One mail the desk sends to one address, and how its delivery stands."""
+
+    kind: str
+    """received, reply, confirm (to requesters); sla_warning, sla_breach, escalation."""
+    recipient: str
+    subject: str
+    body: str
+    message_id: str
+    """Without angle brackets; the same on every attempt."""
+    source: str
+    """Where it comes from: ``journal`` (an event) or ``outbox`` (a notification)."""
+    source_id: int
+    ticket_id: int | None = None
+    in_reply_to: str | None = None
+    automatic: bool = True
+    """Sent with ``Auto-Submitted: auto-generated`` (an agent's personal reply is not)."""
+    status: str = "pending"
+    """pending, sent or failed."""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One mail the desk received, and what became of it."""
+
+    received_at: datetime
+    sender: str
+    message_id: str | None
+    subject: str
+    size: int
+    status: str
+    """opened (a new ticket), comment, confirmed, reopened, duplicate or quarantined."""
+    reason: str | None = None
+    """Why it was quarantined (or what it did)."""
+    ticket_id: int | None = None
+    raw: bytes | None = None
+    """The whole message, kept when it is quarantined."""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came with a mail, stored once by the SHA-256 of its content."""
+
+    filename: str
+    content_type: str
+    size: int
+    hash: str

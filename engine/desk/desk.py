@@ -148,19 +148,28 @@ class Desk:
     # -- opening and firing ------------------------------------------------------------
 
     def open(self, process: str, actor: Account, data: dict[str, Any] | None = None,
-             *, parent_id: int | None = None) -> Ticket:
-        """Open a ticket of a process's current version."""
+             *, parent_id: int | None = None, requester: int | None = None,
+             details: dict[str, Any] | None = None) -> Ticket:
+        """Open a ticket of a process's current version (for a requester, when given).
+
+        A requester may open a ticket only for themselves (their mail does).
+        """
         now = self._active(actor)
-        if not set(plan.OPENER_ROLES) & set(actor.roles):
+        if plan.requester_of(actor) is not None:
+            if plan.requester_of(actor) != requester:
+                raise Forbidden("a requester opens tickets only for themselves")
+        elif not set(plan.OPENER_ROLES) & set(actor.roles):
             raise Forbidden(f"opening tickets needs the role {' or '.join(plan.OPENER_ROLES)}")
         compiled = self.current(process)
-        details = None
+        details = dict(details or {})
         if parent_id is not None:
             self.store.load_ticket(parent_id)
-            details = {"parent": parent_id}  # a link by hand: journaled, so replay agrees
+            details["parent"] = parent_id  # a link by hand: journaled, so replay agrees
+        if requester:
+            details["requester"] = requester
         given = plan.take_input(compiled.spec, None, data or {}, None)
-        return self.store.open_ticket(self._new_ticket(compiled, actor, given, now, parent_id,
-                                                       details))
+        new = self._new_ticket(compiled, actor, given, now, parent_id, details or None)
+        return self.store.open_ticket(replace(new, requester_id=requester))
 
     def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                     now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
@@ -178,6 +187,7 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self.store.load_ticket(ticket_id)
+        self._check_requester(ticket, actor)
         if expected_version is not None and ticket.version != expected_version:
             raise Conflict("the ticket was changed by someone else; reload it",
                            ticket=ticket.id, state=ticket.state)
@@ -247,19 +257,32 @@ class Desk:
     # -- events that change no state ---------------------------------------------------
 
     def record(self, ticket_id: int, name: str, actor: Account, *, note: str | None = None,
-               data: dict[str, Any] | None = None) -> Ticket:
-        """Journal an event such as a comment, a customer reply or a complaint."""
+               data: dict[str, Any] | None = None,
+               details: dict[str, Any] | None = None) -> Ticket:
+        """Journal an event such as a comment, a customer reply or a complaint.
+
+        ``details`` are kept with the event (a mail's attachments, its Message-ID).
+        """
         now = self._active(actor)
         ticket = self.store.load_ticket(ticket_id)
+        self._check_requester(ticket, actor)
         compiled = self.compiled(ticket.digest)
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
-        return self._commit_event(ticket, after, actor.username, "event", name, note, now)
+        return self._commit_event(ticket, after, actor.username, "event", name, note, now,
+                                  details)
+
+    def _check_requester(self, ticket: Ticket, actor: Account) -> None:
+        """A requester acts only on their own tickets."""
+        requester = plan.requester_of(actor)
+        if requester is not None and self.store.ticket_requester(ticket.id) != requester:
+            raise Forbidden("this ticket is not yours", ticket=ticket.id)
 
     def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
-                      note: str | None, now: datetime) -> Ticket:
+                      note: str | None, now: datetime,
+                      details: dict[str, Any] | None = None) -> Ticket:
         event = plan.new_event(after, at=now, actor=actor, kind=kind, trigger=name,
                                 source=before.state, changes=self._changes(before, after),
-                                note=note)
+                                note=note, details=details)
         after = plan.advanced(after, event, now)
         clocks = sla.clocks_for(self.compiled(before.digest).process).step(before, after, now)
         after.sla = clocks.sla

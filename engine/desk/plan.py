@@ -18,7 +18,15 @@ from engine.core.journal import Event, sealed_event
 from engine.core.model import Account, Change, NewTicket, Ticket, Timer
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
-from engine.process.spec import ANY, SYSTEM_ROLE, EventSpec, ProcessSpec, TransitionSpec
+from engine.process.spec import (
+    ANY,
+    REQUESTER_ANSWERS,
+    REQUESTER_ROLE,
+    SYSTEM_ROLE,
+    EventSpec,
+    ProcessSpec,
+    TransitionSpec,
+)
 from engine.time import sla
 
 DEFAULT_ROLES = ["agent"]
@@ -42,18 +50,50 @@ def check_roles(roles: list[str], posts: list[str] | None, ticket: Ticket, actor
     if not set(roles) & set(actor.roles):
         raise Forbidden(f"{what} needs the role {' or '.join(roles)}", ticket=ticket.id,
                         state=ticket.state)
-    if SYSTEM_ROLE in actor.roles:
-        return
+    if SYSTEM_ROLE in actor.roles or REQUESTER_ROLE in actor.roles:
+        return  # neither the engine nor a requester works at a post
     allowed = posts if posts is not None else [ticket.post] if ticket.post else [ANY]
     if ANY not in allowed and actor.post not in allowed:
         raise Forbidden(f"{what} is for the post {' or '.join(map(str, allowed))}, "
                         f"not {actor.post}", ticket=ticket.id, state=ticket.state)
 
 
+REQUESTER_PREFIX = REQUESTER_ROLE + ":"
+"""A requester acts under the name ``requester:<id>`` (an actor of its own kind)."""
+
+
+def requester_actor(requester_id: int, name: str) -> Account:
+    """The account a requester acts as: the requester role, no post, no password."""
+    return Account(username=f"{REQUESTER_PREFIX}{requester_id}", display_name=name,
+                   roles=[REQUESTER_ROLE], post=None, password_hash="")
+
+
+def requester_of(actor: Account | str) -> int | None:
+    """The requester id of a requester's account (or journal actor name); None otherwise."""
+    name = actor if isinstance(actor, str) else actor.username
+    if not name.startswith(REQUESTER_PREFIX) or not name[len(REQUESTER_PREFIX):].isdigit():
+        return None
+    if not isinstance(actor, str) and REQUESTER_ROLE not in actor.roles:
+        return None
+    return int(name[len(REQUESTER_PREFIX):])
+
+
+def roles_of(transition: TransitionSpec) -> list[str]:
+    """Who may fire a transition: its roles, and the requester for a requester's answer."""
+    roles = transition.roles or DEFAULT_ROLES
+    return [*roles, REQUESTER_ROLE] if transition.requester in REQUESTER_ANSWERS else roles
+
+
+def event_roles(name: str, spec: EventSpec) -> list[str]:
+    """Who may record an event: its roles; a requester may add a comment (their mail)."""
+    roles = spec.roles or EVENT_ROLES
+    return [*roles, REQUESTER_ROLE] if name == "comment" else roles
+
+
 def may_fire(transition: TransitionSpec, ticket: Ticket, actor: Account) -> bool:
     """Whether the actor's roles and post allow this transition (guards aside)."""
     try:
-        check_roles(transition.roles or DEFAULT_ROLES, transition.posts, ticket, actor,
+        check_roles(roles_of(transition), transition.posts, ticket, actor,
                     repr(transition.trigger))
     except Forbidden:
         return False
@@ -196,8 +236,7 @@ def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor:
     if transition is None:
         raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
                              state=ticket.state)
-    check_roles(transition.roles or DEFAULT_ROLES, transition.posts, ticket, actor,
-                repr(trigger))
+    check_roles(roles_of(transition), transition.posts, ticket, actor, repr(trigger))
     allowed = set(transition.requires) | set(transition.accepts)
     proposed = {**ticket.data, **take_input(compiled.spec, allowed, data, ticket)}
     require(transition.requires, proposed, ticket)
@@ -306,7 +345,7 @@ def plan_record(compiled: CompiledProcess, ticket: Ticket, name: str, actor: Acc
     spec = event_spec(compiled.spec, name)
     if spec is None:
         raise NotFound(f"the process has no event {name!r}", ticket=ticket.id)
-    check_roles(spec.roles or EVENT_ROLES, spec.posts or [ANY], ticket, actor,
+    check_roles(event_roles(name, spec), spec.posts or [ANY], ticket, actor,
                 f"recording {name!r}")
     if spec.note == "required" and not (note or "").strip():
         raise MissingField(f"{name!r} needs a note", ticket=ticket.id, state=ticket.state)

@@ -24,9 +24,12 @@ from engine.core.journal import Event
 from engine.core.model import (
     Account,
     Change,
+    Delivery,
+    Inbound,
     NewTicket,
     Notification,
     ProcessVersion,
+    Requester,
     Ticket,
     TicketQuery,
     Timer,
@@ -175,6 +178,74 @@ class Store(Protocol):
     def admin_head(self) -> tuple[int, str]:
         """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
         ...
+
+    # requesters
+    def add_requester(self, requester: Requester) -> Requester:
+        """Insert a requester; Conflict when its address is taken."""
+        ...
+
+    def find_or_add_requester(self, requester: Requester) -> Requester:
+        """The requester of this address, inserted first when there is none (race-free)."""
+        ...
+
+    def get_requester(self, requester_id: int) -> Requester: ...
+
+    def requester_by_email(self, email: str) -> Requester: ...
+
+    def list_requesters(self, *, after: int | None = None, limit: int = 100
+                        ) -> list[Requester]: ...
+
+    def update_requester(self, requester: Requester) -> Requester:
+        """Save a requester's details; Conflict when the address is another requester's."""
+        ...
+
+    def ticket_requester(self, ticket_id: int) -> int | None:
+        """The id of the requester a ticket is for (linked by ``NewTicket.requester_id``)."""
+        ...
+
+    def requester_ticket_ids(self, requester_id: int, *, limit: int = 100) -> list[int]:
+        """A requester's ticket ids, newest first."""
+        ...
+
+    # mail out: deliveries planned from a cursor over a source, claimed by workers
+    def mail_cursor(self, name: str) -> int: ...
+
+    def journal_after(self, position: int, limit: int) -> list[tuple[int, Event]]:
+        """(row id, event) of the journal events after ``position``, by row id."""
+        ...
+
+    def queue_mail(self, name: str, start: int, end: int, deliveries: list[Delivery]) -> bool:
+        """Move the cursor from ``start`` to ``end`` and insert the deliveries (each unique by
+        source, kind and recipient) in one transaction; False when the cursor had moved."""
+        ...
+
+    def claim_deliveries(self, now: datetime, limit: int, *, worker: str,
+                         lease: timedelta) -> list[Delivery]:
+        """Claim due pending deliveries no live claim holds (PostgreSQL: SKIP LOCKED)."""
+        ...
+
+    def finish_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        """Save an attempt's outcome while ``worker`` holds the claim; False otherwise."""
+        ...
+
+    def deliveries(self, *, status: str | None = None, ticket_id: int | None = None,
+                   after: int | None = None, limit: int = 100) -> list[Delivery]: ...
+
+    # mail in
+    def save_inbound(self, inbound: Inbound) -> Inbound: ...
+
+    def inbound_mail(self, *, status: str | None = None, after: int | None = None,
+                     limit: int = 100) -> list[Inbound]: ...
+
+    def count_inbound(self, sender: str, since: datetime) -> int: ...
+
+    def seen_message(self, message_id: str) -> Inbound | None:
+        """A mail already taken in (not quarantined) with this Message-ID."""
+        ...
+
+    def save_attachment(self, digest: str, content: bytes) -> None: ...
+
+    def attachment(self, digest: str) -> bytes: ...
 
     # the connections
     def close(self) -> None:

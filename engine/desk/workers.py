@@ -53,8 +53,13 @@ class TimerWorker:
     backoff: Backoff = Backoff()
     sleep: Callable[[float], None] = time.sleep
     report: Callable[[str], None] = print
+    also: Callable[[Desk], int] | None = None
+    """Further work done on every pass with the same desk (delivering mail): how much it
+    did; the worker stays busy while it does any."""
     handled: int = 0
     """How many timers this worker has claimed and fired (or found fired by another)."""
+    done_also: int = 0
+    """How much of the further work it did."""
     _desk: Desk | None = None
 
     def run(self, *, once: bool = False, attempts: int | None = None) -> int:
@@ -87,7 +92,9 @@ class TimerWorker:
             self._desk = self.connect()
         handled = self._desk.fire_claimed(self.name, limit=self.batch, lease=self.lease)
         self.handled += handled
-        return handled
+        extra = self.also(self._desk) if self.also is not None else 0
+        self.done_also += extra
+        return handled + extra
 
     def _drop_desk(self) -> None:
         """Close the desk's store (its connection pool) so that the next pass connects anew.

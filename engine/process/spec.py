@@ -23,6 +23,10 @@ SYSTEM_ROLE = "system"
 ANY = "*"
 ACTIONS = ("open_vendor_account", "close_vendor_account")
 """The only actions a process may name in ``do``; the desk implements each."""
+REQUESTER_ROLE = "requester"
+"""The role of a ticket's requester (the customer); reserved, like ``system``."""
+REQUESTER_ANSWERS = ("confirm", "reopen")
+"""The ``requester`` marks of the requester's own answers: solved, or not solved."""
 
 
 class Model(BaseModel):
@@ -148,6 +152,10 @@ class TransitionSpec(Model):
     """Built-in actions to run with the step (see ``ACTIONS``), e.g. open_vendor_account."""
     tags: list[Name] = []
     """What the step means for the assessment: return, reopen, resolve, reply, confirm, ..."""
+    requester: Literal["reply", "confirm", "reopen"] | None = None
+    """A requester-facing step: ``reply`` mails the step's note to the ticket's requester;
+    ``confirm`` and ``reopen`` are the requester's own answers (solved, not solved), which
+    the ticket's requester may fire besides the roles."""
 
     @property
     def sources(self) -> list[str]:

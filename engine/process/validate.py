@@ -18,6 +18,8 @@ from engine.process.fields import RE2_REQUIRED, PatternError, coerce, compile_pa
 from engine.process.spec import (
     ACTIONS,
     ANY,
+    REQUESTER_ANSWERS,
+    REQUESTER_ROLE,
     SYSTEM_ROLE,
     Branch,
     FieldSpec,
@@ -73,6 +75,7 @@ class Checker:
         self.check_transitions()
         self.check_timers()
         self.check_events()
+        self.check_requester_steps()
         if not self.problems:
             self.check_graph()
         return self.problems
@@ -291,6 +294,28 @@ class Checker:
             self.known((*loc, "roles"), event.roles or [], "role", set(self.spec.roles))
             self.known((*loc, "posts"), event.posts or [], "post", {*self.spec.posts, ANY})
             self.values((*loc, "set"), event.set)
+
+    def check_requester_steps(self) -> None:
+        """The reserved role, and answers a requester can give: no fields, one per state."""
+        if REQUESTER_ROLE in self.spec.roles:
+            index = self.spec.roles.index(REQUESTER_ROLE)
+            self.fail(("roles", index), f"role {REQUESTER_ROLE!r} is reserved for a ticket's "
+                      "requester (mark the steps they take with 'requester:')")
+        seen: dict[tuple[str, str], int] = {}
+        for index, transition in enumerate(self.spec.transitions):
+            mark = transition.requester
+            if mark not in REQUESTER_ANSWERS:
+                continue
+            loc: Path_ = ("transitions", index, "requester")
+            if transition.requires:
+                self.fail(loc, f"a requester's answer ({mark}) cannot require fields: the "
+                          f"requester gives none (requires: {', '.join(transition.requires)})")
+            for source in self.expand(transition.sources):
+                first = seen.setdefault((source, mark), index)
+                if first != index:
+                    self.fail(loc, f"the requester's {mark!r} from {source!r} is already "
+                              f"transition {first + 1}; one per state")
+                    break
 
     # -- the graph -------------------------------------------------------------------------
 

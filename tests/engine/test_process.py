@@ -147,3 +147,36 @@ transitions:
 """, "p.yaml")
     runs = {name: state.sla_runs for name, state in process.spec.states.items()}
     assert runs == {"open": True, "parked": False, "vendor": True, "done": False}
+
+
+def test_requester_marks_are_checked_where_they_are_written() -> None:
+    assert problems("""\
+states:
+  open: {kind: start}
+  done: {kind: end}
+transitions:
+  - {trigger: shout, from: open, to: done, requester: shout}
+""") == ["13:55: transitions.0.requester: Input should be 'reply', 'confirm' or 'reopen'"]
+    found = problems("""\
+states:
+  open: {kind: start}
+  done: {kind: end}
+transitions:
+  - {trigger: confirm, from: open, to: done, requester: confirm, requires: [note]}
+  - {trigger: agree, from: open, to: done, requester: confirm}
+""")
+    assert found == [
+        "13:57: a requester's answer (confirm) cannot require fields: the requester gives "
+        "none (requires: note)",
+        "14:55: the requester's 'confirm' from 'open' is already transition 1; one per state"]
+
+
+def test_the_requester_role_is_reserved() -> None:
+    with pytest.raises(SpecError, match="role 'requester' is reserved"):
+        parse_process(HEAD.replace("[agent, supervisor]", "[agent, requester]") + """\
+states:
+  open: {kind: start}
+  done: {kind: end}
+transitions:
+  - {trigger: finish, from: open, to: done}
+""", "p.yaml")

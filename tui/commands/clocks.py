@@ -1,4 +1,5 @@
-"""Reading time: a ticket's SLA clocks (``sla``) and the notifications outbox (``outbox``)."""
+"""Reading time: a ticket's SLA clocks (``sla``) and the notifications outbox (``outbox``,
+with ``--mail`` the mail deliveries)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from typing import Annotated
 
 import typer
 
-from engine.core.errors import Forbidden
+from engine.core.errors import BadRequest, Forbidden
 from engine.core.model import Account
-from engine.desk.reading import check_read, reads_all
+from engine.desk.reading import READ_ALL, check_read, reads_all, require_any
 from engine.process.durations import format_duration
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
+from tui.records import delivery_record
 from tui.session import reading_account
-from tui.wiring import open_workspace
+from tui.wiring import Workspace, open_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -44,13 +46,25 @@ def outbox(db: Db = DEFAULT_DB, json: Json = False,
                            ] = None,
            after: Annotated[int | None, typer.Option(help="Only those after this id.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
-           actor: Actor = None) -> None:
+           actor: Actor = None,
+           mail: Annotated[bool, typer.Option(
+               "--mail", help="List the mail deliveries instead (status, attempts, error).")
+                           ] = False,
+           status: Annotated[str | None, typer.Option(
+               help="With --mail: only pending, sent or failed.")] = None,
+           ticket: Annotated[int | None, typer.Option(help="With --mail: only this ticket's.")
+                             ] = None) -> None:
     """List notifications (SLA warnings and breaches), oldest first, a page at a time.
 
     Agents read their own post's (the default for them); admins, auditors and
-    supervisors any post's."""
+    supervisors any post's, and the mail deliveries (``--mail``)."""
     workspace = open_workspace(db)
-    post = outbox_post(reading_account(workspace, actor), post)
+    reader = reading_account(workspace, actor)
+    if mail:
+        require_any(reader, READ_ALL, "the mail deliveries")
+        _deliveries(workspace, json, status, ticket, after, limit)
+        return
+    post = outbox_post(reader, post)
     notes = workspace.desk.notifications(post, after=after, limit=limit)
     if json:
         print_json([{"id": n.id, "at": n.at, "post": n.post, "ticket": n.ticket_id,
@@ -59,6 +73,22 @@ def outbox(db: Db = DEFAULT_DB, json: Json = False,
         return
     print_table(["id", "at", "post", "ticket", "kind", "message"],
                 [[n.id, n.at, n.post, n.ticket_id, n.kind, n.message] for n in notes])
+
+
+def _deliveries(workspace: Workspace, json: bool, status: str | None, ticket: int | None,
+                after: int | None, limit: int) -> None:
+    """The mail deliveries: one row per message and address."""
+    if status is not None and status not in ("pending", "sent", "failed"):
+        raise BadRequest(f"unknown delivery status {status!r} (pending, sent or failed)")
+    found = workspace.store.deliveries(status=status, ticket_id=ticket, after=after,
+                                                limit=limit)
+    if json:
+        print_json([delivery_record(d) for d in found])
+        return
+    print_table(["id", "ticket", "kind", "to", "status", "attempts", "next attempt", "error"],
+                [[d.id, d.ticket_id, d.kind, d.recipient, d.status, d.attempts,
+                  d.next_attempt_at if d.status == "pending" else None, d.last_error]
+                 for d in found])
 
 
 def _duration(delta: timedelta | None) -> str | None:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from engine.accounts.vendor import Credential
+from engine.core.errors import BadRequest
+from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery
 from engine.desk.desk import parse_assignments
 from engine.desk.reading import check_read, readable
+from engine.desk.requesters import Requesters
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
-from tui.records import credential_record, event_record, ticket_record, timer_record
+from tui.records import (
+    credential_record,
+    event_record,
+    requester_record,
+    ticket_record,
+    timer_record,
+)
 from tui.session import acting_account, reading_account
 from tui.wiring import Workspace, open_workspace
 
@@ -43,12 +52,21 @@ def _emit(workspace: Workspace, ticket: Ticket, json: bool,
 
 def open_(process: str, set_: Sets = None, db: Db = DEFAULT_DB,
           actor: Actor = None, json: Json = False,
-          parent: Annotated[int | None, typer.Option(help="Parent ticket id.")] = None) -> None:
-    """Open a ticket of a process."""
+          parent: Annotated[int | None, typer.Option(help="Parent ticket id.")] = None,
+          requester: Annotated[str | None, typer.Option(
+              help="For the requester of this mail address (added when new).")] = None
+          ) -> None:
+    """Open a ticket of a process (for a requester, with --requester EMAIL)."""
     workspace = open_workspace(db)
     account = acting_account(workspace, actor)
-    ticket = workspace.desk.open(process, account, parse_assignments(set_ or []),
-                                 parent_id=parent)
+    data = parse_assignments(set_ or [])
+    if requester is not None:
+        if parent is not None:
+            raise BadRequest("a child ticket belongs to its parent: --requester and --parent "
+                             "do not go together")
+        ticket = Requesters(workspace.desk).open_for(process, requester, account, data)
+    else:
+        ticket = workspace.desk.open(process, account, data, parent_id=parent)
     _emit(workspace, ticket, json)
 
 
@@ -98,17 +116,35 @@ def record(ticket: int, event: str,
 
 
 def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> None:
-    """Show a ticket with its pending timers."""
+    """Show a ticket with its requester, pending timers and attachments."""
     workspace = open_workspace(db)
     found = check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
     timers = workspace.desk.timers(ticket)
+    requester = Requesters(workspace.desk).of_ticket(ticket)
+    files = attachments(workspace.desk.history(ticket))
     if json:
         version = workspace.store.get_version(found.digest).number
-        print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers]})
+        print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers],
+                    "requester": requester_record(requester) if requester else None,
+                    "attachments": files})
         return
     _emit(workspace, found, json)
+    if requester is not None:
+        typer.echo(f"  requester: {safe(requester.name)} <{safe(requester.email)}> "
+                   f"(requester {requester.id})")
     for timer in timers:
         typer.echo(f"  timer {timer.trigger} due {safe(timer.due_at)}")
+    for item in files:
+        typer.echo(f"  attachment {safe(item['name'])} ({item['size']} bytes, "
+                   f"{safe(item['type'])}) seq {item['seq']} sha256 {item['hash']}")
+
+
+def attachments(events: list[Event]) -> list[dict[str, Any]]:
+    """The files that came with a ticket's mail, from its journal (with the event's seq)."""
+    return [{"seq": event.seq, "name": item.get("filename"), "type": item.get("content_type"),
+             "size": item.get("size"), "hash": item.get("hash")}
+            for event in events for item in event.details.get("attachments", [])
+            if isinstance(item, dict)]
 
 
 def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None

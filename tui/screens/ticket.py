@@ -15,10 +15,12 @@ from textual.widgets.option_list import Option
 
 from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery, Timer
+from engine.desk.requesters import Requesters
 from engine.process.compiler import CompiledProcess
 from tui.output import safe
 from tui.screens.graph import GraphScreen
 from tui.screens.replay import ReplayScreen
+from tui.screens.requester import RequesterScreen
 from tui.screens.ticket_actions import TicketActions
 from tui.widgets.key_lists import KeyList
 from tui.widgets.sla_panel import Deadline, SlaPanel
@@ -58,6 +60,7 @@ class TicketScreen(TicketActions):
         Binding("x", "complaint", "Complaint"),
         Binding("s", "graph", "State graph"),
         Binding("R", "replay", "Replay"),
+        Binding("u", "requester", "Requester"),
         Binding("r", "reload", "Reload"),
     ]
 
@@ -154,3 +157,11 @@ class TicketScreen(TicketActions):
 
     def action_replay(self) -> None:
         self.app.push_screen(ReplayScreen(self.ticket_id))
+
+    def action_requester(self) -> None:
+        """The ticket's requester and their other tickets."""
+        requester = self.attempt(lambda: Requesters(self.desk).of_ticket(self.ticket_id))
+        if requester is None:
+            self.notify("This ticket is not for a requester.", title="No requester")
+            return
+        self.app.push_screen(RequesterScreen(requester))
