@@ -23,7 +23,8 @@ class Agent(threading.Thread):
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
-        self.url, self.steps, self.stop, self.error = url, 0, threading.Event(), None
+        self.url, self.steps, self.stop = url, 0, threading.Event()
+        self.error: Exception | None = None
         self.workspace = open_workspace(url)  # a real clock: moments after the tour's
 
     def run(self) -> None:

@@ -168,7 +168,7 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
     """Kill children ``kills`` times, checking the whole desk after each round."""
     rng = random.Random(seed)
     context = multiprocessing.get_context("fork")
-    prepare(url).workspace.store.close()  # type: ignore[attr-defined]
+    prepare(url).workspace.store.close()
     campaign = Campaign()
     while campaign.kills < kills and not campaign.problems:
         campaign.rounds += 1

@@ -24,7 +24,7 @@ def test_the_generated_desk_is_legal_and_timed(tmp_path: Path) -> None:
     open_ones = store.list_tickets(TicketQuery(is_open=True))
     assert [t.id for t in open_ones] == [2, 10, 20, 30, 40]  # the open template, 1 in 10
     assert all(store.pending_timers(t.id) for t in open_ones)
-    store.close()  # type: ignore[attr-defined]
+    store.close()
     figures = scale.measure(url, 40, runs=1)
     assert figures["verify_events_per_s"] > 0 and figures["report_s"] >= 0
 

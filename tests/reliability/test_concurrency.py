@@ -60,7 +60,7 @@ def run_contenders(url: str, expect: bool) -> dict[str, list[Any]]:
     agent = setup.people["a1"]
     ids = [setup.workspace.desk.open("crash", agent, {"summary": f"t{n}"}).id
            for n in range(TICKETS)]
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
     context = multiprocessing.get_context("fork")
     start, results = context.Barrier(PROCESSES), context.Queue()
     children = [context.Process(target=contend, args=(url, name, ids, expect, start, results))

@@ -57,7 +57,7 @@ def sqlite_desk(tmp_path: Path) -> Iterator[tuple[Setup, Path]]:
     path = tmp_path / "desk.db"
     setup = prepare(f"sqlite:///{path}")
     yield setup, path
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
 
 
 def test_sqlite_locked_past_the_busy_timeout(sqlite_desk: tuple[Setup, Path],
@@ -114,7 +114,7 @@ def pg_desk() -> Iterator[tuple[Setup, str]]:
                        ) as url:
         setup = prepare(url)
         yield setup, name
-        setup.workspace.store.close()  # type: ignore[attr-defined]
+        setup.workspace.store.close()
 
 
 def _kill_backends(application_name: str) -> int:
@@ -235,8 +235,12 @@ def test_worker_closes_the_store_it_gave_up_on(pg_desk: tuple[Setup, str]) -> No
         desk.fire(desk.open("crash", agent, {"summary": f"t{number}"}).id, "take", agent)
     later = VirtualClock(datetime.now(UTC) + timedelta(days=1))
     killed: list[int] = []
-    connects = Connects(setup.workspace.url, later,
-                        then=lambda count: count <= 3 and killed.append(_kill_backends(name)))
+
+    def lose_the_server(count: int) -> None:  # on each of the first three connections
+        if count <= 3:
+            killed.append(_kill_backends(name))
+
+    connects = Connects(setup.workspace.url, later, then=lose_the_server)
     reports: list[str] = []
     worker = TimerWorker(connect=connects, name="w", transient=UNAVAILABLE,
                          backoff=Backoff(first=0.01, ceiling=0.01), sleep=lambda wait: None,
@@ -262,9 +266,12 @@ def test_worker_closes_the_sqlite_store_it_gave_up_on(sqlite_desk: tuple[Setup, 
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         connects = Connects(setup.workspace.url,
                             VirtualClock(datetime.now(UTC) + timedelta(days=1)))
+
+        def let_go_of_the_lock(wait: float) -> None:
+            holder.communicate("")
+
         worker = TimerWorker(connect=connects, name="w", transient=UNAVAILABLE,
-                             sleep=lambda wait: holder.communicate(""),  # let go of the lock
-                             report=lambda text: None)
+                             sleep=let_go_of_the_lock, report=lambda text: None)
         assert worker.run(once=True) >= 1
     finally:
         if holder.poll() is None:

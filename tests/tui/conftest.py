@@ -106,7 +106,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     clock = VirtualClock(START)
     workspace = open_workspace(f"sqlite:///{path}", clock=clock)
     _populate(workspace, clock)
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
     return path
 
 
@@ -119,7 +119,7 @@ def desk(template: Path, tmp_path: Path) -> Iterator[DeskCopy]:
     workspace = open_workspace(f"sqlite:///{path}", clock=clock)
     people = {account.username: account for account in workspace.store.list_accounts()}
     yield DeskCopy(workspace, clock, people, tmp_path)
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
 
 
 async def login(pilot: Pilot[None], name: str, password: str = PASSWORD) -> None:

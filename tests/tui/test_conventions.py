@@ -16,7 +16,7 @@ from tui.widgets.queue_list import QueueList
 
 
 def test_question_mark_lists_the_keys_of_the_screen(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -29,7 +29,7 @@ def test_question_mark_lists_the_keys_of_the_screen(desk: DeskCopy) -> None:
 
 
 def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Filter", "New ticket", "Claim", "Theme", "Quit"} <= set(titles)
@@ -45,7 +45,7 @@ def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) ->
 
 
 def test_themes_can_be_switched(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         app.theme = "textual-light"
         await pilot.pause()
@@ -55,7 +55,7 @@ def test_themes_can_be_switched(desk: DeskCopy) -> None:
 
 
 def test_the_queue_refreshes_when_someone_else_opens_a_ticket(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("5")
         queue = app.screen.query_one(QueueList)
@@ -71,7 +71,7 @@ def test_the_queue_refreshes_when_someone_else_opens_a_ticket(desk: DeskCopy) ->
 
 
 def test_the_ticket_view_shows_what_someone_else_just_recorded(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("enter")
         desk.workspace.desk.record(1, "comment", desk.people["ben"], note="On my way.")
@@ -83,7 +83,7 @@ def test_the_ticket_view_shows_what_someone_else_just_recorded(desk: DeskCopy) -
 
 
 def test_a_single_user_desk_fires_due_timers_itself(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "sue")
         desk.clock.advance(timedelta(minutes=15))  # fault 3's response tier is over
         app.poll_desk()
@@ -94,7 +94,7 @@ def test_a_single_user_desk_fires_due_timers_itself(desk: DeskCopy) -> None:
 
 
 def test_the_posts_notifications_appear_without_a_restart(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "hal")
         if app.session.capabilities.notifications is None:
             pytest.skip("Desk.notifications is not in this installation")
@@ -112,7 +112,7 @@ def test_the_posts_notifications_appear_without_a_restart(desk: DeskCopy) -> Non
 
 
 def test_a_refusal_becomes_a_notification_never_a_traceback(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("5")
         app.screen.query_one(QueueList).move_to(4)  # ticket 2, at the handling group

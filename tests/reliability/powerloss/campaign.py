@@ -107,10 +107,10 @@ def child(url: str, acks: Path, seed: int, suicide: int) -> None:
     try:
         with opened(url) as workspace:
             desk, store = workspace.desk, workspace.store
-            me = store.get_account(rng.choice(AGENTS))  # type: ignore[attr-defined]
+            me = store.get_account(rng.choice(AGENTS))
             recent = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
             while os.getppid() == harness:  # an orphan stops
-                for timer in store.claim_due_timers(  # type: ignore[attr-defined]
+                for timer in store.claim_due_timers(
                         desk.clock.now(), 5, worker=f"powerloss-{os.getpid()}", lease=LEASE):
                     if desk.fire_timer(timer):
                         log.write(op="timer", timer=timer.id)
@@ -161,7 +161,7 @@ def run_campaign(directory: Path, shim: Path, *, rounds: int, images: int,
     url = f"sqlite:///{watched / DATABASE}"
     if synchronous != "FULL":
         url += f"?synchronous={synchronous}"
-    prepare(url).workspace.store.close()  # type: ignore[attr-defined]
+    prepare(url).workspace.store.close()
     campaign = Campaign(synchronous)
     while campaign.rounds < rounds:
         campaign.rounds += 1
