@@ -16,6 +16,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url
 
 PG_ENV = "TICKETFLOW_TEST_PG"
@@ -68,3 +69,20 @@ def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         yield url
 
 # ==== end of storage fixtures ============================================================
+
+# ==== habits: Hypothesis profiles and the slow marker (owner: reliability) ===============
+# Hypothesis: CI (the environment variable CI set, as CI runners and .ci/run do) replays the
+# same examples every run (derandomize, no example database), so a submission never fails
+# on an unlucky seed; a local run keeps exploring new examples and remembers failing ones
+# in .hypothesis/. Neither has a deadline nor the too_slow health check: both measure wall
+# time, which a loaded 2-core machine stretches.
+#
+# slow: a test that takes 5 s or more by itself on an idle machine here because of what it
+# proves: a campaign of kills (crash, power loss), several processes racing, property tests
+# whose every example runs a whole scenario, files at the size limit. ``make test`` and CI
+# run them like every other test; leave them out of a quick local run with -m "not slow".
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None,
+                          print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# ==== end of habits ======================================================================
