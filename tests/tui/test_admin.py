@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from engine.core.errors import AuthenticationFailed
-from tests.tui.conftest import ROOT, DeskCopy, fill, login, notices, plain
+from tests.tui.conftest import ROOT, DeskCopy, fill, login, notices, plain, until
 from tui.screens.accounts import AccountsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.editor import EditorScreen
@@ -68,7 +68,7 @@ def test_the_editor_marks_problems_at_their_line_as_you_type(desk: DeskCopy) -> 
         line = editor.text.splitlines().index("  received:")
         editor.move_cursor((line, 2))
         await pilot.press(*"x")  # "  xreceived:" — the transitions now name a missing state
-        await pilot.pause(0.4)
+        await until(pilot, lambda: editor.problems)  # checked CHECK_DELAY after the key
         assert editor.problems and all(isinstance(n, int) for n in editor.problems)
         problems = plain(app, "#editor-problems")
         assert "state 'received' does not exist" in problems or "received" in problems
@@ -76,8 +76,7 @@ def test_the_editor_marks_problems_at_their_line_as_you_type(desk: DeskCopy) -> 
         await pilot.press("f8")
         assert editor.cursor_location[0] == min(editor.problems)
         await pilot.press("ctrl+z")
-        await pilot.pause(0.4)
-        assert editor.problems == {}
+        await until(pilot, lambda: editor.problems == {})
 
     desk.run(scenario)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
-from tests.tui.conftest import DeskCopy, login, notices, plain
+from tests.tui.conftest import DeskCopy, login, notices, plain, until
 from tui.screens.choice import ChoiceScreen
 from tui.screens.help import HelpScreen
 from tui.screens.queues import QueueScreen
@@ -36,7 +36,9 @@ def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) ->
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"new tick")
-        await pilot.pause(0.3)
+        commands = app.screen.query_one(CommandList)
+        await until(pilot, lambda: commands.highlighted is not None and "New ticket" in str(
+            commands.get_option_at_index(commands.highlighted).prompt))  # searched meanwhile
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)

@@ -59,9 +59,12 @@ SUICIDE = 40
 about one commit in 25, after its writes and before its fsync."""
 DURABLE = ("FULL", "EXTRA")
 """The levels that sync every commit (the others sync too seldom for SUICIDE to work)."""
-SUICIDE_WAIT = 10.0
-"""Seconds a round that lets the shim kill the child waits for it (then kills it)."""
-START_TIMEOUT = 60.0
+SUICIDE_WAIT = 120.0
+"""Seconds a round that lets the shim kill the child waits for it (then kills it). It dies
+after 25 syncs on average, a second or two on an idle machine: the deadline is generous so
+that a loaded machine's slow commits still end in the kill the round is for (a 10 s limit
+could leave ``inside`` at 0)."""
+START_TIMEOUT = 120.0
 """Seconds a child may take to acknowledge its first command (imports, a loaded CI)."""
 
 
