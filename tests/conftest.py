@@ -77,10 +77,11 @@ def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 # in .hypothesis/. Neither has a deadline nor the too_slow health check: both measure wall
 # time, which a loaded 2-core machine stretches.
 #
-# slow: a test that takes 5 s or more by itself on an idle machine here because of what it
-# proves: a campaign of kills (crash, power loss), several processes racing, property tests
-# whose every example runs a whole scenario, files at the size limit. ``make test`` and CI
-# run them like every other test; leave them out of a quick local run with -m "not slow".
+# slow: a test (or a family of parametrized cases) that takes 5 s or more by itself on an
+# idle machine here because of what it proves: a campaign of kills (crash, power loss),
+# many processes racing, every seed scenario run, property tests whose every example runs
+# a whole scenario, the terminal app driven through every screen. ``make test`` and CI run
+# them like every other test; leave them out of a quick local run with -m "not slow".
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None,
                           print_blob=True)

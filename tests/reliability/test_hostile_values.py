@@ -198,6 +198,7 @@ MARKUP = "[/] [link=https://evil.example]click[/link] [bold]"
 """Rich/Textual markup: an unmatched closing tag used to crash the ticket view."""
 
 
+@pytest.mark.slow  # the terminal app, driven through every screen
 def test_the_terminal_app_shows_them_escaped(tmp_path: Path) -> None:
     """Queue, ticket view (card, journal, notifications), notices and the accounts table of
     a desk whose data carries escapes, bidi marks and markup, rendered headless."""
