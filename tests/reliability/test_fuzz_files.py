@@ -293,6 +293,17 @@ def test_the_seed_scenarios_rebuilt_from_their_steps_load() -> None:
             len(steps), name
 
 
+def test_a_refused_fire_names_no_child() -> None:
+    """Found by the test below: a fire expected to fail ('fails: missing_field') still named
+    the child its transition would start, so a later step on it loaded and the run died of
+    a KeyError. Now the checker refuses that step."""
+    header, steps = SEED_PARTS["service_desk_vendor.yaml"]
+    assert steps[4].get("fails") and "fails" not in steps[5]  # the refused fire, the real one
+    source = scenario_text(header, steps[:5] + steps[6:])
+    with pytest.raises(SpecError, match="ticket 't/vendor_access' is not opened by an earlier"):
+        parse_scenario(source, SCENARIO_PATH)
+
+
 @pytest.mark.slow
 @settings(fuzz, max_examples=max(EXAMPLES // 5, 1))  # each runs a whole scenario
 @given(runnable_scenarios())
