@@ -192,7 +192,7 @@ def measure(instances: int, *, synchronous: str = "FULL") -> dict[str, Any]:
                 started, used = time.perf_counter(), time.process_time()
                 for _ in TRIGGERS:
                     for instance in batch:
-                        engine.step(instance)  # type: ignore[arg-type]
+                        engine.step(instance)
                 seconds[name] += time.perf_counter() - started
                 cpu[name] += time.process_time() - used
         for engine in engines.values():

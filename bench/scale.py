@@ -102,7 +102,7 @@ def build(url: str, tickets: int) -> dict[str, Any]:
         writer([_copy(templates[number % 10 == 0], number, spacing * number)
                 for number in batch])
     _finish(workspace)
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
     return {"tickets": tickets, "events": tickets * 10,
             "build_s": round(time.perf_counter() - started, 1)}
 
@@ -270,7 +270,7 @@ def measure(url: str, tickets: int, *, runs: int = 5) -> dict[str, Any]:
     figures["verify_whole_desk_s"] = round(tickets * 10 / figures["verify_events_per_s"])
     assessor = Assessor(store, load_assessment(SHIPPED_FILE))
     figures["report_s"] = _median(lambda: assessor.report(PERIOD), max(1, runs // 2))
-    store.close()  # type: ignore[attr-defined]
+    store.close()
     return {name: round(value, 2) if isinstance(value, float) else value
             for name, value in figures.items()}
 

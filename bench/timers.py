@@ -63,7 +63,7 @@ def build(url: str, timers: int) -> None:
     workspace.desk.deploy([parse_process(PROCESS, "timed.yaml")], root)
     for number in range(timers):
         workspace.desk.open("timed", agent, {"summary": f"t{number}"})
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
 
 
 def work(url: str, name: str, start: Any, results: Any) -> None:

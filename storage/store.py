@@ -296,7 +296,7 @@ class SqlStore(AccountRows, RequesterRows, MailRows):
             return []
         return self._hot.admin.write(connection.connection.cursor(), entries, [])
 
-    @contextmanager  # type: ignore[override]
+    @contextmanager
     def _writing(self, *, lock: str | None = None) -> Iterator[Connection]:
         """One write transaction through SQLAlchemy: the only commit outside the hot path."""
         with map_db_errors(), self._hot.connections.exclusive, \

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url
 
 from tests.argon2_cheap import use_cheap_hasher
@@ -66,7 +67,8 @@ def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 
 # ==== end of storage fixtures ============================================================
 
-# ==== accounts: argon2 at its cheapest, in the suite only (owner: accounts) ==========
+# ==== accounts: argon2 at its cheapest, in the suite only (owner: accounts) ===
+
 def pytest_configure() -> None:
     """Real argon2, with its cheapest parameters: production costs take ~0.3 s a hash.
 
@@ -75,3 +77,20 @@ def pytest_configure() -> None:
     unless they are started through ``python -m tests.argon2_cheap``.
     """
     use_cheap_hasher()
+# ==== habits: Hypothesis profiles and the slow marker (owner: reliability) ===============
+# Hypothesis: CI (the environment variable CI set, as CI runners and .ci/run do) replays the
+# same examples every run (derandomize, no example database), so a submission never fails
+# on an unlucky seed; a local run keeps exploring new examples and remembers failing ones
+# in .hypothesis/. Neither has a deadline nor the too_slow health check: both measure wall
+# time, which a loaded 2-core machine stretches.
+#
+# slow: a test (or a family of parametrized cases) that takes 5 s or more by itself on an
+# idle machine here because of what it proves: a campaign of kills (crash, power loss),
+# many processes racing, every seed scenario run, property tests whose every example runs
+# a whole scenario, the terminal app driven through every screen. ``make test`` and CI run
+# them like every other test; leave them out of a quick local run with -m "not slow".
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None,
+                          print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# ==== end of habits ======================================================================

@@ -16,7 +16,7 @@ COMPOSITION_ROOT = "tui/wiring.py"
 def imported_roots(path: Path) -> set[str]:
     """Top-level package names a module imports."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots = set()
+    roots: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             roots.update(alias.name.split(".")[0] for alias in node.names)

@@ -67,7 +67,7 @@ class Requesters:
         if unknown:
             raise BadRequest(f"a requester has no detail {', '.join(sorted(unknown))}")
         given = {k: v for k, v in changes.items() if v is not None}
-        changed = Requester(**{**vars(current), **given})  # type: ignore[arg-type]
+        changed = Requester(**{**vars(current), **given})
         return self.store.update_requester(check_details(changed))
 
     def get(self, key: str) -> Requester:

@@ -76,7 +76,14 @@ class Stage:
     tickets: dict[str, int] = field(default_factory=dict)
 
     def ticket(self, name: str) -> Ticket:
-        return self.desk.ticket(self.tickets[name])
+        return self.desk.ticket(self.ticket_id(name))
+
+    def ticket_id(self, name: str) -> int:
+        """The id of a named ticket; a Mismatch if no step opened it (a child is named
+        only if the transition that starts it was taken)."""
+        if name not in self.tickets:
+            raise Mismatch(f"expected a ticket named {name!r}, got none: no step opened it")
+        return self.tickets[name]
 
     def advance(self, until: datetime) -> None:
         """Move the clock to ``until``, firing every timer at its due time, in due order."""
@@ -153,14 +160,14 @@ def _check_fire(plan: Plan, step: FireStep, fail: Fail) -> None:
     plan.account(step.actor, ("as",), fail)
     plan.ticket(step.ticket, ("ticket",), fail)
     spec = plan.processes.get(plan.tickets.get(step.ticket, ""))
-    for transition in spec.transitions if spec else []:
+    for transition in spec.transitions if spec and step.fails is None else []:
         if transition.trigger == step.fire and transition.start is not None:
             child = transition.start.process
             plan.tickets[f"{step.ticket}/{child}"] = child
 
 
 def _run_open(stage: Stage, step: OpenStep) -> None:
-    parent = stage.tickets[step.parent] if step.parent else None
+    parent = stage.ticket_id(step.parent) if step.parent else None
     before = stage.desk.store.count_tickets(TicketQuery())
     ticket = _attempt(step.fails, lambda: stage.desk.open(
         step.open, stage.accounts[step.actor], dict(step.data), parent_id=parent))
@@ -292,7 +299,7 @@ def _run_expect(stage: Stage, step: ExpectStep) -> None:
 
 def _run_history(stage: Stage, step: ExpectHistoryStep) -> None:
     wanted = step.expect_history
-    triggers = [e.trigger for e in stage.desk.history(stage.tickets[wanted.ticket])
+    triggers = [e.trigger for e in stage.desk.history(stage.ticket_id(wanted.ticket))
                 if e.trigger is not None]
     if triggers != wanted.triggers:
         raise Mismatch(f"expected triggers {wanted.triggers}, got {triggers}")

@@ -43,7 +43,7 @@ class World:
     assessment: Assessment
 
     @property
-    def desk(self):  # type: ignore[no-untyped-def]
+    def desk(self):
         return self.workspace.desk
 
     def close(self) -> None:

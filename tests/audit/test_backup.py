@@ -17,20 +17,28 @@ from tests.conftest import backend_url
 from tests.desk.conftest import build_world
 from tui.wiring import backup_database, open_workspace, restore_database
 
+MAX_STEPS = 30_000
+
 
 class Agent(threading.Thread):
-    """Another agent opening and moving tickets on the desk until told to stop."""
+    """Another agent opening and moving tickets on the desk until told to stop.
+
+    It stops by itself after MAX_STEPS, far more than a backup takes on a loaded machine:
+    the test needs it still writing once the backup returned (at 400 a slow backup could
+    outlast it on a fast desk).
+    """
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
-        self.url, self.steps, self.stop, self.error = url, 0, threading.Event(), None
+        self.url, self.steps, self.stop = url, 0, threading.Event()
+        self.error: Exception | None = None
         self.workspace = open_workspace(url)  # a real clock: moments after the tour's
 
     def run(self) -> None:
         desk = self.workspace.desk
         ann = self.workspace.store.get_account("ann")
         try:
-            while not self.stop.is_set() and self.steps < 400:
+            while not self.stop.is_set() and self.steps < MAX_STEPS:
                 ticket = desk.open("mini", ann, {"summary": f"busy {self.steps}"})
                 desk.fire(ticket.id, "receive", ann)
                 desk.fire(ticket.id, "dispatch", ann)

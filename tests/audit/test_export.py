@@ -49,7 +49,9 @@ def test_xes_is_valid_xml_with_the_standard_extensions(world: DeskWorld) -> None
     assert len(traces) == len(ids)
     for trace in traces:
         events = trace.findall(f"{XES}event")
-        ticket = int(trace.find(f"{XES}string").get("value"))  # type: ignore[union-attr]
+        name = trace.find(f"{XES}string")
+        assert name is not None
+        ticket = int(name.get("value", ""))
         assert len(events) == len(world.desk.history(ticket))
         for event in events:
             keys = {child.get("key"): child for child in event}

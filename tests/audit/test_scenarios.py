@@ -27,6 +27,7 @@ def opener(url: str, opened: list[Workspace]) -> Callable[[VirtualClock], Desk]:
     return open_desk
 
 
+@pytest.mark.slow  # every seed scenario, run and replayed
 @pytest.mark.parametrize("kind", ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.pg)])
 def test_every_scenario_replays_to_its_stored_tickets_and_verifies(kind: str,
                                                                    tmp_path: Path) -> None:

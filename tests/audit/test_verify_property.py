@@ -113,6 +113,7 @@ def workspace_with(url: str, source: str) -> Workspace:
         account = workspace.accounts.add(admin, username=name, password="Str0ng-pass",
                                          roles=roles, post=post)
         admin = admin or account
+    assert admin is not None
     workspace.desk.deploy([parse_process(source, "prop.yaml")], admin)
     return workspace
 

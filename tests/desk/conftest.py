@@ -28,7 +28,7 @@ class DeskWorld:
     people: dict[str, Account]
 
     @property
-    def desk(self):  # type: ignore[no-untyped-def]
+    def desk(self):
         return self.workspace.desk
 
 

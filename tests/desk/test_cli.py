@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ class Cli:
         assert "Traceback" not in out + err
         return code, out, err
 
-    def json(self, *argv: str, **kwargs: str) -> object:
+    def json(self, *argv: str, **kwargs: str) -> Any:
         code, out, err = self(*argv, "--json", **kwargs)
         assert code == 0, err
         return json.loads(out)

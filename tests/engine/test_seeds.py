@@ -48,7 +48,10 @@ SAMPLE: dict[str, dict[str, Any]] = {
 }
 CONTEXT = {"actor": "ann", "actor_post": "service_desk", "now": "2026-01-05T09:00:00+00:00"}
 
-SERVICE_DESK = [
+Case = tuple[str, str, Any, str]
+"""(state, trigger, data, destination)"""
+
+SERVICE_DESK: list[Case] = [
     ("submitted", "receive", {}, "received"),
     ("received", "solve_at_desk", {"priority": "high"}, "replying"),
     ("received", "dispatch", {}, "dispatched"),
@@ -71,7 +74,7 @@ SERVICE_DESK = [
     "replying", "change_notice", "confirming")]
 
 TIERS = ("desk_tier", "response_tier", "handling_tier", "vendor_tier")
-FAULT_ESCALATION = [
+FAULT_ESCALATION: list[Case] = [
     ("desk_tier", "escalate", {}, "response_tier"),
     ("response_tier", "escalate", {}, "handling_tier"),
     ("handling_tier", "escalate", {}, "vendor_tier"),
@@ -92,7 +95,7 @@ FAULT_ESCALATION = [
   + [(tier, "regrade", {"level": 1}, tier) for tier in TIERS]
 
 OPEN = ("access_open", "open_unconfirmed", "confirmation_overdue")
-VENDOR_ACCESS = [
+VENDOR_ACCESS: list[Case] = [
     ("requested", "approve", {}, "approved"),
     ("requested", "approve_verbally", {}, "verbally_approved"),
     ("requested", "refuse", {}, "refused"),
@@ -251,8 +254,9 @@ def test_the_fixed_names_of_issue_2() -> None:
     assert (level.type, level.min, level.max) == ("integer", 1, 4)
     desk = compiled("service_desk")
     assert desk.spec.start_state() == "submitted"
-    assert desk.transition_for("submitted", "receive").to == "received"
-    assert desk.transition_for("received", "dispatch").to == "dispatched"
+    assert [transition.to for transition in (desk.transition_for("submitted", "receive"),
+                                             desk.transition_for("received", "dispatch"))
+            if transition] == ["received", "dispatched"]
     assert desk.spec.states["closed"].kind == "end"
 
 

@@ -32,7 +32,7 @@ def letter(subject: str = "Printer on floor 3 jams", body: str = "It jams on eve
 
 
 def take(world: DeskWorld, message: EmailMessage | bytes, mail_from: str | None = "mei@example.com",
-         **settings: object):  # type: ignore[no-untyped-def]
+         **settings: object):
     raw = message if isinstance(message, bytes) else message.as_bytes()
     return Incoming(world.desk, mail_settings(25, **settings)).take(raw, mail_from)
 
@@ -82,6 +82,7 @@ def test_replies_comment_by_thread_or_subject_and_a_confirming_reply_confirms(
     inbound = take(world, letter(subject="Re: [#1] Printer", body="Confirmed, thanks!\n"))
     assert (inbound.status, world.desk.ticket(1).state) == ("confirmed", "closed")
     mei = Requesters(world.desk).of_ticket(1)
+    assert mei is not None
     assert [e.actor for e in world.desk.history(1)][-2:] == [f"requester:{mei.id}"] * 2
 
 

@@ -192,8 +192,8 @@ def test_two_workers_at_once_send_every_mail_exactly_once(
          "--name", f"w{n}", "--batch", "3"], env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE) for n in range(2)]
     for worker in workers:
-        _, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err.decode()
+        _, failure = worker.communicate(timeout=120)
+        assert worker.returncode == 0, failure.decode()
     recipients = sorted(str(m["To"]) for m in sink.messages)
     assert recipients == sorted(f"person{n}@example.com" for n in range(12))
     deliveries = desk_cli.json("outbox", "--mail", user="root", password=ADMIN)

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -210,8 +211,9 @@ def test_starttls_and_tls_with_a_login(world: DeskWorld, certificate: tuple[Path
     context.load_cert_chain(str(cert), str(key))
     handler, port = SinkHandler(), free_port()
     # aiosmtpd offers AUTH only after its own STARTTLS unless told the link is TLS already
-    options = ({"tls_context": context, "require_starttls": True} if security == "starttls"
-               else {"ssl_context": context, "auth_require_tls": False})
+    options: dict[str, Any] = (
+        {"tls_context": context, "require_starttls": True} if security == "starttls"
+        else {"ssl_context": context, "auth_require_tls": False})
     controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=logins,
                             auth_required=True, **options)
     controller.start()
@@ -238,7 +240,7 @@ def test_a_desk_that_upgrades_mails_from_then_on_not_its_past(world: DeskWorld,
                                     {"summary": "before mail"})
     store = world.desk.store
     config = migration_config()
-    with store.engine.connect() as connection:  # type: ignore[attr-defined]
+    with store.engine.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")
         command.upgrade(config, "head")

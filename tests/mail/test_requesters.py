@@ -48,7 +48,8 @@ def test_a_requester_confirms_their_own_ticket_and_verify_proves_it(world: DeskW
     ticket = people.open_for("service_desk", "mei@example.com", world.people["ann"],
                              {"summary": "mail down"})
     mei = people.of_ticket(ticket.id)
-    assert mei is not None and [t.id for t in people.tickets(mei.id)] == [ticket.id]
+    assert mei is not None and mei.id is not None
+    assert [t.id for t in people.tickets(mei.id)] == [ticket.id]
     stranger = people.find_or_add("eve@example.com")
     with pytest.raises(InvalidTrigger, match="not waiting"):
         people.answer(ticket.id, mei, solved=True)

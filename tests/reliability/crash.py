@@ -2,11 +2,13 @@
 
 A campaign runs rounds. Each round forks agent processes (opening tickets, firing triggers,
 recording remarks through the Desk) and worker processes (``ticketflow worker``'s loop, and
-one that acknowledges each timer it fires), lets each run for its own random time, and
-kills it with SIGKILL — mid-transaction as often as not; agents also kill themselves now
-and then between a change's last write and its COMMIT. Each child appends every
-acknowledged command (after the desk call returned) to its ``*.ack`` file and fsyncs it.
-When every child of the round is dead, the database is opened afresh and checked
+one that acknowledges each timer it fires), lets each run for its own random time once it
+has opened the desk (a loaded machine's slow start must not eat the time it has to work:
+counted from the fork, most children of a round at a load average of 15 died before their
+first command), and kills it with SIGKILL — mid-transaction as often as not; agents also
+kill themselves now and then between a change's last write and its COMMIT. Each child
+appends every acknowledged command (after the desk call returned) to its ``*.ack`` file and
+fsyncs it. When every child of the round is dead, the database is opened afresh and checked
 (:func:`tests.reliability.world.check_desk`, which runs ``audit verify`` too, and
 :func:`~tests.reliability.world.missing_acks`); the next round restarts the children.
 
@@ -57,11 +59,19 @@ FAMILY_SHARE = 0.3
 """How often an agent works on parents and the children they start."""
 BETWEEN = 0.5
 """How often an agent kills itself after a child's end committed, before its parent's step."""
+READY_TIMEOUT = 120.0
+"""Seconds a child may take to open the desk; one that has not by then is killed anyway."""
 
 
 # -- the children ------------------------------------------------------------------------
 
-def agent(url: str, name: str, directory: Path, seed: int) -> None:
+def _ready(ready: Any) -> None:
+    """Tell the harness this child has opened the desk: its lifetime starts now."""
+    if not ready.value:
+        ready.value = time.monotonic()  # one clock for every process of the machine
+
+
+def agent(url: str, name: str, directory: Path, seed: int, ready: Any) -> None:
     """Open, fire and remark on tickets until killed; ack each committed command."""
     rng = random.Random(seed)
     log = AckLog(directory / f"{name}-{os.getpid()}.ack")
@@ -71,6 +81,7 @@ def agent(url: str, name: str, directory: Path, seed: int) -> None:
         _crash_between_child_and_parent(desk, rng, directory)
         recent: list[int] = [t.id for t in desk.tickets(TicketQuery(process="crash", limit=30,
                                                                    descending=True))]
+        _ready(ready)
         while True:
             if rng.random() < FAMILY_SHARE:
                 family_step(desk, me, rng, log)
@@ -152,20 +163,23 @@ def _crash_between_child_and_parent(desk: Any, rng: random.Random, directory: Pa
     desk._bring_end = maybe_die_first
 
 
-def timer_worker(url: str, name: str, directory: Path, seed: int) -> None:
+def timer_worker(url: str, name: str, directory: Path, seed: int, ready: Any) -> None:
     """The production loop of ``ticketflow worker`` (engine.desk.workers), with a short lease."""
     def connect() -> Any:
-        return open_workspace(url).desk
+        desk = open_workspace(url).desk
+        _ready(ready)
+        return desk
 
     TimerWorker(connect=connect, name=name, transient=UNAVAILABLE, batch=20, interval=0.02,
                 lease=LEASE, report=lambda message: None).run()
 
 
-def worker(url: str, name: str, directory: Path, seed: int) -> None:
+def worker(url: str, name: str, directory: Path, seed: int, ready: Any) -> None:
     """Claim due timers and fire them until killed; ack each timer handled."""
     log = AckLog(directory / f"{name}-{os.getpid()}.ack")
     with opened(url) as workspace:
         desk, store = workspace.desk, workspace.store
+        _ready(ready)
         while True:
             claimed = store.claim_due_timers(desk.clock.now(), 20, worker=name, lease=LEASE)
             for timer in claimed:
@@ -175,10 +189,10 @@ def worker(url: str, name: str, directory: Path, seed: int) -> None:
                 time.sleep(0.02)
 
 
-def _child(role: Any, url: str, name: str, directory: Path, seed: int) -> None:
+def _child(role: Any, url: str, name: str, directory: Path, seed: int, ready: Any) -> None:
     """Run a child; anything unexpected is written where the harness finds it."""
     try:
-        role(url, name, directory, seed)
+        role(url, name, directory, seed, ready)
     except ServiceError as exc:
         _failed(directory, name, f"{type(exc).__name__}: {exc}")
     except BaseException:
@@ -215,7 +229,7 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
     """Kill children ``kills`` times, checking the whole desk after each round."""
     rng = random.Random(seed)
     context = multiprocessing.get_context("fork")
-    prepare(url).workspace.store.close()  # type: ignore[attr-defined]
+    prepare(url).workspace.store.close()
     campaign = Campaign()
     while campaign.kills < kills and not campaign.problems:
         campaign.rounds += 1
@@ -224,10 +238,11 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
                      for i in range(workers)]
         started = []
         for role, name in children:
-            process = context.Process(target=_child, daemon=True,
-                                      args=(role, url, name, directory, rng.randrange(2**32)))
+            ready = context.Value("d", 0.0)
+            process = context.Process(target=_child, daemon=True, args=(
+                role, url, name, directory, rng.randrange(2**32), ready))
             process.start()
-            started.append((time.monotonic() + rng.uniform(*lifetime), process))
+            started.append((rng.uniform(*lifetime), ready, process))
         killed, inside = _kill_all(started)
         campaign.kills += killed
         campaign.inside += inside
@@ -237,18 +252,27 @@ def run_campaign(url: str, directory: Path, *, kills: int, agents: int = 2, work
     return campaign
 
 
-def _kill_all(started: list[tuple[float, Any]]) -> tuple[int, int]:
-    """SIGKILL each child at its own moment; (children killed, of them by themselves)."""
+def _kill_all(started: list[tuple[float, Any, Any]]) -> tuple[int, int]:
+    """SIGKILL each child its lifetime after it opened the desk (READY_TIMEOUT after the
+    round began if it never did); (children killed, of them by themselves)."""
     kills = inside = 0
-    for deadline, process in sorted(started, key=lambda pair: pair[0]):
-        time.sleep(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            os.kill(process.pid, signal.SIGKILL)
-            kills += 1
-        elif process.exitcode == -signal.SIGKILL:
-            kills += 1  # it killed itself mid-commit
-            inside += 1
-        process.join()
+    give_up = time.monotonic() + READY_TIMEOUT
+    waiting = list(started)
+    while waiting:
+        for item in list(waiting):
+            lifetime, ready, process = item
+            due = ready.value + lifetime if ready.value else give_up
+            if process.is_alive() and time.monotonic() < due:
+                continue
+            waiting.remove(item)
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
+                kills += 1
+            elif process.exitcode == -signal.SIGKILL:
+                kills += 1  # it killed itself mid-commit
+                inside += 1
+            process.join()
+        time.sleep(0.005)
     return kills, inside
 
 

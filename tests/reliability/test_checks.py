@@ -30,7 +30,7 @@ def desk(tmp_path: Any) -> Iterator[tuple[Setup, VirtualClock, list[int]]]:
     clock.advance(timedelta(seconds=5))
     assert desk.fire_due() > 0  # wakes ticket 2, parks ticket 1, SLA alarms
     yield setup, clock, ids
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
 
 
 def _sql(setup: Setup, statement: str) -> None:

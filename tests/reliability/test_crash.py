@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.crash import KILLS_ENV, run_campaign
 
 KILLS = int(os.environ.get(KILLS_ENV, 50))
 
 
+@pytest.mark.slow  # a campaign of kills
 def test_sigkill_loses_nothing(shared_store_url: str, tmp_path: Path) -> None:
     campaign = run_campaign(shared_store_url, tmp_path, kills=KILLS, agents=3, workers=2,
                             seed=KILLS)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -34,7 +34,7 @@ def _commands() -> dict[tuple[str, ...], list[str]]:
     """Every command path (``("users", "add")``) with its option names."""
     found: dict[tuple[str, ...], list[str]] = {}
 
-    def walk(group: click.Command, prefix: tuple[str, ...]) -> None:
+    def walk(group: Any, prefix: tuple[str, ...]) -> None:
         for name, command in getattr(group, "commands", {}).items():
             if name in SKIPPED:
                 continue
@@ -82,7 +82,7 @@ def desk_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ticket = desk.open("crash", agent, {"summary": f"ticket {number}"})
         if number:
             desk.fire(ticket.id, "take", agent)
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
     saved = {key: os.environ.get(key) for key in ("TICKETFLOW_DB", "TICKETFLOW_PASSWORD",
                                                   "TICKETFLOW_HOME", "TICKETFLOW_USER")}
     os.environ.update(TICKETFLOW_DB=url, TICKETFLOW_PASSWORD=PASSWORD,

@@ -41,7 +41,7 @@ def values_desk(store_url: str) -> Iterator[Setup]:
     setup = prepare(store_url)
     setup.workspace.desk.deploy([load_process(VALUES_FLOW)], setup.people["root"])
     yield setup
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
 
 
 def test_sql_looking_text_is_stored_verbatim(values_desk: Setup) -> None:
@@ -108,7 +108,7 @@ def test_control_characters_and_bidi_marks_are_stored_as_given_and_escaped_on_th
     desk.record(ticket.id, "remark", agent, note=UNSAFE)
     setup.workspace.accounts.add(root, username="mallory", password=PASSWORD, roles=["agent"],
                                  post="desk", display_name=UNSAFE)
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
     assert desk.ticket(ticket.id).data["summary"] == UNSAFE  # verbatim
     monkeypatch.setenv("TICKETFLOW_USER", "root")  # reads act as an account
     monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
@@ -132,7 +132,7 @@ def test_json_output_escapes_bidi_marks_and_decodes_to_the_stored_value(
     summary = f"{UNSAFE} é中\u0645{every_mark}end"
     ticket = desk.open("crash", agent, {"summary": summary})
     desk.record(ticket.id, "remark", agent, note=summary)
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
     monkeypatch.setenv("TICKETFLOW_USER", "root")  # reads act as an account
     monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
     monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path))
@@ -200,6 +200,7 @@ MARKUP = "[/] [link=https://evil.example]click[/link] [bold]"
 """Rich/Textual markup: an unmatched closing tag used to crash the ticket view."""
 
 
+@pytest.mark.slow  # the terminal app, driven through every screen
 def test_the_terminal_app_shows_them_escaped(tmp_path: Path) -> None:
     """Queue, ticket view (card, journal, notifications), notices and the accounts table of
     a desk whose data carries escapes, bidi marks and markup, rendered headless."""
@@ -249,7 +250,7 @@ def test_the_terminal_app_shows_them_escaped(tmp_path: Path) -> None:
                 await scenario(pilot, app)
 
         asyncio.run(drive())
-    setup.workspace.store.close()  # type: ignore[attr-defined]
+    setup.workspace.store.close()
     for shown in screens:
         assert not DANGEROUS & set(shown)
         assert "[/]" in shown, screens.index(shown)  # the markup is shown as typed

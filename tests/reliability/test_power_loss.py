@@ -37,6 +37,7 @@ def shim(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(str(exc))
 
 
+@pytest.mark.slow  # a campaign of kills
 def test_full_loses_no_acknowledged_command(shim: Path, tmp_path: Path) -> None:
     campaign = run_campaign(tmp_path, shim, rounds=ROUNDS, images=IMAGES, seed=ROUNDS,
                             lifetime=LIFETIME)
@@ -50,6 +51,7 @@ def test_full_loses_no_acknowledged_command(shim: Path, tmp_path: Path) -> None:
     assert campaign.in_flight > 0  # some kills left unsynced writes for the images to drop
 
 
+@pytest.mark.slow  # a campaign of kills
 def test_off_loses_acknowledged_commands(shim: Path, tmp_path: Path) -> None:
     """The negative control: with no fsync at all, the image of what was synced (the
     snapshot the round started from) lacks every command the round acknowledged."""
@@ -61,6 +63,7 @@ def test_off_loses_acknowledged_commands(shim: Path, tmp_path: Path) -> None:
     assert campaign.lost_acks > 0
 
 
+@pytest.mark.slow  # a campaign of kills
 def test_normal_loses_a_tail_but_stays_consistent(shim: Path, tmp_path: Path) -> None:
     """NORMAL syncs the WAL only at checkpoints: a power loss may take the last
     transactions, whole, and leaves a desk that verifies."""

@@ -19,14 +19,14 @@ def desk(deployed: SqlStore) -> tuple[SqlStore, list[Ticket]]:
     """Eight tickets across states, posts, assignees, processes, parents and timers."""
     deployed.save_version(version("other", "process: other\n"))
     other = deployed.get_version(version("other", "process: other\n").digest)
-    specs = [dict(state="submitted", post=DESK), dict(state="received", post=DESK,
-                                                      assignee="ann"),
-             dict(state="handling", post=GROUP, assignee="bob"),
-             dict(state="handling", post=GROUP),
-             dict(state="closed", post=None, is_open=False, assignee="ann"),
-             dict(state="submitted", post=DESK, process="other", digest=other.digest),
-             dict(state="received", post=DESK, assignee="bob"),
-             dict(state="handling", post=GROUP, assignee="ann")]
+    specs: list[dict[str, Any]] = [
+        dict(state="submitted", post=DESK), dict(state="received", post=DESK, assignee="ann"),
+        dict(state="handling", post=GROUP, assignee="bob"),
+        dict(state="handling", post=GROUP),
+        dict(state="closed", post=None, is_open=False, assignee="ann"),
+        dict(state="submitted", post=DESK, process="other", digest=other.digest),
+        dict(state="received", post=DESK, assignee="bob"),
+        dict(state="handling", post=GROUP, assignee="ann")]
     tickets = [deployed.open_ticket(opening(ticket(**spec))) for spec in specs]
     deployed.apply(step(tickets[1], dest="received", children=[opening(ticket(state="child"))]))
     tickets.append(deployed.list_tickets(TicketQuery(parent_id=tickets[1].id))[0])

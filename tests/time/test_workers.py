@@ -54,7 +54,7 @@ def work(url: str, name: str, results: Any) -> None:
 def test_four_worker_processes_fire_every_timer_once_in_due_order(shared_store_url: str
                                                                   ) -> None:
     desk = desk_with_timers(shared_store_url, TICKETS)
-    desk.store.close()  # type: ignore[attr-defined]
+    desk.store.close()
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     children = [context.Process(target=work, args=(shared_store_url, f"w{n}", results))

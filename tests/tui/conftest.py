@@ -8,6 +8,7 @@ on every run.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,7 +107,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     clock = VirtualClock(START)
     workspace = open_workspace(f"sqlite:///{path}", clock=clock)
     _populate(workspace, clock)
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
     return path
 
 
@@ -119,7 +120,17 @@ def desk(template: Path, tmp_path: Path) -> Iterator[DeskCopy]:
     workspace = open_workspace(f"sqlite:///{path}", clock=clock)
     people = {account.username: account for account in workspace.store.list_accounts()}
     yield DeskCopy(workspace, clock, people, tmp_path)
-    workspace.store.close()  # type: ignore[attr-defined]
+    workspace.store.close()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 30.0,
+                ) -> None:
+    """Pause until ``condition()`` holds: a timer or a worker the screen waits on takes its
+    time on a loaded machine, so wait for what it does instead of a fixed delay."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not so after {seconds} s"
+        await pilot.pause(0.05)
 
 
 async def login(pilot: Pilot[None], name: str, password: str = PASSWORD) -> None:

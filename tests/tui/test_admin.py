@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from engine.core.errors import AuthenticationFailed
-from tests.tui.conftest import ROOT, DeskCopy, fill, login, notices, plain
+from tests.tui.conftest import ROOT, DeskCopy, fill, login, notices, plain, until
 from tui.screens.accounts import AccountsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.editor import EditorScreen
@@ -20,7 +20,7 @@ from tui.widgets.yaml_editor import YamlEditor
 
 
 def test_admin_lists_versions_and_diffs_two_of_them(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         await pilot.press("P")
         assert isinstance(app.screen, ProcessesScreen)
@@ -45,7 +45,7 @@ def test_admin_lists_versions_and_diffs_two_of_them(desk: DeskCopy) -> None:
 
 
 def test_agents_see_no_admin_keys(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("P", "U")
         assert type(app.screen).__name__ == "QueueScreen"
@@ -59,7 +59,7 @@ def test_the_editor_marks_problems_at_their_line_as_you_type(desk: DeskCopy) -> 
     path = desk.folder / "service_desk.yaml"
     path.write_text((ROOT / "flows" / "service_desk.yaml").read_text(encoding="utf-8"))
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         app.push_screen(EditorScreen(path, path.read_text(encoding="utf-8")))
         await pilot.pause()
@@ -68,7 +68,7 @@ def test_the_editor_marks_problems_at_their_line_as_you_type(desk: DeskCopy) -> 
         line = editor.text.splitlines().index("  received:")
         editor.move_cursor((line, 2))
         await pilot.press(*"x")  # "  xreceived:" — the transitions now name a missing state
-        await pilot.pause(0.4)
+        await until(pilot, lambda: editor.problems)  # checked CHECK_DELAY after the key
         assert editor.problems and all(isinstance(n, int) for n in editor.problems)
         problems = plain(app, "#editor-problems")
         assert "state 'received' does not exist" in problems or "received" in problems
@@ -76,8 +76,7 @@ def test_the_editor_marks_problems_at_their_line_as_you_type(desk: DeskCopy) -> 
         await pilot.press("f8")
         assert editor.cursor_location[0] == min(editor.problems)
         await pilot.press("ctrl+z")
-        await pilot.pause(0.4)
-        assert editor.problems == {}
+        await until(pilot, lambda: editor.problems == {})
 
     desk.run(scenario)
 
@@ -87,7 +86,7 @@ def test_the_editor_saves_and_deploys_only_after_confirming_the_diff(desk: DeskC
     source = (ROOT / "flows" / "service_desk.yaml").read_text(encoding="utf-8")
     path.write_text(source)
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         app.push_screen(EditorScreen(path, source))
         await pilot.pause()
@@ -114,7 +113,7 @@ def test_leaving_the_editor_with_unsaved_changes_asks_first(desk: DeskCopy,
                                                             ) -> None:
     monkeypatch.chdir(desk.folder)  # the deployed path flows/… does not exist here
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         await pilot.press("P")
         app.screen.query_one("#processes-list", OptionList).highlighted = 1
@@ -133,7 +132,7 @@ def test_leaving_the_editor_with_unsaved_changes_asks_first(desk: DeskCopy,
 
 
 def test_admin_adds_disables_and_resets_accounts(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         await pilot.press("U")
         assert isinstance(app.screen, AccountsScreen)
@@ -180,7 +179,7 @@ def test_a_demo_login_list_fills_and_logs_in(desk: DeskCopy) -> None:
 
     logins = [DemoLogin("ann", "Str0ng-pass", "agent", "service_desk")]
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         box = app.screen.query_one("#login-demo", OptionList)
         assert "Str0ng-pass" in str(box.get_option_at_index(0).prompt)
         box.focus()
@@ -197,7 +196,7 @@ def test_a_file_that_cannot_be_written_is_reported_not_raised(desk: DeskCopy,
     blocker = tmp_path / "a-file"
     blocker.write_text("")
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         app.push_screen(EditorScreen(blocker / "p.yaml", "process: x\n"))
         await pilot.pause()
@@ -216,7 +215,7 @@ def test_the_editor_runs_the_scenarios_that_name_the_process(desk: DeskCopy) -> 
     scenario = (ROOT / "flows" / "scenarios" / "vendor_access.yaml").read_text(encoding="utf-8")
     (flows / "scenarios" / "vendor_access.yaml").write_text(scenario)
 
-    async def scenario_run(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario_run(pilot, app):
         await login(pilot, "amy")
         app.push_screen(EditorScreen(path, path.read_text(encoding="utf-8")))
         await pilot.pause()

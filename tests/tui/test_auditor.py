@@ -12,7 +12,7 @@ from tui.widgets.queue_list import QueueList
 
 
 def test_an_auditor_has_no_personal_queues_and_cannot_act(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ian")
         nav = app.screen.query_one("#queue-nav", OptionList)
         assert [nav.get_option_at_index(i).id for i in range(nav.option_count)] == [
@@ -29,7 +29,7 @@ def test_replay_steps_through_the_journal_and_rebuilds_the_ticket(desk: DeskCopy
     stored = desk.workspace.desk.ticket(5)
     journal = desk.workspace.desk.history(5)
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ian")
         await pilot.press("3")
         app.screen.query_one(QueueList).move_to(1)  # ticket 5
@@ -54,7 +54,7 @@ def test_replay_steps_through_the_journal_and_rebuilds_the_ticket(desk: DeskCopy
 
 
 def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ian")
         app.push_screen(ReplayScreen(1))
         await pilot.pause()
@@ -65,7 +65,7 @@ def test_verify_reports_a_sound_journal(desk: DeskCopy) -> None:
 
 
 def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ian")
         await pilot.press("K")
         assert isinstance(app.screen, AssessmentScreen)
@@ -79,7 +79,7 @@ def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCop
         tickets = app.screen.query_one("#assessment-tickets", OptionList)
         ids = [tickets.get_option_at_index(i).id for i in range(tickets.option_count)]
         assert ids and all(i and i.isdigit() for i in ids)
-        await choose(pilot, "#assessment-tickets", ids[0])
+        await choose(pilot, "#assessment-tickets", str(ids[0]))
         assert isinstance(app.screen, TicketScreen)
 
     desk.run(scenario)

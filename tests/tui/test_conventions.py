@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from engine.core.model import Notification
-from tests.tui.conftest import DeskCopy, login, notices, plain
+from tests.tui.conftest import DeskCopy, login, notices, plain, until
 from tui.screens.choice import ChoiceScreen
 from tui.screens.help import HelpScreen
 from tui.screens.queues import QueueScreen
@@ -18,7 +18,7 @@ from tui.widgets.queue_list import QueueList
 
 
 def test_question_mark_lists_the_keys_of_the_screen(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -31,14 +31,16 @@ def test_question_mark_lists_the_keys_of_the_screen(desk: DeskCopy) -> None:
 
 
 def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Filter", "New ticket", "Theme", "Quit"} <= set(titles)  # Claim: see below
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"new tick")
-        await pilot.pause(0.3)
+        commands = app.screen.query_one(CommandList)
+        await until(pilot, lambda: commands.highlighted is not None and "New ticket" in str(
+            commands.get_option_at_index(commands.highlighted).prompt))  # searched meanwhile
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
@@ -47,7 +49,7 @@ def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) ->
 
 
 def test_themes_can_be_switched(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         app.theme = "textual-light"
         await pilot.pause()
@@ -57,7 +59,7 @@ def test_themes_can_be_switched(desk: DeskCopy) -> None:
 
 
 def test_the_queue_refreshes_when_someone_else_opens_a_ticket(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("5")
         queue = app.screen.query_one(QueueList)
@@ -73,7 +75,7 @@ def test_the_queue_refreshes_when_someone_else_opens_a_ticket(desk: DeskCopy) ->
 
 
 def test_the_ticket_view_shows_what_someone_else_just_recorded(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("enter")
         desk.workspace.desk.record(1, "comment", desk.people["ben"], note="On my way.")
@@ -85,7 +87,7 @@ def test_the_ticket_view_shows_what_someone_else_just_recorded(desk: DeskCopy) -
 
 
 def test_a_single_user_desk_fires_due_timers_itself(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "sue")
         desk.clock.advance(timedelta(minutes=15))  # fault 3's response tier is over
         app.poll_desk()
@@ -96,7 +98,7 @@ def test_a_single_user_desk_fires_due_timers_itself(desk: DeskCopy) -> None:
 
 
 def test_the_posts_notifications_appear_without_a_restart(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "hal")
         before = len(app.session.notices)
         desk.clock.advance(timedelta(hours=2))  # ticket 2 waits at the handling group
@@ -112,7 +114,7 @@ def test_the_posts_notifications_appear_without_a_restart(desk: DeskCopy) -> Non
 
 
 def test_a_refusal_becomes_a_notification_never_a_traceback(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("5")
         queue = app.screen.query_one(QueueList)

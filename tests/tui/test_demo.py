@@ -43,12 +43,12 @@ def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
 
 
 def test_the_demo_command_refuses_a_desk_that_is_not_the_demo(desk: DeskCopy,
-                                                              capsys) -> None:  # type: ignore[no-untyped-def]
+                                                              capsys) -> None:
     assert not is_demo_desk(desk.workspace)
     assert run(["demo", "--db", desk.workspace.url]) == 2
     assert "not the demo" in capsys.readouterr().err
 
 
-def test_a_bad_web_address_is_refused(desk: DeskCopy, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_web_address_is_refused(desk: DeskCopy, capsys) -> None:
     assert run(["tui", "--db", desk.workspace.url, "--web", "here:port"]) == 2
     assert "error: --web expects [HOST:]PORT, got 'here:port'" in capsys.readouterr().err

@@ -22,7 +22,7 @@ def test_markup_in_data_and_input_is_shown_as_text(desk: DeskCopy) -> None:
                                 post="service_desk", display_name=HOSTILE)
     hostile = desk.workspace.desk.open("service_desk", desk.people["ann"], {"summary": HOSTILE})
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await pilot.press(*"[/]", "enter", *"x", "enter")  # a login with a hostile name
         assert notices(app)[-1] == "Login failed: wrong password for '[/]'"
         await login(pilot, "ann")

@@ -14,17 +14,17 @@ from tui.screens.ticket import TicketScreen
 from tui.widgets.queue_list import QueueList
 
 
-def shown(app) -> list[int]:  # type: ignore[no-untyped-def]
+def shown(app) -> list[int]:
     """The ids of the tickets the queue list holds."""
     return [ticket.id for ticket in app.screen.query_one(QueueList).window.rows]
 
 
-def status(app) -> str:  # type: ignore[no-untyped-def]
+def status(app) -> str:
     return str(app.screen.query_one("#queue-status").render())
 
 
 def test_a_wrong_password_is_refused_on_the_login_screen(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await pilot.press(*"ann", "enter", *"wrong", "enter")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
@@ -35,7 +35,7 @@ def test_a_wrong_password_is_refused_on_the_login_screen(desk: DeskCopy) -> None
 
 
 def test_an_agent_types_in_and_sees_their_own_tickets(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await pilot.press(*"ann", "enter", *"Str0ng-pass", "enter")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
@@ -47,7 +47,7 @@ def test_an_agent_types_in_and_sees_their_own_tickets(desk: DeskCopy) -> None:
 
 
 def test_queues_switch_with_number_keys_and_flip_order(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("2")  # the post's open tickets
         assert shown(app) == [4, 1]
@@ -68,7 +68,7 @@ def test_queues_switch_with_number_keys_and_flip_order(desk: DeskCopy) -> None:
 def test_the_overdue_queue_follows_the_clock(desk: DeskCopy) -> None:
     desk.clock.advance(__import__("datetime").timedelta(minutes=30))  # fault 3's timer is due
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "sue")
         await pilot.press("4", "slash")
         await fill(pilot, "#queue-filter", "post:response_group")
@@ -85,7 +85,7 @@ def test_a_breached_ticket_stays_overdue_after_its_breach_fired(desk: DeskCopy) 
     breaches = [e.trigger for e in desk.workspace.desk.history(1) if e.kind == "sla"]
     assert "sla_breach" in breaches
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("4")  # Overdue: a running SLA clock past its limit
         assert 1 in shown(app)
@@ -94,7 +94,7 @@ def test_a_breached_ticket_stays_overdue_after_its_breach_fired(desk: DeskCopy) 
 
 
 def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("5", "slash", *"state:received", "enter")
         assert shown(app) == [4, 1]
@@ -110,7 +110,7 @@ def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> 
 
 
 def test_enter_or_hash_id_opens_a_ticket_and_esc_comes_back(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("enter")
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 1
@@ -127,7 +127,7 @@ def test_enter_or_hash_id_opens_a_ticket_and_esc_comes_back(desk: DeskCopy) -> N
 
 
 def test_claim_from_the_queue_takes_the_highlighted_ticket(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("2", "c")  # ticket 4 is ben's, at ann's post
         assert desk.workspace.desk.ticket(4).assignee == "ann"
@@ -137,7 +137,7 @@ def test_claim_from_the_queue_takes_the_highlighted_ticket(desk: DeskCopy) -> No
 
 
 def test_log_out_returns_to_the_login_screen(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("L")
         await pilot.pause()
@@ -147,7 +147,7 @@ def test_log_out_returns_to_the_login_screen(desk: DeskCopy) -> None:
 
 
 def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("q")
         await pilot.pause()
@@ -161,7 +161,7 @@ def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
     ("ian", ["Unassigned", "Overdue", "All open"])])
 def test_help_numbers_the_queues_the_account_has(desk: DeskCopy, name: str,
                                                  queues: list[str]) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, name)
         await pilot.press("question_mark")
         keys = plain(app, "#help-box Static:last-of-type")

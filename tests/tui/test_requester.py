@@ -16,7 +16,7 @@ def test_u_shows_the_requester_and_their_tickets_and_enter_opens_one(desk: DeskC
     second = people.open_for("service_desk", "mei@example.com", ann, {"summary": "Slow mail"})
     people.edit("mei@example.com", ann, name="Mei Lin", organisation="Telecom C")
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, first.id)
         await pilot.press("u")

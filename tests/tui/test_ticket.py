@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
 from textual.widgets import OptionList, Static
 
 from tests.tui.conftest import DeskCopy, choose, fill, login, notices, plain
@@ -14,19 +15,19 @@ from tui.screens.ticket import TicketScreen
 from tui.widgets.field_input import FieldInput
 
 
-def options(app, selector: str = "#ticket-actions") -> list[str]:  # type: ignore[no-untyped-def]
+def options(app, selector: str = "#ticket-actions") -> list[str]:
     box = app.screen.query_one(selector, OptionList)
     return [box.get_option_at_index(i).id for i in range(box.option_count)]
 
 
-async def open_ticket(pilot, ticket_id: int) -> None:  # type: ignore[no-untyped-def]
+async def open_ticket(pilot, ticket_id: int) -> None:
     await pilot.press("5", "slash")
     await fill(pilot, "#queue-filter", f"#{ticket_id}")
     assert isinstance(pilot.app.screen, TicketScreen)
 
 
 def test_the_ticket_view_shows_fields_journal_and_only_allowed_actions(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         card = plain(app, "#ticket-card")
@@ -42,7 +43,7 @@ def test_the_ticket_view_shows_fields_journal_and_only_allowed_actions(desk: Des
 
 
 def test_a_trigger_form_checks_fields_as_you_type_then_fires(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await choose(pilot, "#ticket-actions", "fire:dispatch")
@@ -66,7 +67,7 @@ def test_a_trigger_form_checks_fields_as_you_type_then_fires(desk: DeskCopy) -> 
 
 
 def test_a_pattern_field_explains_what_it_needs(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await choose(pilot, "#ticket-actions", "fire:solve_at_desk")
@@ -82,7 +83,7 @@ def test_a_pattern_field_explains_what_it_needs(desk: DeskCopy) -> None:
 
 
 def test_on_a_conflict_the_ticket_reloads_and_the_typed_input_is_kept(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await choose(pilot, "#ticket-actions", "fire:dispatch")
@@ -104,7 +105,7 @@ def test_on_a_conflict_the_ticket_reloads_and_the_typed_input_is_kept(desk: Desk
 
 
 def test_comment_and_complaint_need_their_note(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await pilot.press("m", "ctrl+s")
@@ -120,7 +121,7 @@ def test_comment_and_complaint_need_their_note(desk: DeskCopy) -> None:
 
 
 def test_record_event_offers_the_process_events(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await pilot.press("e")
@@ -134,7 +135,7 @@ def test_record_event_offers_the_process_events(desk: DeskCopy) -> None:
 
 
 def test_assign_offers_the_accounts_of_the_post(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await pilot.press("a")
@@ -147,7 +148,7 @@ def test_assign_offers_the_accounts_of_the_post(desk: DeskCopy) -> None:
 
 
 def test_a_handling_agent_claims_and_works_a_dispatched_ticket(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "hal")
         await open_ticket(pilot, 2)
         assert options(app)[:2] == ["fire:accept", "fire:send_back"]
@@ -162,7 +163,7 @@ def test_a_handling_agent_claims_and_works_a_dispatched_ticket(desk: DeskCopy) -
 
 
 def test_child_tickets_are_listed_and_open(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "hal")
         await open_ticket(pilot, 5)
         assert options(app, "#ticket-children") == ["6"]
@@ -174,12 +175,13 @@ def test_child_tickets_are_listed_and_open(desk: DeskCopy) -> None:
 
 
 def test_the_state_graph_highlights_the_current_state(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await pilot.press("s")
         assert isinstance(app.screen, GraphScreen) and app.screen.current == "received"
         graph = app.screen.query_one("#graph", Static).content
+        assert isinstance(graph, Text)
         spans = [graph.plain[s.start:s.end] for s in graph.spans if "reverse" in str(s.style)]
         assert spans == ["● received"]
         await pilot.press("m")
@@ -189,7 +191,7 @@ def test_the_state_graph_highlights_the_current_state(desk: DeskCopy) -> None:
 
 
 def test_a_supervisor_withdraws_a_ticket_with_a_reason(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "sue")
         await open_ticket(pilot, 3)
         assert "fire:withdraw" not in options(app)  # the fault process has no withdraw
@@ -205,7 +207,7 @@ def test_a_supervisor_withdraws_a_ticket_with_a_reason(desk: DeskCopy) -> None:
 
 
 def test_an_agent_opens_a_new_ticket(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("n")
         await choose(pilot, "#choice-list", "service_desk")
@@ -223,7 +225,7 @@ def test_a_multi_line_comment_reads_as_lines(desk: DeskCopy) -> None:
     ben = desk.people["ben"]
     desk.workspace.desk.record(1, "comment", ben, note="Called back.\nStill down.\tTabbed")
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         journal = plain(app, "#ticket-timeline")
@@ -233,14 +235,14 @@ def test_a_multi_line_comment_reads_as_lines(desk: DeskCopy) -> None:
     desk.run(scenario)
 
 
-def footer_keys(app) -> set[str]:  # type: ignore[no-untyped-def]
+def footer_keys(app) -> set[str]:
     """The keys the footer shows now (bindings the screen's check_action allows)."""
     return {binding.key for _, binding, enabled, _ in app.active_bindings.values()
             if binding.show and enabled}
 
 
 def test_the_footer_offers_only_keys_that_do_something(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 4)
         assert {"c", "a"} <= footer_keys(app)
@@ -258,7 +260,7 @@ def test_the_footer_offers_only_keys_that_do_something(desk: DeskCopy) -> None:
 
 
 def test_sla_times_read_as_people_say_them(desk: DeskCopy) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 4)
         panel = plain(app, "#ticket-slas")

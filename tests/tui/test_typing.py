@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from textual import events
-from textual.app import App, _character_to_key, _get_unicode_name_from_key
+from textual.app import App, _character_to_key, _get_unicode_name_from_key  # type: ignore[attr-defined]
 from textual.keys import REPLACED_KEYS
 from textual.pilot import Pilot
 
@@ -73,7 +73,7 @@ async def typed(pilot: Pilot[None], seconds: float = 60.0) -> None:
 
 def test_a_form_typed_fast_keeps_every_key_in_its_field(desk: DeskCopy,
                                                         busy_machine: None) -> None:
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "ann")
         await pilot.press("n")
         await choose(pilot, "#choice-list", "fault_escalation")
@@ -92,7 +92,7 @@ def test_the_editor_typed_fast_inserts_where_the_cursor_is(desk: DeskCopy,
     path = desk.folder / "service_desk.yaml"
     path.write_text((ROOT / "flows" / "service_desk.yaml").read_text(encoding="utf-8"))
 
-    async def scenario(pilot, app):  # type: ignore[no-untyped-def]
+    async def scenario(pilot, app):
         await login(pilot, "amy")
         app.push_screen(EditorScreen(path, path.read_text(encoding="utf-8")))
         await pilot.pause()

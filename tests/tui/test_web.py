@@ -28,7 +28,7 @@ from tests.tui.conftest import DeskCopy
 from tui.commands.app_cmds import address
 
 CHROMIUM = Path("/usr/bin/chromium")
-LIMIT = 60.0
+LIMIT = 120.0
 """Seconds the whole exchange may take."""
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 

@@ -59,9 +59,12 @@ SUICIDE = 40
 about one commit in 25, after its writes and before its fsync."""
 DURABLE = ("FULL", "EXTRA")
 """The levels that sync every commit (the others sync too seldom for SUICIDE to work)."""
-SUICIDE_WAIT = 10.0
-"""Seconds a round that lets the shim kill the child waits for it (then kills it)."""
-START_TIMEOUT = 60.0
+SUICIDE_WAIT = 120.0
+"""Seconds a round that lets the shim kill the child waits for it (then kills it). It dies
+after 25 syncs on average, a second or two on an idle machine: the deadline is generous so
+that a loaded machine's slow commits still end in the kill the round is for (a 10 s limit
+could leave ``inside`` at 0)."""
+START_TIMEOUT = 120.0
 """Seconds a child may take to acknowledge its first command (imports, a loaded CI)."""
 
 
@@ -107,10 +110,10 @@ def child(url: str, acks: Path, seed: int, suicide: int) -> None:
     try:
         with opened(url) as workspace:
             desk, store = workspace.desk, workspace.store
-            me = store.get_account(rng.choice(AGENTS))  # type: ignore[attr-defined]
+            me = store.get_account(rng.choice(AGENTS))
             recent = [t.id for t in desk.tickets(TicketQuery(limit=30, descending=True))]
             while os.getppid() == harness:  # an orphan stops
-                for timer in store.claim_due_timers(  # type: ignore[attr-defined]
+                for timer in store.claim_due_timers(
                         desk.clock.now(), 5, worker=f"powerloss-{os.getpid()}", lease=LEASE):
                     if desk.fire_timer(timer):
                         log.write(op="timer", timer=timer.id)
@@ -161,7 +164,7 @@ def run_campaign(directory: Path, shim: Path, *, rounds: int, images: int,
     url = f"sqlite:///{watched / DATABASE}"
     if synchronous != "FULL":
         url += f"?synchronous={synchronous}"
-    prepare(url).workspace.store.close()  # type: ignore[attr-defined]
+    prepare(url).workspace.store.close()
     campaign = Campaign(synchronous)
     while campaign.rounds < rounds:
         campaign.rounds += 1
