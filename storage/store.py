@@ -43,6 +43,7 @@ from engine.core.model import (
 from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
+from storage.integrations import IntegrationRows
 from storage.journal_stream import sqlite_events
 from storage.models import metadata
 from storage.queries import ticket_filters
@@ -58,7 +59,7 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore:
+class SqlStore(IntegrationRows):
     """Process versions, tickets, journals, timers and accounts in one SQL database."""
 
     def __init__(self, engine: Engine) -> None:

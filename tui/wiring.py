@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.accounts.accounts import AccountBook
+from engine.accounts.tokens import ApiTokens
 from engine.desk.desk import Desk
 from engine.desk.ports import Store
 from engine.time.clock import Clock, SystemClock
@@ -24,6 +25,7 @@ class Workspace:
     store: Store
     desk: Desk
     accounts: AccountBook
+    tokens: ApiTokens
 
 
 def open_workspace(url: str, *, clock: Clock | None = None,
@@ -36,7 +38,7 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     store = open_store(url, synchronous=synchronous)
     clock = clock or SystemClock()
     return Workspace(url=url, store=store, desk=Desk(store, clock),
-                     accounts=AccountBook(store, clock))
+                     accounts=AccountBook(store, clock), tokens=ApiTokens(store, clock))
 
 
 def backup_database(url: str, path: Path) -> str:

@@ -53,6 +53,8 @@ class TimerWorker:
     backoff: Backoff = Backoff()
     sleep: Callable[[float], None] = time.sleep
     report: Callable[[str], None] = print
+    stopped: Callable[[], bool] = lambda: False
+    """Asked before each pass: True ends :meth:`run` (a server shutting down)."""
     handled: int = 0
     """How many timers this worker has claimed and fired (or found fired by another)."""
     _desk: Desk | None = None
@@ -63,7 +65,7 @@ class TimerWorker:
         ``attempts`` bounds how many failures in a row are retried (None: no bound).
         """
         failures = 0
-        while True:
+        while not self.stopped():
             try:
                 handled = self.pass_once()
                 failures = 0
@@ -80,6 +82,7 @@ class TimerWorker:
                 return self.handled
             if not handled:
                 self.sleep(self.interval)
+        return self.handled
 
     def pass_once(self) -> int:
         """Claim one batch of due timers and fire them; how many it handled."""

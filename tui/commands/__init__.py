@@ -26,3 +26,7 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.registe
                                                    audit.register, maintenance.register,
                                                    worker.register, scenarios.register,
                                                    clocks.register]
+
+from tui.commands import serve, tokens  # noqa: E402  (issue 14: the API and its tokens)
+
+REGISTRARS += [serve.register, tokens.register]

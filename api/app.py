@@ -1,0 +1,46 @@
+"""The FastAPI application: ``/api/v1`` over the desk service, OpenAPI at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.routes import alerts, desk, tickets
+from api.schemas import ErrorOut
+from api.wiring import Services
+
+THREADS = 8
+"""Requests served at once: each thread keeps a database connection (the hot path's) and
+borrows another for reads, within the pool's 15."""
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in (
+        (400, "Bad input"), (401, "No valid API token"), (403, "Refused"),
+        (404, "Unknown"), (409, "Conflict with the ticket's state"),
+        (503, "The database is busy or unavailable: retry"))}
+
+
+def create_app(services: Services, *, close: bool = False) -> FastAPI:
+    """The app over ``services`` (closed with the app when ``close``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+        if close:
+            services.close()
+
+    app = FastAPI(title="ticketflow", version="1",
+                  description="The service desk's API: tickets, alerts, processes.",
+                  lifespan=lifespan)
+    app.state.services = services
+    errors.install(app)
+    v1 = APIRouter(prefix="/api/v1", responses=ERRORS)
+    for module in (tickets, alerts, desk):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    return app
