@@ -43,4 +43,19 @@ def create_app(services: Services, *, close: bool = False) -> FastAPI:
     for module in (tickets, alerts, desk):
         v1.include_router(module.router)
     app.include_router(v1)
+    _document_400_not_422(app)
     return app
+
+
+def _document_400_not_422(app: FastAPI) -> None:
+    """FastAPI documents 422 for invalid requests; this API answers them with 400."""
+    built = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for operations in built()["paths"].values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+        return app.openapi_schema or built()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -16,7 +16,8 @@ Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=10_000
 """Any text without NUL (PostgreSQL cannot store one)."""
 Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]{1,64}$")]
 """A process, trigger, event, state, post or account name."""
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""A ticket id: a positive integer of the schema's 32-bit ``integer`` columns."""
 
 
 class Body(BaseModel):
