@@ -47,6 +47,7 @@ from storage.integrations import IntegrationRows
 from storage.journal_stream import sqlite_events
 from storage.models import metadata
 from storage.queries import ticket_filters
+from storage.webhooks import WebhookRows
 
 VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS, OUTBOX = (
     metadata.tables[name] for name in ("process_versions", "tickets", "events", "timers",
@@ -59,7 +60,7 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore(IntegrationRows):
+class SqlStore(IntegrationRows, WebhookRows):
     """Process versions, tickets, journals, timers and accounts in one SQL database."""
 
     def __init__(self, engine: Engine) -> None:

@@ -9,6 +9,7 @@ from engine.accounts.accounts import AccountBook
 from engine.accounts.tokens import ApiTokens
 from engine.desk.desk import Desk
 from engine.desk.ports import Store
+from engine.desk.webhooks import Webhooks
 from engine.time.clock import Clock, SystemClock
 from storage import backup, open_store
 from storage.errors import DatabaseBusy, DatabaseUnavailable
@@ -26,6 +27,7 @@ class Workspace:
     desk: Desk
     accounts: AccountBook
     tokens: ApiTokens
+    webhooks: Webhooks
 
 
 def open_workspace(url: str, *, clock: Clock | None = None,
@@ -38,7 +40,8 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     store = open_store(url, synchronous=synchronous)
     clock = clock or SystemClock()
     return Workspace(url=url, store=store, desk=Desk(store, clock),
-                     accounts=AccountBook(store, clock), tokens=ApiTokens(store, clock))
+                     accounts=AccountBook(store, clock), tokens=ApiTokens(store, clock),
+                     webhooks=Webhooks(store, clock))
 
 
 def backup_database(url: str, path: Path) -> str:

@@ -105,7 +105,7 @@ class ApiTokens:
                                      expires_at=expires_at, journal=entry)
         return text, token
 
-    def list(self, actor: Account) -> list[ApiToken]:
+    def tokens(self, actor: Account) -> list[ApiToken]:
         """Every token, live or not (admins only)."""
         self._admin(actor)
         return self.store.list_tokens()

@@ -53,6 +53,8 @@ class TimerWorker:
     backoff: Backoff = Backoff()
     sleep: Callable[[float], None] = time.sleep
     report: Callable[[str], None] = print
+    also: Callable[[], int] | None = None
+    """More work for each pass (webhook deliveries): how many things it handled."""
     stopped: Callable[[], bool] = lambda: False
     """Asked before each pass: True ends :meth:`run` (a server shutting down)."""
     handled: int = 0
@@ -90,7 +92,7 @@ class TimerWorker:
             self._desk = self.connect()
         handled = self._desk.fire_claimed(self.name, limit=self.batch, lease=self.lease)
         self.handled += handled
-        return handled
+        return handled + (self.also() if self.also is not None else 0)
 
     def _drop_desk(self) -> None:
         """Close the desk's store (its connection pool) so that the next pass connects anew.

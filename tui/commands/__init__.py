@@ -27,6 +27,6 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [files.register, admin.registe
                                                    worker.register, scenarios.register,
                                                    clocks.register]
 
-from tui.commands import serve, tokens  # noqa: E402  (issue 14: the API and its tokens)
+from tui.commands import serve, tokens, webhooks  # noqa: E402  (issue 14: API, tokens, hooks)
 
-REGISTRARS += [serve.register, tokens.register]
+REGISTRARS += [serve.register, tokens.register, webhooks.register]

@@ -13,6 +13,7 @@ import typer
 from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker, default_name
 from engine.time.clock import SystemClock
+from tui.commands import webhooks
 from tui.options import DEFAULT_DB, Db
 from tui.wiring import UNAVAILABLE, open_workspace
 
@@ -49,12 +50,14 @@ def serve(
 
 
 def _start_worker(db: str, stop: threading.Event) -> threading.Thread:
-    """The timer worker on a thread of its own, until ``stop`` is set."""
+    """The timer worker (and webhook deliveries) on a thread of its own, until ``stop``."""
     def connect() -> Desk:
         return open_workspace(db).desk
 
-    runner = TimerWorker(connect=connect, name=default_name(), transient=UNAVAILABLE,
+    name = default_name()
+    runner = TimerWorker(connect=connect, name=name, transient=UNAVAILABLE,
                          interval=1.0, backoff=Backoff(ceiling=60.0),
+                         also=webhooks.passes(db, name, _log),
                          lease=timedelta(minutes=1), sleep=lambda seconds: _wait(stop, seconds),
                          stopped=stop.is_set,
                          report=_log)

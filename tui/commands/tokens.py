@@ -48,7 +48,7 @@ def add(name: Annotated[str, typer.Argument(help="A name for the token (unique).
 def list_(db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
     """List tokens (never the tokens themselves)."""
     workspace = open_workspace(db)
-    found = workspace.tokens.list(acting_account(workspace, actor))
+    found = workspace.tokens.tokens(acting_account(workspace, actor))
     if json:
         print_json([token_record(t) for t in found])
         return

@@ -10,6 +10,7 @@ import typer
 from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker, default_name
 from engine.time.clock import SystemClock
+from tui.commands import webhooks
 from tui.options import DEFAULT_DB, Db, Json
 from tui.output import print_json
 from tui.wiring import UNAVAILABLE, open_workspace
@@ -32,13 +33,16 @@ def worker(
         min=1, help="Give up after this many failed tries in a row (default: never; "
                     "5 with --once).")] = None,
 ) -> None:
-    """Fire due timers, each in the transaction that marks it fired; several may run at once."""
+    """Fire due timers, each in the transaction that marks it fired, and deliver webhooks;
+    several may run at once."""
     def connect() -> Desk:
         return open_workspace(db).desk
 
-    runner = TimerWorker(connect=connect, name=name or default_name(), transient=UNAVAILABLE,
+    name = name or default_name()
+    runner = TimerWorker(connect=connect, name=name, transient=UNAVAILABLE,
                          batch=batch, interval=interval, backoff=Backoff(ceiling=60.0),
-                         lease=timedelta(minutes=1), report=_log)
+                         lease=timedelta(minutes=1), report=_log,
+                         also=webhooks.passes(db, name, _log))
     handled = runner.run(once=once, attempts=attempts or (5 if once else None))
     if json:
         print_json({"worker": runner.name, "handled": handled})
