@@ -14,8 +14,8 @@ from engine.core.model import Account
 bearer = HTTPBearer(auto_error=False, description="An API token: `ticketflow tokens add`.")
 
 
-def services(request: Request) -> Services:
-    """The services the app was built with."""
+async def services(request: Request) -> Services:
+    """The services the app was built with (async: no thread for what needs none)."""
     found: Services = request.app.state.services
     return found
 
@@ -30,12 +30,13 @@ def account(request: Request,
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("send an API token: Authorization: Bearer TOKEN")
-    acting, token = services(request).tokens.authenticate(credentials.credentials)
+    found: Services = request.app.state.services
+    acting, token = found.tokens.authenticate(credentials.credentials)
     request.state.token = token.name
     return acting
 
 
-def revision(if_match: Annotated[str | None, Header(
+async def revision(if_match: Annotated[str | None, Header(
         description="The ticket's revision (its ETag): the change applies only to it.")]
         = None) -> int | None:
     """The revision an If-Match header names (None: absent or ``*``)."""

@@ -129,8 +129,9 @@ class ApiTokens:
             self.store.append_admin([_entry(TOKEN_REFUSED, token.username, now, token.name,
                                             reason=str(exc))])
             raise
-        self.store.mark_token_used(token.id, at=now, every=USE_EVERY,
-                                   journal=_entry(TOKEN_USED, token.username, now, token.name))
+        if token.last_used_at is None or now - token.last_used_at >= USE_EVERY:
+            self.store.mark_token_used(token.id, at=now, every=USE_EVERY, journal=_entry(
+                TOKEN_USED, token.username, now, token.name))
         return account, token
 
     def _usable(self, token: ApiToken, now: datetime) -> Account:
