@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -183,3 +184,11 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert f"{V1}/tickets/{{ticket_id}}/fire" in schema["paths"]
     assert f"{V1}/alerts" in schema["paths"]
     assert "swagger" in client.get("/docs").text.lower()
+
+
+def test_docs_api_md_names_every_route(client: TestClient) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    routes = [f"`{method.upper()} {path.removeprefix(V1).replace('{ticket_id}', '{id}')}"
+              for path, operations in client.get("/openapi.json").json()["paths"].items()
+              for method in operations]
+    assert [route for route in routes if route not in doc] == []
