@@ -18,15 +18,19 @@ from sqlalchemy import Connection, Engine, Select, and_, bindparam, insert, or_,
 from engine.accounts.tokens import ApiToken
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import BadRequest, Conflict, NotFound
-from engine.core.model import Change, NewTicket, Ticket
+from engine.core.model import Account, Change, NewTicket, Ticket
 from engine.desk.intake import AlertLink
 from storage.errors import IntegrityViolation, map_db_errors
 from storage.hotpath import HotPath
 from storage.models import ALERT_KEY, metadata
-from storage.rendered import Rendered, render
+from storage.rendered import Codec, Rendered, render
 
-TOKENS, ALERTS = (metadata.tables[name] for name in ("api_tokens", "alerts"))
+TOKENS, ALERTS, ACCOUNTS = (metadata.tables[name] for name in ("api_tokens", "alerts",
+                                                               "accounts"))
 TOKEN_COLUMNS = tuple(f.name for f in fields(ApiToken))
+ACCOUNT_COLUMNS = tuple(f.name for f in fields(Account))
+TOKEN_TIMES = ("created_at", "expires_at", "revoked_at", "last_used_at")
+ACCOUNT_TIMES = ("expires_at", "created_at", "last_login_at")
 LINK_COLUMNS = tuple(f.name for f in fields(AlertLink))
 
 
@@ -63,11 +67,30 @@ class IntegrationRows:
         """Every token, oldest first."""
         return [ApiToken(**row._mapping) for row in self._read(_tokens().order_by(TOKENS.c.id))]
 
-    def token_by_hash(self, token_hash: str) -> ApiToken:
-        rows = self._read(_tokens().where(TOKENS.c.token_hash == token_hash))
+    def token_with_account(self, token_hash: str) -> tuple[ApiToken, Account]:
+        """The token with this hash and its account as they are now, in one read on the
+        driver connection (every API request makes it); NotFound when no token has it."""
+        hot = self._hot
+        statement = self._token_lookup()
+        with map_db_errors(), hot.connections.exclusive:
+            cursor = hot.connections.cursor()
+            cursor.execute(statement.sql, statement.params({"hash": token_hash}))
+            rows = cursor.fetchall()
         if not rows:
             raise NotFound("no such API token")
-        return ApiToken(**rows[0]._mapping)
+        return _decoded(rows[0], hot.codec)
+
+    def _token_lookup(self) -> Rendered:
+        rendered: Rendered | None = getattr(self, "_token_lookup_sql", None)
+        if rendered is None:
+            columns = [TOKENS.c[n] for n in TOKEN_COLUMNS] + [ACCOUNTS.c[n] for n in
+                                                              ACCOUNT_COLUMNS]
+            rendered = render(select(*columns).join(ACCOUNTS, ACCOUNTS.c.username ==
+                                                    TOKENS.c.username)
+                              .where(TOKENS.c.token_hash == bindparam("hash")),
+                              self.engine.dialect)
+            self._token_lookup_sql = rendered
+        return rendered
 
     def revoke_token(self, name: str, *, at: datetime, journal: AdminEntry) -> ApiToken:
         """Revoke a live token with its journal entry; NotFound when none has the name."""
@@ -156,6 +179,18 @@ class IntegrationRows:
                                            ALERTS.c.repeats == b("before"))
                       .values(repeats=b("repeats"), status=b("status"), last_at=b("at")),
                       dialect)
+
+
+def _decoded(row: Any, codec: Codec) -> tuple[ApiToken, Account]:
+    """A token and account row read on the driver connection, as engine objects."""
+    token = dict(zip(TOKEN_COLUMNS, row[:len(TOKEN_COLUMNS)], strict=True))
+    account = dict(zip(ACCOUNT_COLUMNS, row[len(TOKEN_COLUMNS):], strict=True))
+    for values, names in ((token, TOKEN_TIMES), (account, ACCOUNT_TIMES)):
+        for name in names:
+            values[name] = codec.read_time(values[name]) if values[name] is not None else None
+    account["roles"] = codec.read_json(account["roles"])
+    account["vendor"], account["disabled"] = bool(account["vendor"]), bool(account["disabled"])
+    return ApiToken(**token), Account(**account)
 
 
 def _tokens() -> Select[Any]:

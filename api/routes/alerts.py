@@ -12,9 +12,10 @@ router = APIRouter(tags=["alerts"])
 
 
 @router.post("/alerts", response_model=AlertOut, responses={201: {"model": AlertOut}})
-def post_alert(body: AlertIn, services: Desk, actor: Acting, response: Response) -> AlertOut:
+def post_alert(body: AlertIn, services: Desk, caller: Acting, response: Response) -> AlertOut:
     """Open a ticket for a new alert (201), or add a repeat or the resolution to the open
     ticket of its source and key (200). Retries and concurrent posts give one ticket."""
+    actor = caller.account()
     alert = Alert(source=body.source, key=body.key, summary=body.summary, level=body.level,
                   details=body.details, status=body.status)
     outcome = services.intake.receive(alert, actor)

@@ -62,8 +62,9 @@ class TokenStore(Protocol):
 
     def list_tokens(self) -> list[ApiToken]: ...
 
-    def token_by_hash(self, token_hash: str) -> ApiToken:
-        """The token with this hash; NotFound when none has it."""
+    def token_with_account(self, token_hash: str) -> tuple[ApiToken, Account]:
+        """The token with this hash and its account, as they are now; NotFound when no
+        token has the hash."""
         ...
 
     def revoke_token(self, name: str, *, at: datetime, journal: AdminEntry) -> ApiToken:
@@ -120,11 +121,11 @@ class ApiTokens:
         """The account a token acts as, read now; AuthenticationFailed when it may not."""
         now = self.clock.now()
         try:
-            token = self.store.token_by_hash(token_hash(text))
+            token, account = self.store.token_with_account(token_hash(text))
         except NotFound:
             raise AuthenticationFailed("unknown API token") from None
         try:
-            account = self._usable(token, now)
+            self._usable(token, account, now)
         except AuthenticationFailed as exc:
             self.store.append_admin([_entry(TOKEN_REFUSED, token.username, now, token.name,
                                             reason=str(exc))])
@@ -134,15 +135,14 @@ class ApiTokens:
                 TOKEN_USED, token.username, now, token.name))
         return account, token
 
-    def _usable(self, token: ApiToken, now: datetime) -> Account:
+    @staticmethod
+    def _usable(token: ApiToken, account: Account, now: datetime) -> None:
         if token.revoked_at is not None:
             raise AuthenticationFailed(f"API token {token.name!r} was revoked")
         if token.expires_at is not None and now >= token.expires_at:
             raise AuthenticationFailed(f"API token {token.name!r} expired at "
                                        f"{token.expires_at.isoformat(timespec='seconds')}")
-        account = self.store.get_account(token.username)
         ensure_active(account, now)
-        return account
 
     def _admin(self, actor: Account) -> datetime:
         now = self.clock.now()

@@ -114,7 +114,7 @@ def start_server(url: str, log: Path, *extra: str) -> Server:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
                                    cwd=ROOT)
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the server stopped: {log.read_text()}")
@@ -124,7 +124,7 @@ def start_server(url: str, log: Path, *extra: str) -> Server:
         except httpx.TransportError:
             time.sleep(0.1)
     server.stop()
-    raise AssertionError(f"the server did not answer in 30 s: {log.read_text()}")
+    raise AssertionError(f"the server did not answer in 60 s: {log.read_text()}")
 
 
 @pytest.fixture

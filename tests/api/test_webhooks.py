@@ -157,7 +157,7 @@ def test_the_server_s_worker_delivers_sla_notifications(
     subscribe(world, receiver, "notification", monkeypatch, capsys)
     with httpx.Client(base_url=live.base, headers=world.headers("ann"), timeout=30) as http:
         http.post("/api/v1/tickets", json={"process": "mini", "data": {"summary": "x"}})
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(receiver.received) < 2:
         time.sleep(0.5)
     kinds = [r["body"]["kind"] for r in receiver.received]
