@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from engine.core.errors import TicketflowError
 from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker, default_name
 from engine.time.clock import SystemClock
@@ -61,7 +62,13 @@ def _start_worker(db: str, stop: threading.Event) -> threading.Thread:
                          lease=timedelta(minutes=1), sleep=lambda seconds: _wait(stop, seconds),
                          stopped=stop.is_set,
                          report=_log)
-    thread = threading.Thread(target=runner.run, name="ticketflow-worker", daemon=True)
+    def work() -> None:
+        try:
+            runner.run()
+        except TicketflowError as exc:  # a damaged database: the API still answers reads
+            _log(f"stopped: {' '.join(str(exc).split())}")
+
+    thread = threading.Thread(target=work, name="ticketflow-worker", daemon=True)
     thread.start()
     return thread
 
