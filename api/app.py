@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from api import errors
+from api.deps import known_query
 from api.routes import alerts, desk, tickets
 from api.schemas import ErrorOut
 from api.wiring import Services
@@ -39,7 +40,7 @@ def create_app(services: Services, *, close: bool = False) -> FastAPI:
                   lifespan=lifespan)
     app.state.services = services
     errors.install(app)
-    v1 = APIRouter(prefix="/api/v1", responses=ERRORS)
+    v1 = APIRouter(prefix="/api/v1", responses=ERRORS, dependencies=[Depends(known_query)])
     for module in (tickets, alerts, desk):
         v1.include_router(module.router)
     app.include_router(v1)

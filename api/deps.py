@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.wiring import Services
@@ -60,6 +61,27 @@ async def revision(if_match: Annotated[str | None, Header(
     if not text.isdigit() or len(text) > 18:
         raise BadRequest(f"If-Match must be a ticket's ETag such as \"3\", not {if_match[:40]!r}")
     return int(text)
+
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (bad input, not silently ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    taken = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}"
+                         + (f"; this route takes {', '.join(sorted(taken))}" if taken else ""))
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies take."""
+    names = {param.alias for param in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names
 
 
 Acting = Annotated[Caller, Depends(caller)]

@@ -119,6 +119,8 @@ def test_refusals_map_to_their_status(client: TestClient, world: ApiWorld) -> No
     error_of(client.post(f"{V1}/tickets", headers=world.headers("ann"),
                          content=b"{not json", ), 400, "bad_request")
     assert client.get(f"{V1}/tickets?limit=0", headers=world.headers("ann")).status_code == 400
+    unknown = client.get(f"{V1}/tickets?stat=open", headers=world.headers("ann"))
+    assert "'stat'" in error_of(unknown, 400, "bad_request")
 
 
 def test_guards_and_required_fields_are_checked(client: TestClient, world: ApiWorld) -> None:
