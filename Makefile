@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine storage tui mail tests bench
+	$(BIN)/ruff check engine storage tui mail api tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import assessment, audit, hotpath, memory, peer, record, scale, startup, timers
+from bench import api, assessment, audit, hotpath, memory, peer, record, scale, startup, timers
 from bench import tui as terminal
 
 TRANSITIONS = {"NORMAL": 5_000, "FULL": 2_000}
@@ -41,6 +41,11 @@ def main(argv: list[str]) -> int:
             results["timers"] = timers.run(Path(scratch),
                                            timers=max(1, int(options.timer_count * scale)))
         print(timers.describe(results["timers"]))
+    if options.api_tickets:
+        with tempfile.TemporaryDirectory() as scratch:
+            results["api"] = api.run(Path(scratch),
+                                     tickets=max(1, int(options.api_tickets * scale)))
+        print(api.describe(results["api"]))
     if options.tui_tickets:
         with tempfile.TemporaryDirectory() as scratch:
             results["tui"] = terminal.run(Path(scratch),
@@ -63,6 +68,8 @@ def main(argv: list[str]) -> int:
             assessment.save(results["assessment"])
         if "timers" in results:
             timers.save(results["timers"], results["date"], results["machine"])
+        if "api" in results:
+            api.save(results["api"], results["date"], results["machine"])
         if "tui" in results:
             terminal.save(results["tui"], results["date"], results["machine"])
         for name, save in SAVERS.items():  # ('scale' is a local number in here)
@@ -105,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timer-count", type=int, default=1_000,
                         help="due timers fired by 1, 2 and 4 workers (0: skip; PostgreSQL "
                              "when TICKETFLOW_BENCH_PG or TICKETFLOW_TEST_PG is set)")
+    parser.add_argument("--api-tickets", type=int, default=300,
+                        help="tickets opened and fired through the HTTP API and directly, "
+                             "per run (0: skip)")
     parser.add_argument("--tui-tickets", type=int, default=100_000,
                         help="open tickets of the queue the terminal app is timed on (0: skip)")
     parser.add_argument("--peer-instances", type=int, default=1_000,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.errors import Problem, SpecError
+from engine.desk.intake import Rules, parse_alert_rules
 from engine.process import yamlfile
 from engine.process.expressions import is_expression
 from engine.process.fields import coerce
@@ -40,7 +41,8 @@ def _scenario(source: str, path: str) -> Any:
 
 KINDS: dict[str, Callable[[str, str], Any]] = {"process": parse_process,
                                                "assessment": _assessment,
-                                               "scenario": _scenario}
+                                               "scenario": _scenario,
+                                               "alerts": parse_alert_rules}
 """Top-level key → the loader of that kind of file: ``loader(source, path)``."""
 
 SUFFIXES = (".yaml", ".yml")
@@ -58,12 +60,17 @@ def check_files(paths: list[Path]) -> Report:
     """Check files and folders (every ``*.yaml``/``*.yml`` in them, recursively)."""
     report = Report()
     processes: list[Process] = []
+    rules: list[Rules] = []
     for path in _expand(paths, report):
         report.checked.append(str(path))
         loaded = _check_one(path, report)
         if isinstance(loaded, Process):
             processes.append(loaded)
+        elif isinstance(loaded, Rules):
+            rules.append(loaded)
     report.problems.extend(check_together(processes))
+    report.problems.extend(problem for each in rules
+                           for problem in check_alert_rules(each, processes))
     report.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return report
 
@@ -125,6 +132,21 @@ def check_together(processes: list[Process]) -> list[Problem]:
                                      f"also defined in {first.path}"))
     for process in processes:
         problems.extend(_check_children(process, by_name))
+    return problems
+
+
+def check_alert_rules(rules: Rules, processes: list[Process]) -> list[Problem]:
+    """The fields alert rules fill must be the process's, when its file is checked too."""
+    process = next((p for p in processes if p.name == rules.spec.process), None)
+    if process is None:
+        return []
+    raw = yamlfile.parse(yamlfile.read_text(rules.path), rules.path)
+    problems = []
+    for name in rules.spec.fields:
+        if name not in process.spec.fields:
+            line, column = locate(raw, ("alerts", "fields", name), key=True)
+            problems.append(Problem(rules.path, line, column, f"field {name!r} is not "
+                                    f"declared in process {process.name!r}"))
     return problems
 
 

@@ -117,6 +117,8 @@ def translate(exc: BaseException, *, ticket: int | None = None) -> TicketflowErr
                         ticket=ticket)
     if "IntegrityError" in kinds:
         return IntegrityViolation(text)
+    if "NumericValueOutOfRange" in kinds:  # PostgreSQL: an id beyond its integer column
+        return BadRequest(f"a number is out of the database's range ({text})", ticket=ticket)
     if any(key in lowered for key in _CORRUPT):
         return DatabaseCorrupt(f"the database is damaged ({text}): restore a backup")
     if any(key in lowered for key in _BUSY):

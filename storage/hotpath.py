@@ -94,6 +94,10 @@ class Statements:
         return render(cancel, engine.dialect), render(fire, engine.dialect)
 
 
+Along = Callable[[Any, Ticket], None]
+"""More writes on the driver cursor inside a hot-path transaction, given the ticket."""
+
+
 class HotPath:
     """Loads tickets and commits changes on per-thread driver connections."""
 
@@ -147,8 +151,11 @@ class HotPath:
             loaded[(ticket_id, row[_VERSION_AT])] = row
             return self._ticket(row)
 
-    def apply(self, change: Change) -> None:
-        """Commit a state change, or raise Conflict and write nothing."""
+    def apply(self, change: Change, then: Along | None = None) -> None:
+        """Commit a state change, or raise Conflict and write nothing.
+
+        ``then`` runs in the same transaction after the change's writes (alert links).
+        """
         ticket = change.ticket
         connections = self.connections
         with map_db_errors(ticket=ticket.id), connections.exclusive:
@@ -156,6 +163,8 @@ class HotPath:
             cursor.execute(connections.begin)
             try:
                 self._write(cursor, ticket, change)
+                if then is not None:
+                    then(cursor, ticket)
                 cursor.execute("COMMIT")
             except BaseException:
                 connections.rollback()
@@ -180,10 +189,16 @@ class HotPath:
         if change.admin or change.accounts:
             self.admin.write(cursor, change.admin, change.accounts)
 
-    def open_ticket(self, new: NewTicket) -> Ticket:
-        """Insert a ticket with its first events and timers; return it with its id."""
+    def open_ticket(self, new: NewTicket, then: Along | None = None) -> Ticket:
+        """Insert a ticket with its first events and timers; return it with its id.
+
+        ``then`` runs in the same transaction with the new ticket (alert links).
+        """
         with map_db_errors(), self._transaction() as cursor:
-            return self._insert_ticket(cursor, new, parent_id=new.ticket.parent_id)
+            ticket = self._insert_ticket(cursor, new, parent_id=new.ticket.parent_id)
+            if then is not None:
+                then(cursor, ticket)
+            return ticket
 
     def append_admin(self, entries: list[AdminEntry], accounts: list[Account]
                      ) -> list[AdminEntry]:

@@ -265,7 +265,7 @@ class TicketRequesterRow(SQLModel, table=True):
     requester_id: int = Field(foreign_key="requesters.id")
 
 
-class DeliveryRow(SQLModel, table=True):
+class MailDeliveryRow(SQLModel, table=True):
     """One mail to one address: planned once from its source, sent once, retried on failure."""
 
     __tablename__ = "mail_deliveries"
@@ -289,6 +289,78 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """An API token acting as an account: only the hash of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    username: str = Field(foreign_key="accounts.username", max_length=64, index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+ALERT_KEY = "pk_alerts"
+"""The key that lets only one post of a new alert open its ticket."""
+
+
+class AlertRow(SQLModel, table=True):
+    """An alert's source and key, and the ticket they point at (the latest one opened)."""
+
+    __tablename__ = "alerts"
+
+    source: str = Field(primary_key=True, max_length=200)
+    key: str = Field(primary_key=True, max_length=200)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    level: int
+    repeats: int = 0
+    status: str = Field(default="firing", max_length=16)
+    first_at: datetime = Field(sa_type=UTCDateTime)
+    last_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookRow(SQLModel, table=True):
+    """A webhook subscription: where to POST, which topics, the secret that signs bodies."""
+
+    __tablename__ = "webhooks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    topics: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    secret: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+    active: bool = True
+    outbox_cursor: int = 0
+    """The last outbox id looked at for this subscription."""
+    event_cursor: int = 0
+    """The last journal event id looked at for this subscription."""
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One body to POST to one subscription: pending until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index(None, "status", "next_at"), Index(None, "webhook_id", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhooks.id")
+    topic: str = Field(max_length=80)
+    body: str = Field(sa_type=Text)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    next_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -329,3 +401,17 @@ class AttachmentRow(SQLModel, table=True):
     hash: str = Field(primary_key=True, max_length=64)
     size: int
     content: bytes = Field(sa_type=LargeBinary)
+
+
+class DeliveryAttemptRow(SQLModel, table=True):
+    """One try to deliver: when, the answer (an HTTP status) or the error, how long."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index(None, "delivery_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhook_deliveries.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    seconds: float

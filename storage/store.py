@@ -44,11 +44,13 @@ from storage.accounts import AccountRows
 from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
+from storage.integrations import IntegrationRows
 from storage.journal_stream import sqlite_events
 from storage.mail import MailRows
 from storage.models import metadata
 from storage.queries import ticket_filters
 from storage.requesters import RequesterRows
+from storage.webhooks import WebhookRows
 
 VERSIONS, TICKETS, EVENTS, TIMERS, ACCOUNTS, SESSIONS, OUTBOX = (
     metadata.tables[name] for name in ("process_versions", "tickets", "events", "timers",
@@ -61,9 +63,9 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore(AccountRows, RequesterRows, MailRows):
-    """Process versions, tickets, journals, timers, accounts, requesters and mail in one SQL
-    database."""
+class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows):
+    """Process versions, tickets, journals, timers, accounts, requesters, mail, API tokens,
+    alerts and webhooks in one SQL database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -7,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "engine": {"storage", "tui", "textual", "sqlalchemy", "sqlmodel", "alembic", "psycopg"},
-    "storage": {"tui", "textual"},
+    "engine": {"storage", "tui", "api", "textual", "sqlalchemy", "sqlmodel", "alembic",
+               "psycopg", "fastapi", "uvicorn"},
+    "storage": {"tui", "api", "textual"},
 }
 COMPOSITION_ROOT = "tui/wiring.py"
 
@@ -40,3 +41,16 @@ def test_tui_reaches_storage_only_through_the_composition_root() -> None:
     users = [str(path.relative_to(ROOT)) for path in modules("tui")
              if "storage" in imported_roots(path)]
     assert users == [COMPOSITION_ROOT]
+
+
+def test_api_reaches_storage_only_through_its_composition_root() -> None:
+    users = [str(path.relative_to(ROOT)) for path in modules("api")
+             if "storage" in imported_roots(path)]
+    assert users == ["api/wiring.py"]
+
+
+def test_the_front_ends_never_import_each_other_but_for_serve() -> None:
+    api_to_tui = [str(p.relative_to(ROOT)) for p in modules("api") if "tui" in imported_roots(p)]
+    tui_to_api = [str(p.relative_to(ROOT)) for p in modules("tui") if "api" in imported_roots(p)]
+    assert api_to_tui == []
+    assert tui_to_api == ["tui/commands/serve.py"]

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.accounts.accounts import AccountBook
+from engine.accounts.tokens import ApiTokens
 from engine.desk.desk import Desk
 from engine.desk.ports import Store
+from engine.desk.webhooks import Webhooks
 from engine.time.clock import Clock, SystemClock
 from storage import backup, open_store
 from storage.errors import DatabaseBusy, DatabaseUnavailable
@@ -24,6 +26,8 @@ class Workspace:
     store: Store
     desk: Desk
     accounts: AccountBook
+    tokens: ApiTokens
+    webhooks: Webhooks
 
 
 def open_workspace(url: str, *, clock: Clock | None = None,
@@ -37,7 +41,8 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     desk = Desk(store, clock)
     return Workspace(url=url, store=store, desk=desk,
-                     accounts=AccountBook(store, clock, roles=desk.declared_roles))
+                     accounts=AccountBook(store, clock, roles=desk.declared_roles),
+                     tokens=ApiTokens(store, clock), webhooks=Webhooks(store, clock))
 
 
 def backup_database(url: str, path: Path) -> str:

@@ -20,14 +20,12 @@ from engine.core.errors import ServiceError
 from engine.core.journal import Event
 from engine.core.model import Account, ProcessVersion, Ticket, Timer
 from engine.desk import plan
-from engine.desk.desk import SYSTEM
+from engine.desk.desk import JOURNAL_ONLY, SYSTEM
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import parse_timestamp
 
 Accounts = Callable[[str, datetime], Account | None]
 """The account of a name as it was at a moment (None: it did not exist)."""
-JOURNAL_ONLY = ("child_ended",)
-"""Events the engine journals by itself on a ticket, changing nothing."""
 
 
 def reason(error: ServiceError) -> str:

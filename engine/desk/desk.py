@@ -49,6 +49,8 @@ SYSTEM = Account(username="system", display_name="ticketflow", roles=[SYSTEM_ROL
 """The engine's own account: timers and child processes act as it."""
 CHILD_END = "child_end"
 """The kind of timer that brings a child ticket's end to its parent's ``on_end``."""
+JOURNAL_ONLY = ("child_ended", "alert_repeat", "alert_resolved")
+"""Events the engine journals by itself on a ticket (as the system), changing nothing."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,13 @@ class Desk:
 
         A requester may open a ticket only for themselves (their mail does).
         """
+        return self.store.open_ticket(self.plan_open(process, actor, data, parent_id=parent_id,
+                                                     requester=requester, details=details))
+
+    def plan_open(self, process: str, actor: Account, data: dict[str, Any] | None = None,
+                  *, parent_id: int | None = None, requester: int | None = None,
+                  details: dict[str, Any] | None = None) -> NewTicket:
+        """The ticket :meth:`open` would insert, checked and planned but not yet stored."""
         now = self._active(actor)
         if plan.requester_of(actor) is not None:
             if plan.requester_of(actor) != requester:
@@ -169,7 +178,7 @@ class Desk:
             details["requester"] = requester
         given = plan.take_input(compiled.spec, None, data or {}, None)
         new = self._new_ticket(compiled, actor, given, now, parent_id, details or None)
-        return self.store.open_ticket(replace(new, requester_id=requester))
+        return replace(new, requester_id=requester)
 
     def _new_ticket(self, compiled: CompiledProcess, actor: Account, given: dict[str, Any],
                     now: datetime, parent_id: int | None, details: dict[str, Any] | None = None
@@ -186,11 +195,8 @@ class Desk:
         vendor account the step opens; it is never stored in clear.
         """
         now = self._active(actor)
-        ticket = self.store.load_ticket(ticket_id)
+        ticket = self._load(ticket_id, expected_version)
         self._check_requester(ticket, actor)
-        if expected_version is not None and ticket.version != expected_version:
-            raise Conflict("the ticket was changed by someone else; reload it",
-                           ticket=ticket.id, state=ticket.state)
         compiled = self.compiled(ticket.digest)
         change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
         change, credentials = materialise(change, self._account, actor.username, now,
@@ -257,14 +263,14 @@ class Desk:
     # -- events that change no state ---------------------------------------------------
 
     def record(self, ticket_id: int, name: str, actor: Account, *, note: str | None = None,
-               data: dict[str, Any] | None = None,
-               details: dict[str, Any] | None = None) -> Ticket:
+               data: dict[str, Any] | None = None, details: dict[str, Any] | None = None,
+               expected_version: int | None = None) -> Ticket:
         """Journal an event such as a comment, a customer reply or a complaint.
 
         ``details`` are kept with the event (a mail's attachments, its Message-ID).
         """
         now = self._active(actor)
-        ticket = self.store.load_ticket(ticket_id)
+        ticket = self._load(ticket_id, expected_version)
         self._check_requester(ticket, actor)
         compiled = self.compiled(ticket.digest)
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
@@ -277,30 +283,46 @@ class Desk:
         if requester is not None and self.store.ticket_requester(ticket.id) != requester:
             raise Forbidden("this ticket is not yours", ticket=ticket.id)
 
+    def journal_change(self, ticket: Ticket, name: str, note: str | None,
+                       details: dict[str, Any] | None = None) -> Change:
+        """A journal-only entry of the system on the ticket (one of :data:`JOURNAL_ONLY`),
+        planned but not applied: the caller applies it with what goes along."""
+        if name not in JOURNAL_ONLY:
+            raise BadRequest(f"{name!r} is not an entry the engine journals by itself")
+        return self._event_change(ticket, plan.replace_fields(ticket), SYSTEM.username,
+                                  "event", name, note, self.clock.now(), details)
+
     def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
                       note: str | None, now: datetime,
                       details: dict[str, Any] | None = None) -> Ticket:
+        change = self._event_change(before, after, actor, kind, name, note, now, details)
+        self.store.apply(change)
+        return change.ticket
+
+    def _event_change(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
+                      note: str | None, now: datetime, details: dict[str, Any] | None = None
+                      ) -> Change:
         event = plan.new_event(after, at=now, actor=actor, kind=kind, trigger=name,
                                 source=before.state, changes=self._changes(before, after),
                                 note=note, details=details)
         after = plan.advanced(after, event, now)
         clocks = sla.clocks_for(self.compiled(before.digest).process).step(before, after, now)
         after.sla = clocks.sla
-        self.store.apply(Change(ticket=after, expected_version=before.version, events=[event],
-                                arm=clocks.arm,
-                                cancel_kinds=sla.SLA_KINDS if clocks.cancel else []))
-        return after
+        return Change(ticket=after, expected_version=before.version, events=[event],
+                      arm=clocks.arm, cancel_kinds=sla.SLA_KINDS if clocks.cancel else [])
 
     # -- who holds a ticket ------------------------------------------------------------
 
-    def claim(self, ticket_id: int, actor: Account) -> Ticket:
+    def claim(self, ticket_id: int, actor: Account, *, expected_version: int | None = None
+              ) -> Ticket:
         """Take a ticket of your post for yourself."""
-        return self.assign(ticket_id, actor.username, actor)
+        return self.assign(ticket_id, actor.username, actor, expected_version=expected_version)
 
-    def assign(self, ticket_id: int, username: str | None, actor: Account) -> Ticket:
+    def assign(self, ticket_id: int, username: str | None, actor: Account, *,
+               expected_version: int | None = None) -> Ticket:
         """Give a ticket to an account of its post (None: unassign)."""
         now = self._active(actor)
-        ticket = self.store.load_ticket(ticket_id)
+        ticket = self._load(ticket_id, expected_version)
         if not ticket.is_open:
             raise InvalidTrigger("a closed ticket cannot be assigned", ticket=ticket.id,
                                  state=ticket.state)
@@ -391,6 +413,19 @@ class Desk:
             return self.store.get_account(username)
         except NotFound:
             return None
+
+    def _load(self, ticket_id: int, expected_version: int | None) -> Ticket:
+        """The ticket, refused as a Conflict unless at ``expected_version`` (when given): the
+        change made from it is applied only at that version, so the check holds."""
+        ticket = self.store.load_ticket(ticket_id)
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict("the ticket was changed by someone else; reload it",
+                           ticket=ticket.id, state=ticket.state)
+        return ticket
+
+    def check_active(self, actor: Account) -> datetime:
+        """Refuse a disabled or expired account; the time now."""
+        return self._active(actor)
 
     def _active(self, actor: Account) -> datetime:
         now = self.clock.now()

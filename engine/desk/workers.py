@@ -54,8 +54,10 @@ class TimerWorker:
     sleep: Callable[[float], None] = time.sleep
     report: Callable[[str], None] = print
     also: Callable[[Desk], int] | None = None
-    """Further work done on every pass with the same desk (delivering mail): how much it
-    did; the worker stays busy while it does any."""
+    """Further work done on every pass with the same desk (delivering mail, webhooks): how
+    much it did; the worker stays busy while it does any."""
+    stopped: Callable[[], bool] = lambda: False
+    """Asked before each pass: True ends :meth:`run` (a server shutting down)."""
     handled: int = 0
     """How many timers this worker has claimed and fired (or found fired by another)."""
     done_also: int = 0
@@ -68,7 +70,7 @@ class TimerWorker:
         ``attempts`` bounds how many failures in a row are retried (None: no bound).
         """
         failures = 0
-        while True:
+        while not self.stopped():
             try:
                 handled = self.pass_once()
                 failures = 0
@@ -85,6 +87,7 @@ class TimerWorker:
                 return self.handled
             if not handled:
                 self.sleep(self.interval)
+        return self.handled
 
     def pass_once(self) -> int:
         """Claim one batch of due timers and fire them; how many it handled."""

@@ -61,6 +61,13 @@ COMMANDS: dict[str, Entry] = {
                ("requesters", "The people the desk serves.")),
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
+    **_entries("serve", "Serving other systems",
+               ("serve", "Serve the API at http://HOST:PORT/api/v1 (docs at /docs) over the "
+                         "desk at --db.")),
+    **_entries("tokens", "Serving other systems",
+               ("tokens", "Manage API tokens (admin role).")),
+    **_entries("webhooks", "Serving other systems",
+               ("webhooks", "Manage webhooks (admin role).")),
     **_entries("assessment", "Assessing and auditing",
                ("assess", "The assessment per post: each indicator's numerator, denominator, "
                           "rate and score.")),

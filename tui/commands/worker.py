@@ -11,6 +11,7 @@ import typer
 from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker, default_name
 from engine.time.clock import SystemClock
+from tui.commands import webhooks
 from tui.options import DEFAULT_DB, Config, Db, Json
 from tui.output import print_json
 from tui.wiring import UNAVAILABLE, open_workspace
@@ -36,16 +37,18 @@ def worker(
 ) -> None:
     """Fire due timers, each in the transaction that marks it fired; several may run at once.
 
-    With mail settings (``--config``) it also delivers the desk's mail by SMTP.
+    It also delivers webhooks, and with mail settings (``--config``) the desk's mail by SMTP.
     """
     def connect() -> Desk:
         return open_workspace(db).desk
 
     worker_name = name or default_name()
+    hooks = webhooks.passes(db, worker_name, _log)
+    mail = _mail_pass(config, worker_name) if config else None
     runner = TimerWorker(connect=connect, name=worker_name, transient=UNAVAILABLE,
                          batch=batch, interval=interval, backoff=Backoff(ceiling=60.0),
                          lease=timedelta(minutes=1), report=_log,
-                         also=_mail_pass(config, worker_name) if config else None)
+                         also=lambda desk: (mail(desk) if mail else 0) + hooks(desk))
     handled = runner.run(once=once, attempts=attempts or (5 if once else None))
     if json:
         print_json({"worker": runner.name, "handled": handled, "mail": runner.done_also})

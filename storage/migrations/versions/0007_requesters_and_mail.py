@@ -1,7 +1,7 @@
 """Requesters, mail deliveries, received mail and attachments.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,62 @@
+"""The FastAPI application: ``/api/v1`` over the desk service, OpenAPI at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, FastAPI
+
+from api import errors
+from api.deps import known_query
+from api.routes import alerts, desk, tickets
+from api.schemas import ErrorOut
+from api.wiring import Services
+
+THREADS = 8
+"""Requests served at once: each thread keeps a database connection (the hot path's) and
+borrows another for reads, within the pool's 15."""
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in (
+        (400, "Bad input"), (401, "No valid API token"), (403, "Refused"),
+        (404, "Unknown"), (409, "Conflict with the ticket's state"),
+        (503, "The database is busy or unavailable: retry"))}
+
+
+def create_app(services: Services, *, close: bool = False) -> FastAPI:
+    """The app over ``services`` (closed with the app when ``close``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+        if close:
+            services.close()
+
+    app = FastAPI(title="ticketflow", version="1",
+                  description="The service desk's API: tickets, alerts, processes.",
+                  lifespan=lifespan)
+    app.state.services = services
+    errors.install(app)
+    v1 = APIRouter(prefix="/api/v1", responses=ERRORS, dependencies=[Depends(known_query)])
+    for module in (tickets, alerts, desk):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    _document_400_not_422(app)
+    return app
+
+
+def _document_400_not_422(app: FastAPI) -> None:
+    """FastAPI documents 422 for invalid requests; this API answers them with 400."""
+    built = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for operations in built()["paths"].values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+        return app.openapi_schema or built()
+
+    app.openapi = openapi  # type: ignore[method-assign]

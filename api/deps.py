@@ -1,0 +1,89 @@
+"""Dependencies the routes share: the services, the acting account, the If-Match revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.wiring import Services
+from engine.core.errors import AuthenticationFailed, BadRequest
+from engine.core.model import Account
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `ticketflow tokens add`.")
+
+
+async def services(request: Request) -> Services:
+    """The services the app was built with (async: no thread for what needs none)."""
+    found: Services = request.app.state.services
+    return found
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request: checked when the route asks, on the route's own thread."""
+
+    request: Request
+    token: str
+
+    def account(self) -> Account:
+        """The account the token acts as, read now (a disabled account stops at once).
+
+        Routes are plain functions, which FastAPI runs on its thread pool: checking the
+        token there, not in a dependency of its own, costs one hand-over to a thread per
+        request instead of two.
+        """
+        found: Services = self.request.app.state.services
+        acting, token = found.tokens.authenticate(self.token)
+        self.request.state.token = token.name
+        return acting
+
+
+async def caller(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                 ) -> Caller:
+    """The request's bearer token (refused at once when there is none)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("send an API token: Authorization: Bearer TOKEN")
+    return Caller(request, credentials.credentials)
+
+
+async def revision(if_match: Annotated[str | None, Header(
+        description="The ticket's revision (its ETag): the change applies only to it.")]
+        = None) -> int | None:
+    """The revision an If-Match header names (None: absent or ``*``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequest(f"If-Match must be a ticket's ETag such as \"3\", not {if_match[:40]!r}")
+    return int(text)
+
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (bad input, not silently ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    taken = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}"
+                         + (f"; this route takes {', '.join(sorted(taken))}" if taken else ""))
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies take."""
+    names = {param.alias for param in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names
+
+
+Acting = Annotated[Caller, Depends(caller)]
+Desk = Annotated[Services, Depends(services)]
+Revision = Annotated[int | None, Depends(revision)]

@@ -1,0 +1,142 @@
+"""Tickets: open, fire, comment, record, claim, assign, show, history, list, SLA clocks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Acting, Desk, Revision
+from api.schemas import (
+    Assign,
+    Clocks,
+    Comment,
+    EventOut,
+    Fire,
+    Fired,
+    Id,
+    Name,
+    OpenTicket,
+    Page,
+    Record,
+    TicketDetail,
+    TicketOut,
+    clock_out,
+    event_out,
+    ticket_out,
+    timer_out,
+)
+from engine.accounts.vendor import Credential
+from engine.core.model import Ticket, TicketQuery
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+def _tag(response: Response, ticket: Ticket) -> dict[str, Any]:
+    """The ticket's body, its revision in the ETag header."""
+    response.headers["ETag"] = f'"{ticket.version}"'
+    return ticket_out(ticket)
+
+
+@router.post("", status_code=201, response_model=TicketOut)
+def open_ticket(body: OpenTicket, services: Desk, caller: Acting,
+                response: Response) -> dict[str, Any]:
+    """Open a ticket of a process's current version."""
+    actor = caller.account()
+    ticket = services.desk.open(body.process, actor, body.data, parent_id=body.parent)
+    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
+    return _tag(response, ticket)
+
+
+@router.get("", response_model=Page)
+def list_tickets(
+    services: Desk, caller: Acting,
+    state: Annotated[Name | None, Query()] = None,
+    post: Annotated[Name | None, Query()] = None,
+    process: Annotated[Name | None, Query()] = None,
+    assignee: Annotated[Name | None, Query(description="Only this account's tickets.")] = None,
+    open: Annotated[bool | None, Query(description="true: open only; false: closed only; "
+                                                   "absent: both.")] = None,
+    after: Annotated[Id | None, Query(description="The `next` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    """Tickets, newest first, a page at a time (keyset paging on the id)."""
+    caller.account()
+    query = TicketQuery(state=state, post=post, process=process, assignee=assignee,
+                        is_open=open, after=after, limit=limit, descending=True)
+    tickets = services.desk.tickets(query)
+    more = len(tickets) == limit and tickets[-1].id > 1
+    return {"items": [ticket_out(t) for t in tickets], "next": tickets[-1].id if more else None}
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+def show(ticket_id: Id, services: Desk, caller: Acting, response: Response) -> dict[str, Any]:
+    """A ticket with its pending timers and the triggers this account may fire."""
+    actor = caller.account()
+    ticket = services.desk.ticket(ticket_id)
+    actions = [t.trigger for t in services.desk.actions(ticket, actor)]
+    return {**_tag(response, ticket), "actions": sorted(set(actions)),
+            "timers": [timer_out(t) for t in services.desk.timers(ticket_id)]}
+
+
+@router.post("/{ticket_id}/fire", response_model=Fired)
+def fire(ticket_id: Id, body: Fire, services: Desk, caller: Acting, revision: Revision,
+         response: Response) -> dict[str, Any]:
+    """Fire a trigger (roles, post, guard and fields checked as everywhere)."""
+    actor = caller.account()
+    received: list[Credential] = []
+    ticket = services.desk.fire(ticket_id, body.trigger, actor, data=body.data, note=body.note,
+                                expected_version=revision, deliver=received.append)
+    credentials = [{"username": c.username, "password": c.password,
+                    "expires_at": c.expires_at} for c in received]
+    return {**_tag(response, ticket), "credentials": credentials}
+
+
+@router.post("/{ticket_id}/comments", response_model=TicketOut)
+def comment(ticket_id: Id, body: Comment, services: Desk, caller: Acting, revision: Revision,
+            response: Response) -> dict[str, Any]:
+    """Add a comment to the ticket's journal."""
+    actor = caller.account()
+    return _tag(response, services.desk.record(ticket_id, "comment", actor, note=body.text,
+                                                expected_version=revision))
+
+
+@router.post("/{ticket_id}/events", response_model=TicketOut)
+def record(ticket_id: Id, body: Record, services: Desk, caller: Acting, revision: Revision,
+           response: Response) -> dict[str, Any]:
+    """Record an event of the process that changes no state (a customer reply, ...)."""
+    actor = caller.account()
+    return _tag(response, services.desk.record(ticket_id, body.event, actor, note=body.note,
+                                                expected_version=revision))
+
+
+@router.post("/{ticket_id}/claim", response_model=TicketOut)
+def claim(ticket_id: Id, services: Desk, caller: Acting, revision: Revision,
+          response: Response) -> dict[str, Any]:
+    """Take a ticket of your post for yourself."""
+    actor = caller.account()
+    return _tag(response, services.desk.claim(ticket_id, actor, expected_version=revision))
+
+
+@router.post("/{ticket_id}/assign", response_model=TicketOut)
+def assign(ticket_id: Id, body: Assign, services: Desk, caller: Acting, revision: Revision,
+           response: Response) -> dict[str, Any]:
+    """Give a ticket to an account of its post (null: unassign)."""
+    actor = caller.account()
+    return _tag(response, services.desk.assign(ticket_id, body.assignee, actor,
+                                                expected_version=revision))
+
+
+@router.get("/{ticket_id}/history", response_model=list[EventOut])
+def history(ticket_id: Id, services: Desk, caller: Acting) -> list[EventOut]:
+    """The ticket's hash-chained journal, oldest first."""
+    caller.account()
+    return [event_out(e) for e in services.desk.history(ticket_id)]
+
+
+@router.get("/{ticket_id}/sla", response_model=Clocks)
+def sla(ticket_id: Id, services: Desk, caller: Acting) -> Clocks:
+    """The ticket's open SLA clocks with their remaining working time, and its timers."""
+    caller.account()
+    return Clocks(clocks=[clock_out(c) for c in services.desk.slas(ticket_id)],
+                  timers=[timer_out(t) for t in services.desk.timers(ticket_id)])
