@@ -64,7 +64,8 @@ async def revision(if_match: Annotated[str | None, Header(
 
 
 async def known_query(request: Request) -> None:
-    """Refuse query parameters the route does not take (bad input, not silently ignored)."""
+    """Refuse query parameters the route does not take, or one given twice (bad input, not
+    silently ignored)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
@@ -74,6 +75,10 @@ async def known_query(request: Request) -> None:
     if unknown:
         raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}"
                          + (f"; this route takes {', '.join(sorted(taken))}" if taken else ""))
+    repeated = sorted({name for name, _ in request.query_params.multi_items()
+                       if len(request.query_params.getlist(name)) > 1})
+    if repeated:  # every parameter takes one value: the last of several is not a choice
+        raise BadRequest(f"query parameter {repeated[0][:40]!r} given more than once")
 
 
 def _query_names(dependant: Dependant) -> set[str]:
