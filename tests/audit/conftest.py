@@ -12,6 +12,7 @@ from sqlalchemy import text
 from engine.accounts.vendor import Credential
 from engine.core.model import TicketQuery
 from tests.desk.conftest import DeskWorld, build_world
+from tests.desk.test_cli import ADMIN, AGENT, HANDLER, ROOT, Cli
 
 KEY = b"an audit key kept outside the db"
 
@@ -102,3 +103,18 @@ def vendor_tour(world: DeskWorld) -> dict[str, int]:
               data={"vendor_account": "vendor_beta", "access_expires_at": expires})
     later(world, hours=25)
     return {"vendor_verbal": ticket.id}
+
+
+@pytest.fixture
+def cli(shared_store_url: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """A desk with the seed processes, an admin and two agents, driven by the CLI."""
+    cli = Cli(shared_store_url, capsys, monkeypatch)
+    assert cli("init", "--admin", "root", "--password-stdin", stdin=ADMIN + "\n")[0] == 0
+    assert cli("deploy", str(ROOT / "flows"), user="root", password=ADMIN)[0] == 0
+    for name, post, password in (("ann", "service_desk", AGENT),
+                                 ("hal", "handling_group", HANDLER)):
+        assert cli("users", "add", name, "--role", "agent", "--post", post,
+                   "--password-stdin", stdin=password + "\n", user="root",
+                   password=ADMIN)[0] == 0
+    return cli

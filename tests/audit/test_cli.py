@@ -11,24 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.audit.conftest import KEY
-from tests.desk.test_cli import ADMIN, AGENT, HANDLER, ROOT, Cli
+from tests.desk.test_cli import ADMIN, AGENT, HANDLER, Cli
 from tui.cli import run
 from tui.wiring import open_workspace
-
-
-@pytest.fixture
-def cli(shared_store_url: str, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """A desk with the seed processes, an admin and two agents, driven by the CLI."""
-    cli = Cli(shared_store_url, capsys, monkeypatch)
-    assert cli("init", "--admin", "root", "--password-stdin", stdin=ADMIN + "\n")[0] == 0
-    assert cli("deploy", str(ROOT / "flows"), user="root", password=ADMIN)[0] == 0
-    for name, post, password in (("ann", "service_desk", AGENT),
-                                 ("hal", "handling_group", HANDLER)):
-        assert cli("users", "add", name, "--role", "agent", "--post", post,
-                   "--password-stdin", stdin=password + "\n", user="root",
-                   password=ADMIN)[0] == 0
-    return cli
 
 
 def ticket(cli: Cli) -> str:
