@@ -20,6 +20,7 @@ from engine.core.model import Account, Change, ProcessVersion, Ticket, TicketQue
 from engine.desk import plan
 from engine.desk.desk import Desk
 from engine.process.compiler import CompiledProcess
+from engine.time import sla
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,11 @@ def plan_move(target: CompiledProcess, ticket: Ticket, dest: str, actor: Account
         source=ticket.state, changes=plan.ticket_changes(ticket, moved),
         details={"from": ticket.digest, "to": target.process.digest})
     moved = plan.advanced(moved, event, now)
-    return Change(ticket=moved, expected_version=ticket.version, events=[event],
-                  arm=plan.timers_for(target, moved, moved.state_since or now),
+    # Leaving the state cancels all its timers, the SLA clocks' too: re-arm what they keep
+    # pending (a migration moves a ticket; it neither stops nor restarts its clocks).
+    arm = (plan.timers_for(target, moved, moved.state_since or now)
+           + sla.clocks_for(target.process).pending(moved))
+    return Change(ticket=moved, expected_version=ticket.version, events=[event], arm=arm,
                   cancel_states=[ticket.state])
 
 

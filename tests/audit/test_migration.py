@@ -10,6 +10,7 @@ from engine.audit.audit import Audit
 from engine.audit.migration import Migration, parse_mapping
 from engine.core.errors import BadRequest, Forbidden
 from engine.process.load import parse_process
+from engine.time.sla import SLA_KINDS
 from tests.desk.conftest import ROOT, DeskWorld
 
 MINI = ROOT / "tests" / "flows" / "mini.yaml"
@@ -89,3 +90,25 @@ def test_migration_needs_an_admin_and_an_existing_version(
         Migration(world.desk).plan("mini", 7, {})
     with pytest.raises(BadRequest, match="OLD=NEW"):
         parse_mapping(["pending"])
+
+
+
+def sla_timers(world: DeskWorld, ticket_id: int) -> list[tuple[str, str, object]]:
+    return sorted((t.trigger, t.kind, t.due_at)
+                  for t in world.workspace.store.pending_timers(ticket_id)
+                  if t.kind in SLA_KINDS)
+
+
+def test_a_running_sla_clock_keeps_its_warning_and_breach_across_a_migration(
+        world: DeskWorld) -> None:
+    desk, ann = world.desk, world.people["ann"]
+    ticket = desk.open("mini", ann, {"summary": "clock runs"})
+    desk.fire(ticket.id, "receive", ann)
+    before = sla_timers(world, ticket.id)
+    assert {kind for _, kind, _ in before} == set(SLA_KINDS)
+    source = Path(MINI).read_text(encoding="utf-8").replace("Mini desk", "Mini desk, v2")
+    desk.deploy([parse_process(source, str(MINI))], world.people["root"])
+    Migration(desk).run("mini", 2, {}, world.people["root"])
+    assert desk.ticket(ticket.id).digest == desk.versions("mini")[1].digest
+    assert sla_timers(world, ticket.id) == before
+    verified(world)
