@@ -8,12 +8,11 @@ same time is a conditional UPDATE (or an INSERT against a unique key), never a r
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, insert, or_, select, update
 
 from engine.accounts.tokens import ApiToken
 from engine.core.admin_journal import AdminEntry
@@ -21,9 +20,9 @@ from engine.core.errors import BadRequest, Conflict, NotFound
 from engine.core.model import Account, Change, NewTicket, Ticket
 from engine.desk.intake import AlertLink
 from storage.errors import IntegrityViolation, map_db_errors
-from storage.hotpath import HotPath
 from storage.models import ALERT_KEY, metadata
 from storage.rendered import Codec, Rendered, render
+from storage.rows import Rows
 
 TOKENS, ALERTS, ACCOUNTS = (metadata.tables[name] for name in ("api_tokens", "alerts",
                                                                "accounts"))
@@ -34,16 +33,8 @@ ACCOUNT_TIMES = ("expires_at", "created_at", "last_login_at")
 LINK_COLUMNS = tuple(f.name for f in fields(AlertLink))
 
 
-class IntegrationRows:
+class IntegrationRows(Rows):
     """API tokens and alert links, on the store's engine and hot path."""
-
-    engine: Engine
-    _hot: HotPath
-    if TYPE_CHECKING:
-        def _writing(self, *, lock: str | None = None) -> AbstractContextManager[Connection]:
-            ...
-
-        def _read(self, statement: Select[Any]) -> list[Any]: ...
 
     # -- API tokens ----------------------------------------------------------------------
 

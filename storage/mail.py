@@ -4,17 +4,16 @@ mail and its quarantine; attachments stored once by content hash.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from engine.core.errors import NotFound
 from engine.core.journal import Event
 from engine.core.model import Delivery, Inbound
 from storage.models import metadata
+from storage.rows import Rows
 
 DELIVERIES, CURSORS, INBOUND, ATTACHMENTS, EVENTS = (
     metadata.tables[name] for name in ("mail_deliveries", "mail_cursors", "mail_inbound",
@@ -24,17 +23,8 @@ INBOUND_COLUMNS = tuple(f.name for f in fields(Inbound))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 
 
-class MailRows:
+class MailRows(Rows):
     """The mail half of the store (mixed into :class:`storage.store.SqlStore`)."""
-
-    def _writing(self, *, lock: str | None = None) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _read(self, statement: Select[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def _dialect_insert(self, connection: Connection) -> Any:
-        raise NotImplementedError
 
     # -- planning --------------------------------------------------------------------
 

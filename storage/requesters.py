@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, update
+from sqlalchemy import Select, select, update
 
 from engine.core.errors import Conflict, NotFound
 from engine.core.model import Requester
 from storage.errors import IntegrityViolation
 from storage.models import metadata
+from storage.rows import Rows
 
 REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
 REQUESTER_COLUMNS = tuple(f.name for f in fields(Requester))
 
 
-class RequesterRows:
+class RequesterRows(Rows):
     """The requester half of the store (mixed into :class:`storage.store.SqlStore`)."""
-
-    def _writing(self, *, lock: str | None = None) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _read(self, statement: Select[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def _dialect_insert(self, connection: Connection) -> Any:
-        raise NotImplementedError
 
     def add_requester(self, requester: Requester) -> Requester:
         """Insert a requester; Conflict when the address is taken."""

@@ -14,19 +14,18 @@ one writer at a time, in id order: nothing to wait for).
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import NotFound
 from engine.core.model import Notification
 from engine.desk.webhooks import Attempt, Claimed, Delivery, Queued, StateChange, Subscription
-from storage.hotpath import HotPath
 from storage.models import metadata
+from storage.rows import Rows
 
 HOOKS, DELIVERIES, ATTEMPTS, OUTBOX, EVENTS, TICKETS = (
     metadata.tables[name] for name in ("webhooks", "webhook_deliveries", "webhook_attempts",
@@ -39,16 +38,8 @@ ATTEMPT_COLUMNS = tuple(f.name for f in fields(Attempt))
 NOTIFICATION_COLUMNS = tuple(f.name for f in fields(Notification))
 
 
-class WebhookRows:
+class WebhookRows(Rows):
     """Webhook subscriptions, deliveries and attempts on the store's engine."""
-
-    engine: Engine
-    _hot: HotPath
-    if TYPE_CHECKING:
-        def _writing(self, *, lock: str | None = None) -> AbstractContextManager[Connection]:
-            ...
-
-        def _read(self, statement: Select[Any]) -> list[Any]: ...
 
     def add_webhook(self, *, url: str, topics: list[str], secret: str, created_at: datetime,
                     created_by: str, journal: AdminEntry) -> Subscription:
