@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from engine.core.journal import Event
 from engine.core.model import ProcessVersion, Ticket, Timer
 from engine.process.durations import format_duration
 from engine.time.sla import RunningSla
@@ -120,23 +119,6 @@ class Page(BaseModel):
     next: int | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
-class EventOut(BaseModel):
-    ticket_id: int
-    seq: int
-    at: datetime
-    actor: str
-    kind: str
-    trigger: str | None
-    source: str | None
-    dest: str | None
-    changes: dict[str, list[Any]]
-    digest: str
-    note: str | None
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
 class ClockOut(BaseModel):
     clock: str
     post: str | None
@@ -196,14 +178,6 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
 def timer_out(timer: Timer) -> TimerOut:
     return TimerOut(trigger=timer.trigger, due_at=timer.due_at, state=timer.state,
                     kind=timer.kind)
-
-
-def event_out(event: Event) -> EventOut:
-    return EventOut(ticket_id=event.ticket_id, seq=event.seq, at=event.at, actor=event.actor,
-                    kind=event.kind, trigger=event.trigger, source=event.source,
-                    dest=event.dest, changes=event.changes, digest=event.digest,
-                    note=event.note, details=event.details, prev_hash=event.prev_hash,
-                    hash=event.hash)
 
 
 def clock_out(clock: RunningSla) -> ClockOut:

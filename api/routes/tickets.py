@@ -11,7 +11,6 @@ from api.schemas import (
     Assign,
     Clocks,
     Comment,
-    EventOut,
     Fire,
     Fired,
     Id,
@@ -22,11 +21,11 @@ from api.schemas import (
     TicketDetail,
     TicketOut,
     clock_out,
-    event_out,
     ticket_out,
     timer_out,
 )
 from engine.accounts.vendor import Credential
+from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -127,11 +126,11 @@ def assign(ticket_id: Id, body: Assign, services: Desk, caller: Acting, revision
                                                 expected_version=revision))
 
 
-@router.get("/{ticket_id}/history", response_model=list[EventOut])
-def history(ticket_id: Id, services: Desk, caller: Acting) -> list[EventOut]:
+@router.get("/{ticket_id}/history", response_model=list[Event])
+def history(ticket_id: Id, services: Desk, caller: Acting) -> list[Event]:
     """The ticket's hash-chained journal, oldest first."""
     caller.account()
-    return [event_out(e) for e in services.desk.history(ticket_id)]
+    return services.desk.history(ticket_id)
 
 
 @router.get("/{ticket_id}/sla", response_model=Clocks)
