@@ -144,6 +144,7 @@ def bad_tokens(world: ApiWorld, waiting: Waiting) -> dict[str, tuple[str, int, s
         "expired": (signer.token(waiting.ticket, waiting.requester, now - timedelta(1)),
                     403, "the link expired at"),
         "damaged": ("<b>bold", 403, "the link is damaged"),
+        "not ASCII digits": ("\u0661.\u0662.\u0663.abc", 403, "the link is damaged"),
         "another's ticket": (signer.token_for(other.ticket, waiting.requester, now,
                                               timedelta(days=1)), 403, "not its requester"),
         "no ticket": (signer.token_for(999, waiting.requester, now, timedelta(days=1)), 403,
