@@ -1,4 +1,5 @@
-"""The FastAPI application: ``/api/v1`` over the desk service, OpenAPI at ``/openapi.json``."""
+"""The FastAPI application: ``/api/v1`` over the desk service, OpenAPI at ``/openapi.json``,
+and the requester's page at ``/r/{token}``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from api import errors
 from api.deps import known_query
-from api.routes import alerts, desk, tickets
+from api.routes import alerts, desk, page, tickets
 from api.schemas import ErrorOut
 from api.wiring import Services
 
@@ -44,6 +45,7 @@ def create_app(services: Services, *, close: bool = False) -> FastAPI:
     for module in (tickets, alerts, desk):
         v1.include_router(module.router)
     app.include_router(v1)
+    app.include_router(page.router)
     _document_400_not_422(app)
     return app
 

@@ -10,19 +10,23 @@ Every error answer is one JSON object, ``{"error": {"kind", "title", "message", 
                                                            ticket's state (or a stale If-Match)
     DatabaseBusy, DatabaseUnavailable                      503, with Retry-After
     anything else                                          500, its details only in the log
+
+Under ``/r/`` (the requester's page) the same statuses come as a plain HTML page instead.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.pages import error_page
 from engine.core.errors import (
     AuthenticationFailed,
     BadRequest,
@@ -44,6 +48,8 @@ STATUS: list[tuple[type[Exception], int]] = [
 """Error class → status, most specific first; storage errors are told apart by name."""
 STORAGE_STATUS = {"IntegrityViolation": 409, "DatabaseBusy": 503, "DatabaseUnavailable": 503}
 log = logging.getLogger("ticketflow.api")
+PAGES = "/r/"
+"""Where the answers are HTML pages, for a person's browser."""
 
 
 def status_of(error: TicketflowError) -> int:
@@ -83,33 +89,45 @@ def answer(error: TicketflowError) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
-    async def product(request: Request, exc: Exception) -> JSONResponse:
+    async def product(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, TicketflowError)
-        return answer(exc)
+        return _for(request, answer(exc))
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse(body("bad_request", "Invalid request", _validation(exc)),
-                            status_code=400)
+        return _for(request, JSONResponse(
+            body("bad_request", "Invalid request", _validation(exc)), status_code=400))
 
-    async def http(request: Request, exc: Exception) -> JSONResponse:
+    async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # Starlette names the methods of one route of the path
             headers["Allow"] = ", ".join(_allowed(app, request))
-        return JSONResponse(body(_http_kind(exc.status_code), "HTTP error", str(exc.detail)),
-                            status_code=exc.status_code, headers=headers)
+        return _for(request, JSONResponse(
+            body(_http_kind(exc.status_code), "HTTP error", str(exc.detail)),
+            status_code=exc.status_code, headers=headers))
 
-    async def failed(request: Request, exc: Exception) -> JSONResponse:
+    async def failed(request: Request, exc: Exception) -> Response:
         log.exception("request %s %s failed", request.method, request.url.path)
-        return JSONResponse(body("internal", "Server error",
-                                 "the server failed; the error is in its log"),
-                            status_code=500)
+        return _for(request, JSONResponse(
+            body("internal", "Server error", "the server failed; the error is in its log"),
+            status_code=500))
 
     app.add_exception_handler(TicketflowError, product)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(Exception, failed)
+
+
+def _for(request: Request, answered: JSONResponse) -> Response:
+    """The answer as it is, or as an HTML page under :data:`PAGES`."""
+    if not request.url.path.startswith(PAGES):
+        return answered
+    error = json.loads(bytes(answered.body))["error"]
+    page = error_page(answered.status_code, error["title"], error["message"])
+    if "allow" in answered.headers:
+        page.headers["Allow"] = answered.headers["allow"]
+    return page
 
 
 def _allowed(app: FastAPI, request: Request) -> list[str]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import Acting, Desk
 from api.schemas import Me, Name, ProcessDetail, ProcessOut, process_out
+from engine.desk.reading import READ_ALL, require_any
 
 router = APIRouter(tags=["desk"])
 
@@ -46,7 +47,7 @@ def assessment(
                                  description="A month YYYY-MM or a year YYYY.")],
     post: Annotated[list[Name] | None, Query(description="Only these posts.")] = None,
 ) -> dict[str, Any]:
-    """The assessment per post (as `ticketflow kpi --json`)."""
-    caller.account()
+    """The assessment per post (as `ticketflow kpi --json`): admin, auditor or supervisor."""
+    require_any(caller.account(), READ_ALL, "the assessment")
     report: dict[str, Any] = services.assessor.report(period, post).as_dict()
     return report

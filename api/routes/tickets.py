@@ -27,6 +27,7 @@ from api.schemas import (
 from engine.accounts.vendor import Credential
 from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery
+from engine.desk.reading import check_read, readable
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -59,11 +60,12 @@ def list_tickets(
     after: Annotated[Id | None, Query(description="The `next` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
-    """Tickets, newest first, a page at a time (keyset paging on the id)."""
-    caller.account()
+    """Tickets the account may read, newest first, a page at a time (keyset paging on the
+    id)."""
+    actor = caller.account()
     query = TicketQuery(state=state, post=post, process=process, assignee=assignee,
                         is_open=open, after=after, limit=limit, descending=True)
-    tickets = services.desk.tickets(query)
+    tickets = services.desk.tickets(readable(actor, query))
     more = len(tickets) == limit and tickets[-1].id > 1
     return {"items": [ticket_out(t) for t in tickets], "next": tickets[-1].id if more else None}
 
@@ -72,7 +74,7 @@ def list_tickets(
 def show(ticket_id: Id, services: Desk, caller: Acting, response: Response) -> dict[str, Any]:
     """A ticket with its pending timers and the triggers this account may fire."""
     actor = caller.account()
-    ticket = services.desk.ticket(ticket_id)
+    ticket = check_read(actor, services.desk.ticket(ticket_id))
     actions = [t.trigger for t in services.desk.actions(ticket, actor)]
     return {**_tag(response, ticket), "actions": sorted(set(actions)),
             "timers": [timer_out(t) for t in services.desk.timers(ticket_id)]}
@@ -129,13 +131,13 @@ def assign(ticket_id: Id, body: Assign, services: Desk, caller: Acting, revision
 @router.get("/{ticket_id}/history", response_model=list[Event])
 def history(ticket_id: Id, services: Desk, caller: Acting) -> list[Event]:
     """The ticket's hash-chained journal, oldest first."""
-    caller.account()
+    check_read(caller.account(), services.desk.ticket(ticket_id))
     return services.desk.history(ticket_id)
 
 
 @router.get("/{ticket_id}/sla", response_model=Clocks)
 def sla(ticket_id: Id, services: Desk, caller: Acting) -> Clocks:
     """The ticket's open SLA clocks with their remaining working time, and its timers."""
-    caller.account()
+    check_read(caller.account(), services.desk.ticket(ticket_id))
     return Clocks(clocks=[clock_out(c) for c in services.desk.slas(ticket_id)],
                   timers=[timer_out(t) for t in services.desk.timers(ticket_id)])

@@ -50,7 +50,7 @@ class LinkSigner:
     def verify(self, token: str, now: datetime) -> Link:
         """What a token says; InvalidLink when it is damaged, forged or expired."""
         parts = token.strip().split(".")
-        if len(parts) != 4 or not all(part.isdigit() for part in parts[:3]):
+        if len(parts) != 4 or not all(part.isascii() and part.isdigit() for part in parts[:3]):
             raise InvalidLink("the link is damaged (it is not a ticketflow link)")
         payload, signature = ".".join(parts[:3]), parts[3]
         if not hmac.compare_digest(signature, self._sign(payload)):

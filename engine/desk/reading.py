@@ -9,8 +9,8 @@
   ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
   (``kpi``) also ``supervisor``.
 
-The command line applies these rules; the terminal app's queues do not narrow by them yet.
-They guard the front ends, not the database: someone holding the database URL can read
+The command line, the terminal app and the HTTP API apply these rules, all through these
+functions. They guard the front ends, not the database: someone holding the database URL can read
 everything with any SQL client (docs/deployment.md, "The trust boundary").
 """
 

@@ -207,3 +207,33 @@ def test_a_query_parameter_given_twice_or_unknown_is_bad_input(client: TestClien
     assert unknown.status_code == 400
     assert client.get(f"{V1}/tickets?post=service_desk",
                       headers=world.headers("ann")).status_code == 200
+
+
+def test_an_agent_reads_only_the_tickets_of_their_post_or_their_own(
+        client: TestClient, world: ApiWorld) -> None:
+    ann = world.headers("ann")
+    at_desk = open_ticket(client, world, process="service_desk")["id"]
+    handed = open_ticket(client, world, process="service_desk")["id"]
+    for trigger, data in (("receive", {}), ("dispatch", {"assigned_group": "system_software"})):
+        fired = client.post(f"{V1}/tickets/{handed}/fire", headers=ann,
+                            json={"trigger": trigger, "data": data})
+        assert fired.status_code == 200, fired.text
+
+    def listed(who: str) -> list[int]:
+        page = client.get(f"{V1}/tickets", params={"process": "service_desk"},
+                          headers=world.headers(who))
+        return [t["id"] for t in page.json()["items"]]
+
+    assert listed("hal") == [handed]  # at the handling group's post
+    assert listed("mon") == [at_desk]  # at the service desk; the other one has left it
+    assert listed("ann") == listed("sue") == listed("aud") == [handed, at_desk]
+    for path in ("", "/history", "/sla"):
+        message = error_of(client.get(f"{V1}/tickets/{at_desk}{path}",
+                                      headers=world.headers("hal")), 403, "forbidden")
+        assert "'hal' may not read this ticket" in message
+        assert client.get(f"{V1}/tickets/{handed}{path}",
+                          headers=world.headers("hal")).status_code == 200
+    error_of(client.get(f"{V1}/assessment", params={"period": "2026-11"}, headers=ann),
+             403, "forbidden")
+    assert client.get(f"{V1}/assessment", params={"period": "2026-11"},
+                      headers=world.headers("sue")).status_code == 200

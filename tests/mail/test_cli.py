@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from engine.core.model import Inbound
 from mail.server import DeskHandler
 from tests.desk.test_cli import ADMIN, AGENT, Cli
@@ -30,17 +32,35 @@ def test_requesters_add_list_show_edit(desk_cli: Cli) -> None:
     edited = cli.json("requesters", "edit", "1", "--organisation", "Telecom C", "--phone", "",
                       **AGENT_LOGIN)
     assert (edited["organisation"], edited["phone"]) == ("Telecom C", None)
-    shown = cli.json("requesters", "show", "mei@example.com")
+    shown = cli.json("requesters", "show", "mei@example.com", **AGENT_LOGIN)
     assert [t["id"] for t in shown["tickets"]] == [opened["id"]]
-    assert [r["email"] for r in cli.json("requesters", "list")] == ["mei@example.com"]
-    code, out, _ = cli("requesters", "show", "1")
+    assert [r["email"] for r in cli.json("requesters", "list", **AGENT_LOGIN)] == [
+        "mei@example.com"]
+    code, out, _ = cli("requesters", "show", "1", **AGENT_LOGIN)
     assert code == 0 and "Mei Lin <mei@example.com>" in out and "no VPN" in out
-    code, _, err = cli("requesters", "show", "ghost@example.com")
+    code, _, err = cli("requesters", "show", "ghost@example.com", **AGENT_LOGIN)
     assert (code, err.strip()) == (2, "error: no requester 'ghost@example.com'")
     code, _, err = cli("open", "service_desk", "--set", "summary=x", "--requester", "bad",
                        **AGENT_LOGIN)
     assert (code, err.strip()) == (2, "error: 'bad' is not a mail address")
     assert len(cli.json("list", "--all")) == 1
+
+
+def test_requesters_show_needs_a_login_and_lists_only_readable_tickets(
+        desk_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = desk_cli
+    assert cli("users", "add", "hal", "--role", "agent", "--post", "handling_group",
+               "--password-stdin", user="root", password=ADMIN, stdin=AGENT + "\n")[0] == 0
+    opened = cli.json("open", "service_desk", "--set", "summary=no VPN", "--requester",
+                      "mei@example.com", **AGENT_LOGIN)
+    hal = cli.json("requesters", "show", "mei@example.com", user="hal", password=AGENT)
+    assert hal["email"] == "mei@example.com" and hal["tickets"] == []  # at the desk's post
+    root = cli.json("requesters", "show", "mei@example.com", user="root", password=ADMIN)
+    assert [t["id"] for t in root["tickets"]] == [opened["id"]]
+    monkeypatch.delenv("TICKETFLOW_USER")
+    for command in (("show", "1"), ("list",)):
+        code, out, err = cli("requesters", *command)
+        assert code == 2 and out == "" and err.startswith("error: name the acting account")
 
 
 def test_mail_commands_need_settings_and_check_them(desk_cli: Cli, tmp_path: Path) -> None:

@@ -2,12 +2,14 @@
 opens a ticket, an agent replies with the CLI, `ticketflow worker` sends the reply through a
 real SMTP server, the requester confirms by replying, the ticket closes — each step
 journaled with its actor, and `audit verify` proves every step legal. SQLite and PostgreSQL.
+The requester also answers by the link in the desk's mail, on `ticketflow serve`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -18,8 +20,10 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.api.conftest import start_server
 from tests.desk.test_cli import ADMIN, AGENT, Cli
 from tests.mail.conftest import DESK, SECRET, Sink, free_port
 
@@ -199,3 +203,54 @@ def test_two_workers_at_once_send_every_mail_exactly_once(
     deliveries = desk_cli.json("outbox", "--mail", user="root", password=ADMIN)
     assert len(deliveries) == 12 and {d["status"] for d in deliveries} == {"sent"}
     assert {d["attempts"] for d in deliveries} == {1}
+
+
+def link_in(mail: EmailMessage, base: str) -> str:
+    """The requester's link in a mail, on the test's server instead of the desk's name."""
+    found = re.search(r"https://desk\.test(/r/\S+)", mail.get_content())
+    assert found, mail.get_content()
+    return base + found.group(1)
+
+
+def test_the_requester_answers_by_the_link_in_the_mail(
+        desk_cli: Cli, server: tuple[int, Path, subprocess.Popen[bytes]], sink: Sink,
+        shared_store_url: str, tmp_path: Path) -> None:
+    port, config, _ = server
+    cli = desk_cli
+    assert cli("users", "add", "hal", "--role", "agent", "--post", "handling_group",
+               "--password-stdin", user="root", password=ADMIN, stdin=AGENT + "\n")[0] == 0
+    ann, hal = {"user": "ann", "password": AGENT}, {"user": "hal", "password": AGENT}
+    lmtp_send(port, first_mail())
+    assert cli("fire", "1", "receive", **ann)[0] == 0
+    assert cli("fire", "1", "solve_at_desk", "--set", "knowledge_article=KB-12",
+               "--set", "resolution=new VPN profile", **ann)[0] == 0
+    assert cli("fire", "1", "reply", "--note", "We sent you a new VPN profile.", **ann)[0] == 0
+    assert cli("worker", "--once", "--config", str(config))[0] == 0
+    web = start_server(shared_store_url, tmp_path / "serve.log", "--config", str(config),
+                       "--no-worker")
+    try:
+        with httpx.Client(timeout=30) as browser:
+            link = link_in(sink.to(MEI)[-1], web.base)
+            page = browser.get(link)
+            assert "We sent you a new VPN profile." in page.text
+            not_solved = browser.post(f"{link}/reopen", follow_redirects=True)
+            assert not_solved.status_code == 200 and "Being handled" in not_solved.text
+            assert cli("fire", "1", "finish", "--set", "resolution=VPN server patched",
+                       **hal)[0] == 0
+            assert cli("fire", "1", "reply", "--note", "We patched the VPN server.",
+                       **ann)[0] == 0
+            assert cli("worker", "--once", "--config", str(config))[0] == 0
+            second = sink.to(MEI)[-1]
+            assert "We patched the VPN server." in second.get_content()
+            confirmed = browser.post(f"{link_in(second, web.base)}/confirm",
+                                     follow_redirects=True)
+            assert confirmed.status_code == 200 and "Closed (finished)" in confirmed.text
+    finally:
+        web.stop()
+    shown = cli.json("show", "1")
+    requester = f"requester:{shown['requester']['id']}"
+    steps = [(e["actor"], e["trigger"]) for e in cli.json("history", "1")]
+    assert steps[-4:] == [(requester, "reopen"), ("hal", "finish"), ("ann", "reply"),
+                          (requester, "confirm")]
+    code, out, err = cli("audit", "verify", user="root", password=ADMIN)
+    assert code == 0, out + err

@@ -56,10 +56,10 @@ def test_queues_switch_with_number_keys_and_flip_order(desk: DeskCopy) -> None:
         assert "empty" in status(app)
         await pilot.press("4")  # overdue: no SLA clock is past its limit yet
         assert shown(app) == []
-        await pilot.press("5")  # all open
-        assert shown(app) == [6, 5, 4, 3, 2, 1]
+        await pilot.press("5")  # all open that ann may read (#6 is hal's vendor access)
+        assert shown(app) == [5, 4, 3, 2, 1]
         await pilot.press("o")  # oldest first
-        assert shown(app) == [1, 2, 3, 4, 5, 6]
+        assert shown(app) == [1, 2, 3, 4, 5]
         assert app.screen.query_one("#queue-nav", OptionList).highlighted == 4
 
     desk.run(scenario)
@@ -98,10 +98,10 @@ def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> 
         await login(pilot, "ann")
         await pilot.press("5", "slash", *"state:received", "enter")
         assert shown(app) == [4, 1]
-        await fill(pilot, "#queue-filter", "process:vendor_access is:all")
-        assert shown(app) == [6]
+        await fill(pilot, "#queue-filter", "process:fault_escalation is:all")
+        assert shown(app) == [3]
         await fill(pilot, "#queue-filter", "colour:red")
-        assert shown(app) == [6]  # unchanged
+        assert shown(app) == [3]  # unchanged
         assert notices(app)[-1].startswith("Filter: unknown filter 'colour:red'")
         await pilot.press("escape")
         assert app.screen.query_one(QueueList).has_focus
@@ -170,5 +170,25 @@ def test_help_numbers_the_queues_the_account_has(desk: DeskCopy, name: str,
         assert not re.search(rf"^\s*{len(queues) + 1}\s", keys, re.M)
         await pilot.press("escape", str(len(queues) + 1))  # a number past the last does nothing
         assert app.screen.queues[app.screen.queue_index].title == queues[0]
+
+    desk.run(scenario)
+
+
+def test_an_agent_sees_and_opens_only_the_tickets_they_may_read(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "hal")  # handling group: not #1, #3 or #4 (the desk's, ann's, ben's)
+        titles = [queue.title for queue in app.screen.queues]
+        await pilot.press(str(titles.index("All open") + 1))
+        assert shown(app) == [6, 5, 2]
+        await pilot.press("slash", *"is:all", "enter")
+        assert shown(app) == [6, 5, 2]
+        await fill(pilot, "#queue-filter", "#1")
+        assert isinstance(app.screen, QueueScreen)
+        assert notices(app)[-1].startswith("Not allowed: ticket 1: 'hal' may not read")
+        app.push_screen(TicketScreen(1))  # as a notice or a requester's list would
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        await fill(pilot, "#queue-filter", "#2")
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 2
 
     desk.run(scenario)

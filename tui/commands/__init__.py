@@ -62,8 +62,8 @@ COMMANDS: dict[str, Entry] = {
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
     **_entries("serve", "Serving other systems",
-               ("serve", "Serve the API at http://HOST:PORT/api/v1 (docs at /docs) over the "
-                         "desk at --db.")),
+               ("serve", "Serve the API at http://HOST:PORT/api/v1 (docs at /docs) and the "
+                         "requester's page at /r/TOKEN over the desk at --db.")),
     **_entries("tokens", "Serving other systems",
                ("tokens", "Manage API tokens (admin role).")),
     **_entries("webhooks", "Serving other systems",

@@ -8,11 +8,12 @@ import typer
 
 from engine.core.errors import BadRequest
 from engine.core.model import Requester
+from engine.desk.reading import may_read
 from engine.desk.requesters import Requesters
 from tui.options import DEFAULT_DB, Actor, Config, Db, Json
 from tui.output import print_json, print_table
 from tui.records import requester_record, ticket_record
-from tui.session import acting_account
+from tui.session import acting_account, reading_account
 from tui.wiring import open_workspace
 
 Name = Annotated[str | None, typer.Option(help="The requester's name.")]
@@ -52,9 +53,12 @@ def add(email: str, name: Name = None, phone: Phone = None, organisation: Organi
 
 def list_(db: Db = DEFAULT_DB, json: Json = False,
           after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
-          limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> None:
+          limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+          actor: Actor = None) -> None:
     """List requesters by id, a page at a time."""
-    found = Requesters(open_workspace(db).desk).page(after=after, limit=limit)
+    workspace = open_workspace(db)
+    reading_account(workspace, actor)
+    found = Requesters(workspace.desk).page(after=after, limit=limit)
     if json:
         print_json([requester_record(r) for r in found])
         return
@@ -63,11 +67,13 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
 
 
 def show(requester: Annotated[str, typer.Argument(help="An id or a mail address.")],
-         db: Db = DEFAULT_DB, json: Json = False) -> None:
-    """Show a requester and their tickets (newest first)."""
-    people = Requesters(open_workspace(db).desk)
+         db: Db = DEFAULT_DB, actor: Actor = None, json: Json = False) -> None:
+    """Show a requester and their tickets that you may read (newest first)."""
+    workspace = open_workspace(db)
+    reader = reading_account(workspace, actor)
+    people = Requesters(workspace.desk)
     found = people.get(requester)
-    tickets = people.tickets(found.id or 0)
+    tickets = [t for t in people.tickets(found.id or 0) if may_read(reader, t)]
     if json:
         print_json({**requester_record(found), "tickets": [ticket_record(t) for t in tickets]})
         return

@@ -3,6 +3,7 @@ process. The API's modules are imported only when this command runs."""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker, default_name
 from engine.time.clock import SystemClock
 from tui.commands import webhooks
-from tui.options import DEFAULT_DB, Db
+from tui.options import DEFAULT_DB, Config, Db
 from tui.wiring import UNAVAILABLE, open_workspace
 
 
@@ -35,19 +36,34 @@ def serve(
     assessment: Annotated[Path | None, typer.Option(
         envvar="TICKETFLOW_ASSESSMENT", help="The assessment file (default: "
         "flows/assessment.yaml).")] = None,
+    config: Config = None,
 ) -> None:
-    """Serve the API at http://HOST:PORT/api/v1 (docs at /docs) over the desk at --db."""
+    """Serve the API at http://HOST:PORT/api/v1 (docs at /docs) and the requester's page at
+    /r/TOKEN over the desk at --db."""
     from api.server import serve as serve_api
 
+    secret = link_secret(config)
     open_workspace(db).store.close()  # the schema created or upgraded once, before both
     stop = threading.Event()
     worker = None if no_worker else _start_worker(db, stop)
     try:
-        serve_api(db, host=host, port=port, alerts=alerts, assessment=assessment)
+        serve_api(db, host=host, port=port, alerts=alerts, assessment=assessment,
+                  link_secret=secret)
     finally:
         stop.set()
         if worker is not None:
             worker.join(timeout=10)
+
+
+def link_secret(config: str | None) -> bytes | None:
+    """The secret of the requester's links: the settings file's (or the environment's)."""
+    from engine.mail.settings import SECRET_ENV
+    from tui.commands.mail_cmds import settings_from
+
+    if config:
+        return settings_from(config).secret()
+    value = os.environ.get(SECRET_ENV)
+    return value.encode("utf-8") if value else None
 
 
 def _start_worker(db: str, stop: threading.Event) -> threading.Thread:

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from engine.core.model import Ticket, TicketQuery
+from engine.desk.reading import check_read, readable
 from tui.output import safe
 from tui.screens.accounts import AccountsScreen
 from tui.screens.assessment import AssessmentScreen
@@ -96,11 +97,12 @@ class QueueScreen(DeskScreen[None]):
                 ticket.process, self.session.local(ticket.updated_at)[5:], safe(summary, 200)]
 
     def query_now(self) -> TicketQuery:
-        """The current queue's query with the filter, order and the clock of this moment."""
+        """The current queue's query with the filter, order and the clock of this moment,
+        narrowed to the tickets the account may read."""
         query = filtered(self.queues[self.queue_index].query, self.changes)
         if query.overdue_at is not None:
             query = replace(query, overdue_at=self.session.now())
-        return replace(query, descending=self.descending)
+        return readable(self.session.account, replace(query, descending=self.descending))
 
     def load(self) -> None:
         """Show the current queue from its first page."""
@@ -134,7 +136,8 @@ class QueueScreen(DeskScreen[None]):
         self.open_ticket_id(event.ticket.id)
 
     def open_ticket_id(self, ticket_id: int) -> None:
-        if self.attempt(lambda: self.desk.ticket(ticket_id)) is not None:
+        if self.attempt(lambda: check_read(self.session.account,
+                                           self.desk.ticket(ticket_id))) is not None:
             self.app.push_screen(TicketScreen(ticket_id), lambda _: self.desk_changed())
 
     @on(OptionList.OptionSelected, "#queue-nav")

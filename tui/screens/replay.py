@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from engine.audit.audit import Audit
 from engine.core.journal import Event
+from engine.desk.reading import check_read
 from tui.screens.base import DeskScreen
 from tui.widgets.key_lists import KeyList
 from tui.widgets.ticket_card import shown
@@ -122,6 +123,7 @@ class ReplayScreen(DeskScreen[None]):
         box.focus()
 
     def _rebuild(self) -> list[Step]:
+        check_read(self.session.account, self.desk.ticket(self.ticket_id))
         events = self.desk.history(self.ticket_id)
         posts: dict[str, str | None] = {}
         for digest in {e.digest for e in events}:

@@ -8,6 +8,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.core.model import Requester, Ticket
+from engine.desk.reading import may_read
 from engine.desk.requesters import Requesters
 from tui.output import safe
 from tui.screens.base import DeskScreen
@@ -53,7 +54,9 @@ class RequesterScreen(DeskScreen[None]):
         card = self.query_one("#requester-card", Static)
         card.update(requester_lines(self.requester))
         card.border_title = "Requester"
-        tickets = self.attempt(lambda: Requesters(self.desk).tickets(self.requester.id or 0))
+        tickets = [t for t in self.attempt(
+            lambda: Requesters(self.desk).tickets(self.requester.id or 0)) or []
+                   if may_read(self.session.account, t)]
         box = self.query_one("#requester-tickets", OptionList)
         box.border_title = f"Tickets · {len(tickets or [])}"
         box.clear_options()

@@ -13,8 +13,10 @@ from textual.content import Content
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from engine.core.errors import Forbidden
 from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery, Timer
+from engine.desk.reading import check_read, readable
 from engine.desk.requesters import Requesters
 from engine.process.compiler import CompiledProcess
 from tui.output import safe
@@ -87,7 +89,8 @@ class TicketScreen(TicketActions):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#ticket-actions", OptionList).focus()
+        if self.ticket is not None:
+            self.query_one("#ticket-actions", OptionList).focus()
 
     def desk_changed(self) -> None:
         self.reload()
@@ -99,6 +102,8 @@ class TicketScreen(TicketActions):
         """Read the ticket, its journal, timers and children again, and redraw."""
         loaded = self.attempt(self._load)
         if loaded is None:
+            if self.ticket is None and self.is_current:  # not the account's to read: back
+                self.dismiss()
             return
         ticket, compiled = loaded
         local = self.session.local
@@ -116,7 +121,11 @@ class TicketScreen(TicketActions):
         self.refresh_bindings()  # the footer offers only what this ticket now allows
 
     def _load(self) -> tuple[Ticket, CompiledProcess]:
-        ticket = self.desk.ticket(self.ticket_id)
+        try:
+            ticket = check_read(self.session.account, self.desk.ticket(self.ticket_id))
+        except Forbidden:  # never readable, or handed on out of the account's reach
+            self.ticket = None
+            raise
         self.compiled = self.desk.compiled(ticket.digest)
         self.events = self.desk.history(self.ticket_id)
         self.ticket = ticket
@@ -128,8 +137,8 @@ class TicketScreen(TicketActions):
         return found + [d for d in timers if not d.kind.startswith("sla")]
 
     def _show_children(self, ticket: Ticket) -> None:
-        children = self.attempt(lambda: self.desk.tickets(
-            TicketQuery(parent_id=ticket.id, limit=50))) or []
+        children = self.attempt(lambda: self.desk.tickets(readable(
+            self.session.account, TicketQuery(parent_id=ticket.id, limit=50)))) or []
         box = self.query_one("#ticket-children", OptionList)
         box.border_title = f"Child tickets · {len(children)}"
         box.clear_options()
