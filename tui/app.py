@@ -7,6 +7,7 @@ import sys
 import termios
 from collections.abc import Iterable
 from datetime import tzinfo
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -29,7 +30,7 @@ HANGUP_EXIT = 129
 class TicketflowApp(OneKeyAtATime):
     """ticketflow's terminal app for agents, supervisors, admins and auditors."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "ticketflow"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", show=False)]
 

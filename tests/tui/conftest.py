@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -49,7 +50,7 @@ class DeskCopy:
     def app(self, **options: Any) -> TicketflowApp:
         """The app on this desk, with times shown in UTC and no background polling."""
         options = {"zone": UTC, "poll_seconds": 0, **options}
-        return TicketflowApp(self.workspace, **options)
+        return RecordingApp(self.workspace, **options)
 
     def run(self, scenario: Callable[[Pilot[None], TicketflowApp], Awaitable[None]],
             **options: Any) -> TicketflowApp:
@@ -143,8 +144,24 @@ async def login(pilot: Pilot[None], name: str, password: str = PASSWORD) -> None
     await pilot.pause()
 
 
+class RecordingApp(TicketflowApp):
+    """The app, keeping the text of every notification it shows: Textual drops each when
+    it expires, which a test on a loaded machine may reach before it looks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown: list[str] = []
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        self.shown.append(f"{title}: {message}")
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+
 def notices(app: TicketflowApp) -> list[str]:
-    """The texts of the notifications the app has shown (title and message)."""
+    """The texts of the notifications the app has shown (title and message), oldest first."""
+    if isinstance(app, RecordingApp):
+        return list(app.shown)
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
