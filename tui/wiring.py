@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from engine.accounts.accounts import AccountBook
 from engine.accounts.sessions import SessionReads
-from engine.accounts.tokens import ApiTokens
 from engine.desk.ports import Store
 from engine.desk.reading import TicketReads
-from engine.desk.webhooks import Webhooks
 from engine.time.clock import Clock, SystemClock
 from storage.errors import DatabaseBusy, DatabaseUnavailable
 
 if TYPE_CHECKING:
+    from engine.accounts.accounts import AccountBook
+    from engine.accounts.tokens import ApiTokens
     from engine.desk.desk import Desk
+    from engine.desk.webhooks import Webhooks
 
 UNAVAILABLE: tuple[type[Exception], ...] = (DatabaseUnavailable, DatabaseBusy)
 """Errors meaning the database cannot be reached (or stays locked) now: wait and retry."""
@@ -46,7 +46,10 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     ``synchronous`` is SQLite's durability setting; only bulk builders such as the demo
     desk lower it to ``NORMAL``.
     """
+    from engine.accounts.accounts import AccountBook
+    from engine.accounts.tokens import ApiTokens
     from engine.desk.desk import Desk
+    from engine.desk.webhooks import Webhooks
     from storage import open_store
 
     store = open_store(url, synchronous=synchronous)
