@@ -22,8 +22,9 @@ from engine.core.admin_journal import VENDOR_CLOSED, VENDOR_OPENED, AdminEntry, 
 from engine.core.errors import Conflict
 from engine.core.journal import GENESIS
 from engine.core.model import Account
+from storage.codec import Codec
 from storage.models import metadata
-from storage.rendered import Codec, render
+from storage.rendered import render
 
 ADMIN = metadata.tables["admin_journal"]
 ACCOUNTS = metadata.tables["accounts"]

@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, Table, func, insert, make_url, select, text
 
-from storage.database import encode_json, make_engine, revision, upgrade
+from storage.codec import encode_json
+from storage.database import make_engine, revision, upgrade
 from storage.errors import StorageError, map_db_errors
 from storage.migrations import head
 from storage.models import UTCDateTime, metadata

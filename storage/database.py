@@ -8,7 +8,6 @@ through psycopg 3 with the same code.
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
+from storage.codec import encode_json
 from storage.errors import SchemaError, StorageError, map_db_errors
 from storage.migrations import head
 
@@ -28,11 +28,6 @@ BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_401_245_311
 """The PostgreSQL advisory lock key that serialises schema upgrades."""
-
-encode_json = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
-"""How JSON columns are written on every path (``default=str`` as the journal hashes);
-one encoder built once (``json.dumps`` with options builds a new one per call)."""
-
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     """An engine for ``url``; a ``?synchronous=`` query parameter overrides the argument."""

@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import AbstractContextManager
-from types import TracebackType
-
-from sqlalchemy import exc as sa_exc
+from types import ModuleType, TracebackType
 
 from engine.core.errors import BadRequest, Conflict, TicketflowError
-from storage.models import EVENT_SEQ_KEY
+
+EVENT_SEQ_KEY = "uq_events_ticket_id_seq"
+"""The unique key that makes the journal append-only: a clash is a conflict."""
 
 
 class StorageError(TicketflowError):
@@ -90,11 +91,13 @@ def db_error(exc: Exception, *, ticket: int | None = None) -> BaseException | No
     """What :func:`map_db_errors` raises for ``exc`` (None: ``exc`` itself, unchanged)."""
     if isinstance(exc, TicketflowError):
         return None
-    if isinstance(exc, sa_exc.StatementError):
+    sa_exc = _sqlalchemy_errors()
+    if sa_exc is not None and isinstance(exc, sa_exc.StatementError):
         if isinstance(exc.orig, ValueError | TypeError):  # our own value check, not the db
             return exc.orig
         return translate(exc, ticket=ticket)
-    if isinstance(exc, sa_exc.SQLAlchemyError | OSError):
+    if isinstance(exc, OSError) or (sa_exc is not None
+                                    and isinstance(exc, sa_exc.SQLAlchemyError)):
         return translate(exc, ticket=ticket)
     if isinstance(exc, json.JSONDecodeError):  # only stored JSON is decoded in here
         return DatabaseCorrupt(f"the database is damaged (a JSON column holds {exc}): "
@@ -108,7 +111,10 @@ def db_error(exc: Exception, *, ticket: int | None = None) -> BaseException | No
 
 def translate(exc: BaseException, *, ticket: int | None = None) -> TicketflowError:
     """The ticketflow error for a SQLAlchemy or DBAPI error."""
-    original = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig else exc
+    sa_exc = _sqlalchemy_errors()
+    original = exc
+    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError) and exc.orig:
+        original = exc.orig
     kinds = {cls.__name__ for cls in type(original).__mro__}
     text = " ".join(str(original).split())
     lowered = f"{type(original).__name__} {text}".lower()
@@ -125,7 +131,8 @@ def translate(exc: BaseException, *, ticket: int | None = None) -> TicketflowErr
         return DatabaseBusy(f"the database stayed locked by another writer: {text}")
     if any(key in lowered for key in _SCHEMA):
         return SchemaError(f"{text} (run `ticketflow init` to create or upgrade the schema)")
-    if "OperationalError" in kinds or isinstance(exc, sa_exc.ArgumentError | OSError):
+    if "OperationalError" in kinds or isinstance(exc, OSError) or (
+            sa_exc is not None and isinstance(exc, sa_exc.ArgumentError)):
         return DatabaseUnavailable(f"cannot use the database: {text}")
     return StorageError(text)
 
@@ -134,3 +141,9 @@ def _is_driver_error(exc: Exception) -> bool:
     """Whether ``exc`` is a PEP 249 driver error (sqlite3, psycopg)."""
     return any(cls.__name__ == "Error" and cls.__module__ in ("sqlite3", "psycopg")
                for cls in type(exc).__mro__)
+
+
+def _sqlalchemy_errors() -> ModuleType | None:
+    """SQLAlchemy's errors when it is loaded: when it is not (the light reader), no error
+    can be one of them, and importing it only to find that out would cost 0.2 s."""
+    return sys.modules.get("sqlalchemy.exc")

@@ -26,10 +26,11 @@ from engine.core.errors import Conflict, NotFound
 from engine.core.journal import GENESIS, Event, seal
 from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer
 from storage.admin_journal import AdminWriter
+from storage.codec import Codec
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors
 from storage.models import metadata
-from storage.rendered import Codec, Rendered, render, rows_getter
+from storage.rendered import Rendered, render, rows_getter
 
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))

@@ -19,9 +19,10 @@ from engine.core.admin_journal import AdminEntry
 from engine.core.errors import BadRequest, Conflict, NotFound
 from engine.core.model import Account, Change, NewTicket, Ticket
 from engine.desk.intake import AlertLink
+from storage.codec import Codec
 from storage.errors import IntegrityViolation, map_db_errors
 from storage.models import ALERT_KEY, metadata
-from storage.rendered import Codec, Rendered, render
+from storage.rendered import Rendered, render
 from storage.rows import Rows
 
 TOKENS, ALERTS, ACCOUNTS = (metadata.tables[name] for name in ("api_tokens", "alerts",

@@ -24,6 +24,8 @@ from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.errors import EVENT_SEQ_KEY
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,8 +36,6 @@ NAMING = {
 SQLModel.metadata.naming_convention = NAMING
 metadata: MetaData = SQLModel.metadata
 
-EVENT_SEQ_KEY = "uq_events_ticket_id_seq"
-"""The unique key that makes the journal append-only: a clash is a conflict."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.accounts.vendor import Credential
 from engine.core.journal import Event
 from engine.core.model import Account, Delivery, Inbound, Requester, Ticket, Timer
+
+if TYPE_CHECKING:  # the vendor accounts' module brings the process language: not for reads
+    from engine.accounts.vendor import Credential
 
 
 def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:

@@ -11,19 +11,18 @@ from typing import Any
 
 import typer
 
-from engine.accounts.sessions import LoginSessions
+from engine.accounts.sessions import resume
 from engine.core.errors import AuthenticationFailed, BadRequest
 from engine.core.model import Account
 from engine.desk.reading import require_any
-from tui.wiring import Workspace
+from tui.wiring import Reading, Workspace, open_reading, open_workspace, reading_of
 
 
 def acting_account(workspace: Workspace, name: str | None) -> Account:
     """Authenticate the acting account; refuse clearly when none can be found."""
-    saved = session_file().read().get(workspace.url)
-    if os.environ.get("TICKETFLOW_PASSWORD") is None and saved and name in (None,
-                                                                            saved["username"]):
-        return LoginSessions(workspace.store, workspace.desk.clock).resume(saved["token"])
+    token = session_token(workspace.url, name)
+    if token is not None:
+        return resume(workspace.store, token, workspace.desk.clock.now())
     if not name:
         raise BadRequest("name the acting account with --as NAME or TICKETFLOW_USER "
                          "(or run 'ticketflow login')")
@@ -35,6 +34,31 @@ def reading_account(workspace: Workspace, name: str | None,
     """Authenticate the account a read acts as; with ``roles``, require one of them."""
     account = acting_account(workspace, name)
     return require_any(account, roles, what) if roles else account
+
+
+def reads_as(url: str, name: str | None) -> tuple[Reading, Account]:
+    """The reads of a read-only command and the account it acts as.
+
+    With a login session only reads are needed, and they take the light reader when the
+    database allows; a password is checked by the full workspace, since a login writes its
+    bookkeeping (last login, failed attempts, a lock-out).
+    """
+    token = session_token(url, name)
+    if token is None:
+        workspace = open_workspace(url)
+        return reading_of(workspace), acting_account(workspace, name)
+    reads = open_reading(url)
+    return reads, resume(reads.store, token, reads.clock.now())
+
+
+def session_token(url: str, name: str | None) -> str | None:
+    """The token of this user's login session on ``url``, when it is what authenticates:
+    no TICKETFLOW_PASSWORD given, and no other account named."""
+    saved = session_file().read().get(url)
+    if os.environ.get("TICKETFLOW_PASSWORD") is None and saved and name in (None,
+                                                                            saved["username"]):
+        return str(saved["token"])
+    return None
 
 
 def password(name: str) -> str:

@@ -1,18 +1,27 @@
-"""The composition root: the one place the front ends reach the storage layer."""
+"""The composition root: the one place the front ends reach the storage layer.
+
+The desk service and the full store are imported when a workspace is opened, not with this
+module: a read-only command (``show``, ``history``) opens a :class:`Reading` instead, on the
+driver-level reader when it can, and never pays for SQLAlchemy or the process language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from engine.accounts.accounts import AccountBook
-from engine.accounts.tokens import ApiTokens
-from engine.desk.desk import Desk
+from engine.accounts.sessions import SessionReads
 from engine.desk.ports import Store
-from engine.desk.webhooks import Webhooks
+from engine.desk.reading import TicketReads
 from engine.time.clock import Clock, SystemClock
-from storage import backup, open_store
 from storage.errors import DatabaseBusy, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from engine.accounts.accounts import AccountBook
+    from engine.accounts.tokens import ApiTokens
+    from engine.desk.desk import Desk
+    from engine.desk.webhooks import Webhooks
 
 UNAVAILABLE: tuple[type[Exception], ...] = (DatabaseUnavailable, DatabaseBusy)
 """Errors meaning the database cannot be reached (or stays locked) now: wait and retry."""
@@ -37,6 +46,12 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     ``synchronous`` is SQLite's durability setting; only bulk builders such as the demo
     desk lower it to ``NORMAL``.
     """
+    from engine.accounts.accounts import AccountBook
+    from engine.accounts.tokens import ApiTokens
+    from engine.desk.desk import Desk
+    from engine.desk.webhooks import Webhooks
+    from storage import open_store
+
     store = open_store(url, synchronous=synchronous)
     clock = clock or SystemClock()
     desk = Desk(store, clock)
@@ -45,11 +60,46 @@ def open_workspace(url: str, *, clock: Clock | None = None,
                      tokens=ApiTokens(store, clock), webhooks=Webhooks(store, clock))
 
 
+class ReadStore(TicketReads, SessionReads, Protocol):
+    """The store's reads that a read-only command uses (the full store has them all)."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a read-only command needs: the store's reads and a clock."""
+
+    url: str
+    store: ReadStore
+    clock: Clock
+
+
+def open_reading(url: str) -> Reading:
+    """Reads on the database at ``url``: by the driver alone when its schema is current,
+    else through the full store (which creates or upgrades it, as any command does)."""
+    from storage.reader import open_reader
+
+    reader = open_reader(url)
+    if reader is not None:
+        return Reading(url=url, store=reader, clock=SystemClock())
+    return reading_of(open_workspace(url))
+
+
+def reading_of(workspace: Workspace) -> Reading:
+    """The reads of an open workspace."""
+    return Reading(url=workspace.url, store=workspace.store, clock=workspace.desk.clock)
+
+
 def backup_database(url: str, path: Path) -> str:
     """A consistent copy of the database at ``url`` in a new file; the kind of copy."""
+    from storage import backup
+
     return backup.backup(url, path)
 
 
 def restore_database(path: Path, url: str) -> int:
     """Copy a backup into the new, empty database at ``url``; how many rows."""
+    from storage import backup
+
     return backup.restore(path, url)

@@ -38,15 +38,19 @@ class LoginSession:
     expires_at: datetime
 
 
-class SessionStore(Protocol):
-    """The part of the store port that login sessions need."""
+class SessionReads(Protocol):
+    """The part of the store port that resuming a login session needs (reads only)."""
 
     def get_account(self, username: str) -> Account: ...
 
+    def session_user(self, token_hash: str, *, now: datetime) -> str: ...
+
+
+class SessionStore(SessionReads, Protocol):
+    """The part of the store port that login sessions need."""
+
     def save_session(self, *, token_hash: str, username: str, created_at: datetime,
                      expires_at: datetime, password_hash: str) -> bool: ...
-
-    def session_user(self, token_hash: str, *, now: datetime) -> str: ...
 
     def list_sessions(self, username: str, *, now: datetime) -> list[LoginSession]: ...
 
@@ -57,6 +61,22 @@ class SessionStore(Protocol):
 def token_hash(token: str) -> str:
     """What the database keeps of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def resume(store: SessionReads, token: str, now: datetime) -> Account:
+    """The account of a session live at ``now``; AuthenticationFailed when it is gone.
+
+    Only reads: a session's lifetime is fixed when it starts (nothing is touched on use),
+    so resuming one writes nothing.
+    """
+    try:
+        username = store.session_user(token_hash(token), now=now)
+    except NotFound:
+        raise AuthenticationFailed("the login session expired or ended: log in again") \
+            from None
+    account = store.get_account(username)
+    ensure_active(account, now)
+    return account
 
 
 class LoginSessions:
@@ -87,15 +107,7 @@ class LoginSessions:
 
     def resume(self, token: str) -> Account:
         """The account of a live session; AuthenticationFailed when it is gone."""
-        now = self.clock.now()
-        try:
-            username = self.store.session_user(token_hash(token), now=now)
-        except NotFound:
-            raise AuthenticationFailed("the login session expired or ended: log in again") \
-                from None
-        account = self.store.get_account(username)
-        ensure_active(account, now)
-        return account
+        return resume(self.store, token, self.clock.now())
 
     def listed(self, username: str) -> list[LoginSession]:
         """The live sessions of an account, oldest first."""

@@ -68,6 +68,10 @@ class Timer:
     """For a ``child_end`` timer: the child ticket that ended."""
 
 
+SLA_KINDS = ["sla_warning", "sla_breach"]
+"""The kinds of timer an SLA clock arms (its warning, its breach): no process timers."""
+
+
 @dataclass
 class Account:
     """A person (or a vendor's temporary login) who acts on the desk."""

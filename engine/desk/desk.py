@@ -27,6 +27,7 @@ from engine.core.errors import (
 )
 from engine.core.journal import Event
 from engine.core.model import (
+    SLA_KINDS,
     Account,
     Change,
     NewTicket,
@@ -36,7 +37,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
-from engine.desk import alarms, plan
+from engine.desk import alarms, plan, reading
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
 from engine.process.load import Process, parse_stored
@@ -131,15 +132,14 @@ class Desk:
         return self.store.load_ticket(ticket_id)
 
     def history(self, ticket_id: int) -> list[Event]:
-        self.store.load_ticket(ticket_id)
-        return self.store.events(ticket_id)
+        return reading.history(self.store, ticket_id)
 
     def tickets(self, query: TicketQuery) -> list[Ticket]:
         return self.store.list_tickets(query)
 
     def timers(self, ticket_id: int) -> list[Timer]:
         """A ticket's pending process timers (its SLA clocks: :meth:`slas`)."""
-        return [t for t in self.store.pending_timers(ticket_id) if t.kind not in sla.SLA_KINDS]
+        return reading.timers(self.store, ticket_id)
 
     def actions(self, ticket: Ticket, actor: Account) -> list[TransitionSpec]:
         """The transitions this account may fire on the ticket now (guards aside)."""
@@ -309,7 +309,7 @@ class Desk:
         clocks = sla.clocks_for(self.compiled(before.digest).process).step(before, after, now)
         after.sla = clocks.sla
         return Change(ticket=after, expected_version=before.version, events=[event],
-                      arm=clocks.arm, cancel_kinds=sla.SLA_KINDS if clocks.cancel else [])
+                      arm=clocks.arm, cancel_kinds=SLA_KINDS if clocks.cancel else [])
 
     # -- who holds a ticket ------------------------------------------------------------
 
@@ -372,7 +372,7 @@ class Desk:
             if timer.kind == CHILD_END:
                 self.fire(timer.ticket_id, timer.trigger, SYSTEM, timer=timer,
                           note=f"child ticket {timer.child_id} ended")
-            elif timer.kind in sla.SLA_KINDS:
+            elif timer.kind in SLA_KINDS:
                 ticket = self.store.load_ticket(timer.ticket_id)
                 self.store.apply(alarms.plan_alarm(self.compiled(ticket.digest), ticket, timer,
                                                    SYSTEM, self.clock.now()))

@@ -15,7 +15,7 @@ from typing import Any
 from engine.accounts import vendor
 from engine.core.errors import Forbidden, InvalidTrigger, MissingField, NotFound
 from engine.core.journal import Event, sealed_event
-from engine.core.model import Account, Change, NewTicket, Ticket, Timer
+from engine.core.model import SLA_KINDS, Account, Change, NewTicket, Ticket, Timer
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
 from engine.process.spec import (
@@ -272,7 +272,7 @@ def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Ac
         arm=(timers_for(compiled, moved, now) if entered else []) + clocks.arm,
         cancel_states=[ticket.state] if entered else [],
         fired_timer=timer.id if timer else None,
-        cancel_kinds=sla.SLA_KINDS if clocks.cancel else [])
+        cancel_kinds=SLA_KINDS if clocks.cancel else [])
     return Step(change, outcome.transition, outcome.names)
 
 

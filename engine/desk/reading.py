@@ -9,17 +9,32 @@
   ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
   (``kpi``) also ``supervisor``.
 
+The reads themselves (a ticket's journal, its process timers, its requester) take only the
+part of the store port they use (:class:`TicketReads`), so that the command line can run
+them on a light, driver-level reader as well as on the full store.
+
 The command line, the terminal app and the HTTP API apply these rules, all through these
-functions. They guard the front ends, not the database: someone holding the database URL can read
-everything with any SQL client (docs/deployment.md, "The trust boundary").
+functions. They guard the front ends, not the database: someone holding the database URL
+can read everything with any SQL client (docs/deployment.md, "The trust boundary").
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from typing import Protocol
 
 from engine.core.errors import Forbidden
-from engine.core.model import Account, Ticket, TicketQuery
+from engine.core.journal import Event
+from engine.core.model import (
+    SLA_KINDS,
+    Account,
+    ProcessVersion,
+    Requester,
+    Ticket,
+    TicketQuery,
+    Timer,
+)
 
 READ_ALL = ("admin", "auditor", "supervisor")
 DESK_WIDE = ("admin", "auditor")
@@ -60,3 +75,36 @@ def require_any(account: Account, roles: tuple[str, ...], what: str) -> Account:
     if not set(roles) & set(account.roles):
         raise Forbidden(f"{what} needs the role {' or '.join(roles)}")
     return account
+
+
+class TicketReads(Protocol):
+    """The part of the store port that reading tickets needs."""
+
+    def load_ticket(self, ticket_id: int) -> Ticket: ...
+
+    def get_version(self, digest: str) -> ProcessVersion: ...
+
+    def events(self, ticket_id: int, *, until: datetime | None = None) -> list[Event]: ...
+
+    def pending_timers(self, ticket_id: int) -> list[Timer]: ...
+
+    def ticket_requester(self, ticket_id: int) -> int | None: ...
+
+    def get_requester(self, requester_id: int) -> Requester: ...
+
+
+def history(store: TicketReads, ticket_id: int) -> list[Event]:
+    """A ticket's journal in order; NotFound when there is no such ticket."""
+    store.load_ticket(ticket_id)
+    return store.events(ticket_id)
+
+
+def timers(store: TicketReads, ticket_id: int) -> list[Timer]:
+    """A ticket's pending process timers (its SLA clocks' timers left out)."""
+    return [t for t in store.pending_timers(ticket_id) if t.kind not in SLA_KINDS]
+
+
+def requester(store: TicketReads, ticket_id: int) -> Requester | None:
+    """The requester a ticket is for, if any."""
+    found = store.ticket_requester(ticket_id)
+    return store.get_requester(found) if found is not None else None

@@ -16,7 +16,7 @@ from typing import Any
 from engine.core.errors import BadRequest, Forbidden, InvalidTrigger, MissingField
 from engine.core.journal import Event
 from engine.core.model import Account, Requester, Ticket
-from engine.desk import plan
+from engine.desk import plan, reading
 from engine.desk.desk import Desk
 from engine.desk.links import Link, LinkSigner
 from engine.process.spec import TransitionSpec
@@ -92,8 +92,7 @@ class Requesters:
 
     def of_ticket(self, ticket_id: int) -> Requester | None:
         """The requester a ticket is for, if any."""
-        found = self.store.ticket_requester(ticket_id)
-        return self.store.get_requester(found) if found is not None else None
+        return reading.requester(self.store, ticket_id)
 
     # -- tickets ---------------------------------------------------------------------
 

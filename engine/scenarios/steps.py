@@ -16,13 +16,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from engine.core.errors import FAIL_KINDS, ServiceError
-from engine.core.model import Account, Ticket, TicketQuery
+from engine.core.model import SLA_KINDS, Account, Ticket, TicketQuery
 from engine.desk.desk import Desk
 from engine.process.durations import parse_duration
 from engine.process.fields import parse_timestamp
 from engine.process.spec import ProcessSpec
 from engine.time.clock import VirtualClock
-from engine.time.sla import SLA_KINDS
 
 Loc = tuple[str | int, ...]
 Fail = Callable[[Loc, str], None]

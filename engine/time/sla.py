@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.core.model import Notification, Ticket, Timer
+from engine.core.model import SLA_KINDS, Notification, Ticket, Timer
 from engine.process.calendars import WorkingTime, build_calendar
 from engine.process.durations import format_duration, spoken
 from engine.process.ladder import ClockSpec, clocks_of
 from engine.process.load import Process
 
-WARNING, BREACH = "sla_warning", "sla_breach"
-SLA_KINDS = [WARNING, BREACH]
+WARNING, BREACH = SLA_KINDS
 
 Record = dict[str, Any]
 

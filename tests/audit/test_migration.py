@@ -9,8 +9,8 @@ import pytest
 from engine.audit.audit import Audit
 from engine.audit.migration import Migration, parse_mapping
 from engine.core.errors import BadRequest, Forbidden
+from engine.core.model import SLA_KINDS
 from engine.process.load import parse_process
-from engine.time.sla import SLA_KINDS
 from tests.desk.conftest import ROOT, DeskWorld
 
 MINI = ROOT / "tests" / "flows" / "mini.yaml"

@@ -3,7 +3,9 @@
 Each command runs in a fresh ``python -X importtime`` process, the way a user runs it, and
 the modules it imported are read from that report: no Textual outside ``tui`` and ``demo``,
 no Alembic once the schema is at head, no Rich on the ``--json`` paths, no database layer
-for ``--help`` and ``validate``. The root's command table is checked against the modules.
+for ``--help`` and ``validate``, and with a login session no SQLAlchemy, SQLModel or process
+language for ``show`` and ``history`` (the driver-level reader). The root's command table is
+checked against the modules.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from tui.commands import COMMANDS
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Startup-pass1"
 DATABASE = {"sqlalchemy", "sqlmodel", "storage", "alembic", "psycopg"}
+HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "textual", "transitions", "yaml", "simpleeval"}
+"""What a read through a login session never loads: the ORM, the app, the process language."""
+READS = [["show", "1", "--json"], ["show", "1"], ["history", "1", "--json"]]
 NO_TERMINAL = [
     ["--help"],
     ["show", "1", "--json"],
@@ -76,6 +81,16 @@ def _prepared(url: str, folder: Path) -> dict[str, str]:
     return env
 
 
+def _logged_in(env: dict[str, str]) -> dict[str, str]:
+    """``env`` after ``ticketflow login``: the session authenticates, no password is given."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("TICKETFLOW_DB", "TICKETFLOW_HOME", "TICKETFLOW_USER",
+                     "TICKETFLOW_PASSWORD"):
+            patch.setenv(name, env[name])
+        assert run(["login"]) == 0
+    return {name: value for name, value in env.items() if name != "TICKETFLOW_PASSWORD"}
+
+
 class _OneLine:
     def __init__(self, text: str) -> None:
         self.text = text + "\n"
@@ -116,6 +131,21 @@ def test_on_every_backend_show_and_list_import_neither(shared_store_url: str,
     env = _prepared(shared_store_url, tmp_path)
     for argv in (["show", "1", "--json"], ["list"]):
         assert not roots(imported(argv, env)) & {"textual", "alembic"}
+
+
+@pytest.mark.parametrize("argv", READS, ids=" ".join)
+def test_with_a_session_reads_import_no_sqlalchemy_sqlmodel_textual_nor_the_language(
+        desk: dict[str, str], argv: list[str]) -> None:
+    modules = imported(argv, _logged_in(desk))
+    assert not roots(modules) & HEAVY
+    assert "storage.reader" in modules
+    assert not {m for m in modules if m.startswith(("engine.process", "storage.models"))}
+
+
+def test_on_every_backend_a_session_shows_through_the_driver(shared_store_url: str,
+                                                             tmp_path: Path) -> None:
+    modules = imported(["show", "1", "--json"], _logged_in(_prepared(shared_store_url, tmp_path)))
+    assert "storage.reader" in modules and not roots(modules) & HEAVY
 
 
 def test_the_app_and_a_new_schema_do_import_them(tmp_path: Path) -> None:

@@ -50,8 +50,11 @@ COMMANDS: dict[str, Entry] = {
                ("comment", "Add a comment to a ticket's journal."),
                ("record", "Record an event that changes no state (a customer reply, a "
                           "complaint, ...)."),
+               ),
+    **_entries("reading", "Working tickets",
                ("show", "Show a ticket with its requester, pending timers and attachments."),
-               ("history", "Show a ticket's journal."),
+               ("history", "Show a ticket's journal.")),
+    **_entries("tickets", "Working tickets",
                ("list", "List the tickets you may read, newest first, a page at a time.")),
     **_entries("clocks", "Working tickets",
                ("sla", "Show a ticket's open SLA clocks with their remaining working time."),

@@ -1,26 +1,24 @@
-"""Working tickets: open, fire, assign, claim, comment, record, show, history, list."""
+"""Working tickets: open, fire, assign, claim, comment, record, list (show and history:
+:mod:`tui.commands.reading`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from engine.accounts.vendor import Credential
 from engine.core.errors import BadRequest
-from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery
 from engine.desk.desk import parse_assignments
-from engine.desk.reading import check_read, readable
+from engine.desk.reading import readable
 from engine.desk.requesters import Requesters
+from tui.commands.reading import echo_ticket
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
 from tui.records import (
     credential_record,
-    event_record,
-    requester_record,
     ticket_record,
-    timer_record,
 )
 from tui.session import acting_account, reading_account
 from tui.wiring import Workspace, open_workspace
@@ -29,7 +27,7 @@ Sets = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, repeat
 
 
 def register(app: typer.Typer) -> None:
-    for command in (open_, fire, assign, claim, comment, record, show, history, list_):
+    for command in (open_, fire, assign, claim, comment, record, list_):
         name = command.__name__.rstrip("_")
         app.command(name=name)(command)
 
@@ -41,10 +39,7 @@ def _emit(workspace: Workspace, ticket: Ticket, json: bool,
         extra = {"credentials": [credential_record(c) for c in credentials or []]}
         print_json({**ticket_record(ticket, version), **(extra if credentials else {})})
         return
-    typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.state}  "
-               f"post={safe(ticket.post)}  assignee={safe(ticket.assignee)}")
-    for key, value in ticket.data.items():
-        typer.echo(f"  {key}: {safe(value, 200)}")
+    echo_ticket(ticket, version)
     for credential in credentials or []:
         typer.echo(f"temporary password of {credential.username!r} (shown once, never "
                    f"stored; expires {safe(credential.expires_at)}): {credential.password}")
@@ -113,52 +108,6 @@ def record(ticket: int, event: str,
     workspace = open_workspace(db)
     account = acting_account(workspace, actor)
     _emit(workspace, workspace.desk.record(ticket, event, account, note=note), json)
-
-
-def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> None:
-    """Show a ticket with its requester, pending timers and attachments."""
-    workspace = open_workspace(db)
-    found = check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
-    timers = workspace.desk.timers(ticket)
-    requester = Requesters(workspace.desk).of_ticket(ticket)
-    files = attachments(workspace.desk.history(ticket))
-    if json:
-        version = workspace.store.get_version(found.digest).number
-        print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers],
-                    "requester": requester_record(requester) if requester else None,
-                    "attachments": files})
-        return
-    _emit(workspace, found, json)
-    if requester is not None:
-        typer.echo(f"  requester: {safe(requester.name)} <{safe(requester.email)}> "
-                   f"(requester {requester.id})")
-    for timer in timers:
-        typer.echo(f"  timer {timer.trigger} due {safe(timer.due_at)}")
-    for item in files:
-        typer.echo(f"  attachment {safe(item['name'])} ({item['size']} bytes, "
-                   f"{safe(item['type'])}) seq {item['seq']} sha256 {item['hash']}")
-
-
-def attachments(events: list[Event]) -> list[dict[str, Any]]:
-    """The files that came with a ticket's mail, from its journal (with the event's seq)."""
-    return [{"seq": event.seq, "name": item.get("filename"), "type": item.get("content_type"),
-             "size": item.get("size"), "hash": item.get("hash")}
-            for event in events for item in event.details.get("attachments", [])
-            if isinstance(item, dict)]
-
-
-def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None
-            ) -> None:
-    """Show a ticket's journal."""
-    workspace = open_workspace(db)
-    check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
-    events = workspace.desk.history(ticket)
-    if json:
-        print_json([event_record(e) for e in events])
-        return
-    print_table(["seq", "at", "actor", "kind", "trigger", "from", "to", "note"],
-                [[e.seq, e.at, e.actor, e.kind, e.trigger, e.source, e.dest, e.note]
-                 for e in events])
 
 
 def list_(db: Db = DEFAULT_DB, json: Json = False,
