@@ -143,7 +143,10 @@ def test_mail_opens_agent_replies_requester_confirms_ticket_closes(
                                      "profile."))
     shown = cli.json("show", "1")
     assert (shown["state"], shown["open"]) == ("closed", False)
-    steps = [(e["actor"], e["kind"], e["trigger"]) for e in cli.json("history", "1")]
+    # An SLA warning may come in between when the machine is slow: the worker runs on the
+    # wall clock. The steps people took are what this loop is about.
+    steps = [(e["actor"], e["kind"], e["trigger"]) for e in cli.json("history", "1")
+             if e["kind"] != "sla"]
     requester = f"requester:{shown['requester']['id']}"
     assert steps == [(requester, "open", None), ("ann", "fire", "receive"),
                      ("ann", "fire", "solve_at_desk"), ("ann", "fire", "reply"),
@@ -249,7 +252,7 @@ def test_the_requester_answers_by_the_link_in_the_mail(
         web.stop()
     shown = cli.json("show", "1")
     requester = f"requester:{shown['requester']['id']}"
-    steps = [(e["actor"], e["trigger"]) for e in cli.json("history", "1")]
+    steps = [(e["actor"], e["trigger"]) for e in cli.json("history", "1") if e["kind"] != "sla"]
     assert steps[-4:] == [(requester, "reopen"), ("hal", "finish"), ("ann", "reply"),
                           (requester, "confirm")]
     code, out, err = cli("audit", "verify", user="root", password=ADMIN)
