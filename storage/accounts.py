@@ -132,7 +132,10 @@ class AccountRows:
                                                                          ACCOUNTS.c.created_at.type),
                          literal(expires_at, ACCOUNTS.c.expires_at.type)).where(and_(
             ACCOUNTS.c.username == username, ACCOUNTS.c.password_hash == password_hash,
-            ACCOUNTS.c.disabled.is_(False)))
+            ACCOUNTS.c.disabled.is_(False))).with_for_update(read=True)
+        # FOR SHARE (PostgreSQL; SQLite has one writer): a disable in flight holds the
+        # account's row, so this waits for it and re-reads the row as committed; a disable
+        # that comes after waits for this session to commit, then deletes it.
         statement = insert(SESSIONS).from_select(
             ["token_hash", "username", "created_at", "expires_at"], account,
         ).returning(SESSIONS.c.token_hash)  # psycopg counts no rows for INSERT … SELECT
