@@ -217,13 +217,23 @@ def test_an_indicator_can_be_limited_to_some_processes(world: World) -> None:
 # -- no tickets: n/a ---------------------------------------------------------------------------
 
 
-def test_a_post_without_tickets_shows_na_and_scores_the_best_tier(world: World) -> None:
+def test_a_post_without_tickets_has_no_score_and_no_total(world: World) -> None:
     post = world.assessor().report("2026-10", ["vendor"]).post("vendor")
     assert [f.rate_text for f in post.figures] == ["n/a"] * 5
-    assert [f.score for f in post.figures] == [10, 20, 0, 0, 0]
-    assert post.total == 30
+    assert [f.score for f in post.figures] == [None] * 5
+    assert post.total is None and post.total_text == "n/a"
+    assert post.as_dict()["total"] is None
+    assert post.as_dict()["indicators"][0]["score"] is None
     custom(world, "    formula: handling\n", "    formula: handling\n    when_empty: 0\n")
     assert world.figure("2026-10", "vendor", "timely_handling_rate").score == 0
+
+
+def test_a_total_skips_the_indicators_with_nothing_counted(world: World) -> None:
+    world.submit()
+    post = world.assessor().report("2026-10", ["service_desk"]).post("service_desk")
+    scored = [f.score for f in post.figures if f.score is not None]
+    assert scored and len(scored) < len(post.figures)
+    assert post.total == sum(scored)
 
 
 def test_asking_for_what_is_not_assessed_is_bad_input(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui.conftest import DeskCopy, choose, login, plain
 from tui.screens.assessment import AssessmentScreen
@@ -81,5 +81,20 @@ def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCop
         assert ids and all(i and i.isdigit() for i in ids)
         await choose(pilot, "#assessment-tickets", str(ids[0]))
         assert isinstance(app.screen, TicketScreen)
+
+    desk.run(scenario)
+
+
+def test_a_period_without_tickets_scores_nothing(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K", "p")
+        period = app.screen.query_one("#assessment-period", Input)
+        period.value = "2020-01"
+        await pilot.press("enter")
+        table = app.screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows and {row[3] for row in rows if row[1] != "total"} == {"n/a"}
+        assert {row[4] for row in rows} == {"n/a"}  # no score, no total: not full marks
 
     desk.run(scenario)

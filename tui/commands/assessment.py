@@ -69,16 +69,17 @@ def show_report(report: Report, json: bool, csv: bool) -> None:
             for post in report.posts for f in post.figures]
     if csv:
         totals = [[report.period.label, p.post, "total", "", "", "", p.total,
-                   sum(f.weight for f in p.figures if f.weight > 0)] for p in report.posts]
+                   sum(f.weight for f in p.figures if f.weight > 0 and f.score is not None)]
+                  for p in report.posts]
         write_csv(REPORT_COLUMNS, rows + totals)
         return
     typer.echo(f"assessment {report.period.label} ({report.time_zone}, "
                f"{report.period.start:%Y-%m-%d %H:%M}Z to {report.period.end:%Y-%m-%d %H:%M}Z)")
     for post in report.posts:
         typer.echo("")
-        typer.echo(f"{post.post}: total {post.total}")
+        typer.echo(f"{post.post}: total {post.total_text}")
         print_table(["indicator", "counted", "of", "rate", "score", "weight"],
-                    [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score, f.weight]
+                    [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score_text, f.weight]
                      for f in post.figures])
 
 
@@ -99,7 +100,7 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
         return
     typer.echo(f"{figure.indicator} of {explanation.post} in {explanation.period.label}: "
                f"{figure.numerator} of {figure.denominator} ({figure.rate_text}), "
-               f"score {figure.score}")
+               f"score {figure.score_text}")
     if sides:
         print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                       for side, c in sides])

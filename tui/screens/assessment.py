@@ -68,9 +68,9 @@ class AssessmentScreen(DeskScreen[None]):
             for figure in post.figures:
                 table.add_row(post.post, Text(figure.title),
                               f"{figure.numerator}/{figure.denominator}",
-                              figure.rate_text, str(figure.score), str(figure.weight))
+                              figure.rate_text, figure.score_text, str(figure.weight))
                 self.keys.append((post.post, figure.indicator))
-            table.add_row(post.post, "total", "", "", str(post.total), "")
+            table.add_row(post.post, "total", "", "", post.total_text, "")
             self.keys.append((post.post, ""))
         self.sub_title = f"{report.period.label} · {report.time_zone}"
         table.focus()
