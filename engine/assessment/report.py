@@ -168,11 +168,13 @@ class Assessor:
                               for name, spec in self.spec.for_post(post)])
             for post in chosen])
 
-    def explain(self, period: str, indicator: str, post: str) -> Explanation:
-        """The tickets counted on each side of one indicator of one post."""
+    def explain(self, period: str, indicator: str, post: str,
+                records: list[Record] | None = None) -> Explanation:
+        """The tickets counted on each side of one indicator of one post (from ``records``,
+        the period's :meth:`records`, when the caller already read them)."""
         spec = self._indicator(indicator, post)
         span = self.period(period)
-        counts = tally(self.records(span), spec, span)[post]
+        counts = tally(self.records(span) if records is None else records, spec, span)[post]
         ordered = sorted(counts.values(), key=lambda c: c.ticket_id)
         return Explanation(span, post, self._figure(indicator, spec, counts),
                            self.spec.time_zone, [c for c in ordered if c.hit],

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.assessment.indicators import REASONS as CODES
 from tests.assessment.world import PASSWORD, ROOT, SHIPPED, World, build_world
 from tui.cli import run
+from tui.reasons import REASONS
 
 
 @pytest.fixture
@@ -85,10 +87,11 @@ def test_explain_lists_the_tickets_on_each_side(desk: World,
     assert [(c["ticket"], c["measured"]) for c in explained["counted"]] == [(1, "PT3S")]
     assert [(c["ticket"], c["measured"], c["limit"]) for c in explained["others"]] == [
         (2, "PT9S", "PT5S")]
+    assert explained["others"][0]["why"] == "received 9 s after opening, over 5 s"
     code, out, _ = assess(capsys, *argv)
     assert code == 0 and "1 of 2 (50.00%), score 0" in out and "not counted" in out
     code, out, _ = assess(capsys, *argv, "--csv")
-    assert out.splitlines()[0] == "ticket,side,at,measured,limit,clock"
+    assert out.splitlines()[0] == "ticket,side,at,measured,limit,clock,why"
     code, out, _ = assess(capsys, "--period", "2026-10", "--explain", "timely_handling_rate",
                           "--post", "vendor")
     assert code == 0 and "0 of 0 (n/a), score n/a" in out
@@ -132,3 +135,7 @@ def test_an_invalid_assessment_file_is_reported_at_its_place(
     assert code == 2
     assert err.strip() == (f"{broken}:23:12: unknown time zone 'Asia/Atlantis' "
                            "(use an IANA name such as Asia/Taipei)")
+
+
+def test_every_reason_of_the_formulas_has_words() -> None:
+    assert set(REASONS) == CODES

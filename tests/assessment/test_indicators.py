@@ -275,3 +275,31 @@ def test_a_breach_the_sla_journaled_makes_the_part_late(world: World) -> None:
     explained = world.assessor().explain("2026-10", "timely_handling_rate", "service_desk")
     assert [(c.ticket_id, c.clock, c.measured) for c in explained.others] == [
         (ticket, "received", timedelta(minutes=15))]
+
+
+# -- why each ticket is on its side ------------------------------------------------------------
+
+
+def reasons(world: World, post: str, indicator: str) -> dict[int, str]:
+    explained = world.assessor().explain("2026-10", indicator, post)
+    return {c.ticket_id: c.reason for c in [*explained.counted, *explained.others]}
+
+
+def test_each_count_says_why_it_is_on_its_side(world: World) -> None:
+    quick, slow = world.received_after(2), world.received_after(9)
+    confirmed, unconfirmed = world.solved_at_desk(), world.solved_at_desk()
+    world.closed(confirmed)
+    world.closed(unconfirmed, confirmed=False)
+    world.record(quick, "complaint")
+    assert reasons(world, "service_desk", "timely_response_rate") == {
+        quick: "received_in_time", slow: "received_late", confirmed: "received_in_time",
+        unconfirmed: "received_in_time"}
+    assert reasons(world, "service_desk", "timely_reply_rate") == {
+        confirmed: "replied_in_time", unconfirmed: "replied_in_time"}
+    assert reasons(world, "service_desk", "first_time_resolution_rate") == {
+        confirmed: "first_time", unconfirmed: "unconfirmed"}
+    assert reasons(world, "service_desk", "complaint_rate")[quick] == "complained"
+    assert reasons(world, "service_desk", "complaint_rate")[slow] == "no_complaint"
+    assert set(reasons(world, "service_desk", "timely_handling_rate").values()) <= {
+        "handled_in_time", "handled_late", "breached", "handed_on"}
+    assert set(reasons(world, "service_desk", "pending_rate").values()) == {"not_pending"}

@@ -79,6 +79,10 @@ def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCop
         tickets = app.screen.query_one("#assessment-tickets", OptionList)
         ids = [tickets.get_option_at_index(i).id for i in range(tickets.option_count)]
         assert ids and all(i and i.isdigit() for i in ids)
+        first = str(tickets.get_option_at_index(0).prompt)
+        summary = app.session.workspace.desk.ticket(int(ids[0] or 0)).data["summary"]
+        assert summary in first and "after opening" in first  # what it is, and why it counts
+        assert first.startswith(("✓", "✗")) and ("within 5 s" in first or "over 5 s" in first)
         await choose(pilot, "#assessment-tickets", str(ids[0]))
         assert isinstance(app.screen, TicketScreen)
 
@@ -96,5 +100,23 @@ def test_a_period_without_tickets_scores_nothing(desk: DeskCopy) -> None:
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows and {row[3] for row in rows if row[1] != "total"} == {"n/a"}
         assert {row[4] for row in rows} == {"n/a"}  # no score, no total: not full marks
+
+    desk.run(scenario)
+
+
+def test_tab_goes_from_the_figures_to_the_tickets_behind_them(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K")
+        focused = []
+        for key in ("tab", "tab", "tab", "shift+tab"):
+            await pilot.press(key)
+            focused.append(app.focused.id if app.focused else None)
+        assert focused == ["assessment-tickets", "assessment-period", "assessment-table",
+                           "assessment-period"]
+        await pilot.press("tab", "j")  # moving in the figures shows their tickets at once
+        assert app.screen.keys[app.screen.query_one(DataTable).cursor_row] == (
+            "service_desk", "timely_reply_rate")
+        assert plain(app, "#assessment-detail-title").startswith("Timely reply rate")
 
     desk.run(scenario)

@@ -116,3 +116,12 @@ def test_accounts(desk: DeskCopy, snap_compare: Any) -> None:
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_assessment_and_the_tickets_behind_a_figure(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ian")
+        await pilot.press("K", "j", "j", "j")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)

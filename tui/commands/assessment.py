@@ -17,12 +17,13 @@ from engine.desk.reading import READ_ALL
 from engine.process.durations import format_duration
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
+from tui.reasons import why
 from tui.session import reading_account
 from tui.wiring import open_workspace
 
 REPORT_COLUMNS = ["period", "post", "indicator", "numerator", "denominator", "rate", "score",
                   "weight"]
-EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock"]
+EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock", "why"]
 
 
 def register(app: typer.Typer) -> None:
@@ -107,16 +108,16 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
 
 
 def count_record(count: Count, zone: ZoneInfo) -> dict[str, Any]:
-    at, measured, limit, clock = count_cells(count, zone)
+    at, measured, limit, clock, reason = count_cells(count, zone)
     return {"ticket": count.ticket_id, "at": at or None, "measured": measured or None,
-            "limit": limit or None, "clock": clock or None}
+            "limit": limit or None, "clock": clock or None, "why": reason}
 
 
 def count_cells(count: Count, zone: ZoneInfo) -> list[str]:
-    """A count's when (in the desk's time zone), what was measured, against what, and which
-    clock, as text."""
+    """A count's when (in the desk's time zone), what was measured, against what, which
+    clock, and why it is on its side, as text."""
     return [count.at.astimezone(zone).isoformat() if count.at else "", _duration(count.measured),
-            _duration(count.limit), count.clock or ""]
+            _duration(count.limit), count.clock or "", why(count)]
 
 
 def _duration(value: timedelta | None) -> str:
