@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui.conftest import DeskCopy, choose, login, plain
 from tui.screens.assessment import AssessmentScreen
+from tui.screens.assessment_trend import TrendScreen, months_up_to
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.queue_list import QueueList
@@ -120,3 +121,27 @@ def test_tab_goes_from_the_figures_to_the_tickets_behind_them(desk: DeskCopy) ->
         assert plain(app, "#assessment-detail-title").startswith("Timely reply rate")
 
     desk.run(scenario)
+
+
+def test_the_trend_shows_each_posts_total_over_twelve_months(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K", "t")
+        assert isinstance(app.screen, TrendScreen)
+        assert app.screen.months == [f"2025-{m:02d}" for m in range(11, 13)] + [
+            f"2026-{m:02d}" for m in range(1, 11)]
+        series = app.screen.series
+        assert list(series) == ["service_desk", "response_group", "handling_group", "vendor"]
+        assert series["service_desk"][:-1] == [None] * 11  # no tickets: n/a, not full marks
+        assert series["service_desk"][-1] == 20  # October, as the report says
+        legend = plain(app, "#trend-legend")
+        assert "n/a" in legend and "26-10" in legend
+        await pilot.press("escape")
+        assert isinstance(app.screen, AssessmentScreen)
+
+    desk.run(scenario)
+
+
+def test_months_up_to_a_month_or_a_year() -> None:
+    assert months_up_to("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert months_up_to("2026", 2) == ["2026-11", "2026-12"]

@@ -125,3 +125,12 @@ def test_assessment_and_the_tickets_behind_a_figure(desk: DeskCopy, snap_compare
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_assessment_trend_per_post(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ian")
+        await pilot.press("K", "t")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)

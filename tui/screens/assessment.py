@@ -17,6 +17,7 @@ from engine.assessment.report import Assessor, Explanation, find_assessment
 from engine.assessment.stints import Record
 from tui.output import safe
 from tui.reasons import why
+from tui.screens.assessment_trend import TrendScreen
 from tui.screens.base import DeskScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.key_lists import KeyList, KeyTable
@@ -31,7 +32,8 @@ class AssessmentScreen(DeskScreen[None]):
     """Figures of every assessed post for a month (YYYY-MM) or a year (YYYY)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "period", "Period"), Binding("r", "reload", "Reload"),
+        Binding("p", "period", "Period"), Binding("t", "trend", "Trend"),
+        Binding("r", "reload", "Reload"),
         Binding("tab", "next_pane(1)", "Next pane", show=False),
         Binding("shift+tab", "next_pane(-1)", "Previous pane", show=False)]
 
@@ -65,6 +67,11 @@ class AssessmentScreen(DeskScreen[None]):
 
     def action_period(self) -> None:
         self.query_one("#assessment-period", Input).focus()
+
+    def action_trend(self) -> None:
+        """Each post's total over the twelve months up to the period, as a picture."""
+        if self.assessor is not None and self.period:
+            self.app.push_screen(TrendScreen(self.assessor, self.period))
 
     def action_next_pane(self, step: int) -> None:
         """Tab and Shift+Tab: figures → tickets → period, and round."""
