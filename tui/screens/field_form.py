@@ -29,6 +29,8 @@ class FormField:
     required: bool
     check: Check | None = None
     """A further rule beyond the field's type (a password rule, a known post)."""
+    current: str = ""
+    """The field's current value as text, filled in when there is no draft."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
             with VerticalScroll(id="form-fields"):
                 for field in self.fields:
                     yield FieldInput(field.name, field.spec, required=field.required,
-                                     value=self.draft.get(field.name, ""), check=field.check)
+                                     value=self.draft.get(field.name, field.current),
+                                     check=field.check)
                 if self.note:
                     yield Label("Note" + (" *" if self.note == "required" else ""),
                                 classes="field-label")
@@ -96,7 +99,9 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
         invalid = [f for f in self.query(FieldInput) if not f.valid]
         note = self.query_one("#form-note", TextArea).text if self.note else ""
         if invalid:
-            invalid[0].query_one(Input).focus()
+            for field in invalid:
+                field.show_problem()
+            invalid[0].focus_field()
             self.notify(f"{', '.join(f.field_name for f in invalid)}: fix before submitting",
                         title="Invalid fields", severity="warning", markup=False)
         elif self.note == "required" and not note.strip():
