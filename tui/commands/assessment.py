@@ -15,6 +15,7 @@ from engine.assessment.indicators import Count
 from engine.assessment.report import Assessor, Explanation, Report, find_assessment
 from engine.desk.reading import READ_ALL
 from engine.process.durations import format_duration
+from tui.i18n import _
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
 from tui.reasons import why
@@ -74,12 +75,13 @@ def show_report(report: Report, json: bool, csv: bool) -> None:
                   for p in report.posts]
         write_csv(REPORT_COLUMNS, rows + totals)
         return
-    typer.echo(f"assessment {report.period.label} ({report.time_zone}, "
-               f"{report.period.start:%Y-%m-%d %H:%M}Z to {report.period.end:%Y-%m-%d %H:%M}Z)")
+    typer.echo(_("assessment {period} ({zone}, {start}Z to {end}Z)").format(
+        period=report.period.label, zone=report.time_zone,
+        start=f"{report.period.start:%Y-%m-%d %H:%M}", end=f"{report.period.end:%Y-%m-%d %H:%M}"))
     for post in report.posts:
         typer.echo("")
-        typer.echo(f"{post.post}: total {post.total_text}")
-        print_table(["indicator", "counted", "of", "rate", "score", "weight"],
+        typer.echo(_("{post}: total {total}").format(post=post.post, total=post.total_text))
+        print_table([_("indicator"), _("counted"), _("of"), _("rate"), _("score"), _("weight")],
                     [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score_text, f.weight]
                      for f in post.figures])
 
@@ -99,9 +101,11 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
         write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                     for side, c in sides])
         return
-    typer.echo(f"{figure.indicator} of {explanation.post} in {explanation.period.label}: "
-               f"{figure.numerator} of {figure.denominator} ({figure.rate_text}), "
-               f"score {figure.score_text}")
+    line = _("{indicator} of {post} in {period}: {numerator} of {denominator} ({rate}), score {score}")  # noqa: E501
+    typer.echo(line.format(
+        indicator=figure.indicator, post=explanation.post, period=explanation.period.label,
+        numerator=figure.numerator, denominator=figure.denominator, rate=figure.rate_text,
+        score=figure.score_text))
     if sides:
         print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                       for side, c in sides])

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from engine.assessment.indicators import Count
 from engine.assessment.report import Assessor, Explanation, find_assessment
 from engine.assessment.stints import Record
+from tui.i18n import _
 from tui.output import safe
 from tui.reasons import why
 from tui.screens.assessment_trend import TrendScreen
@@ -32,10 +33,10 @@ class AssessmentScreen(DeskScreen[None]):
     """Figures of every assessed post for a month (YYYY-MM) or a year (YYYY)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "period", "Period"), Binding("t", "trend", "Trend"),
-        Binding("r", "reload", "Reload"),
-        Binding("tab", "next_pane(1)", "Next pane", show=False),
-        Binding("shift+tab", "next_pane(-1)", "Previous pane", show=False)]
+        Binding("p", "period", _("Period")), Binding("t", "trend", _("Trend")),
+        Binding("r", "reload", _("Reload")),
+        Binding("tab", "next_pane(1)", _("Next pane"), show=False),
+        Binding("shift+tab", "next_pane(-1)", _("Previous pane"), show=False)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,21 +48,22 @@ class AssessmentScreen(DeskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="assessment-bar"):
-            yield Static("Period", id="assessment-label")
-            yield Input(placeholder="YYYY-MM or YYYY", id="assessment-period")
+            yield Static(_("Period"), id="assessment-label")
+            yield Input(placeholder=_("YYYY-MM or YYYY"), id="assessment-period")
         yield KeyTable(id="assessment-table", cursor_type="row")
         yield Static(id="assessment-detail-title")
         yield KeyList(id="assessment-tickets")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Assessment"
+        self.title = _("Assessment")
         store = self.session.workspace.store
         self.assessor = self.attempt(lambda: Assessor(store, find_assessment()))
         period = self.query_one("#assessment-period", Input)
         period.value = self.session.now().astimezone(self.session.zone).strftime("%Y-%m")
         table = self.query_one(DataTable)
-        table.add_columns("post", "indicator", "counted", "rate", "score", "weight")
+        table.add_columns(_("post"), _("indicator"), _("counted"), _("rate"), _("score"),
+                          _("weight"))
         self.action_reload()
         table.focus()
 
@@ -98,7 +100,7 @@ class AssessmentScreen(DeskScreen[None]):
                               f"{figure.numerator}/{figure.denominator}",
                               figure.rate_text, figure.score_text, str(figure.weight))
                 self.keys.append((post.post, figure.indicator))
-            table.add_row(post.post, "total", "", "", post.total_text, "")
+            table.add_row(post.post, _("total"), "", "", post.total_text, "")
             self.keys.append((post.post, ""))
         self.sub_title = f"{report.period.label} · {report.time_zone}"
         table.focus()
@@ -122,31 +124,32 @@ class AssessmentScreen(DeskScreen[None]):
         title = self.query_one("#assessment-detail-title", Static)
         box.clear_options()
         if not indicator:
-            title.update(f"{post}: the total is the sum of the scores; n/a scores are skipped")
+            title.update(_("{post}: the total is the sum of the scores; n/a scores are skipped")
+                         .format(post=post))
             return
         explained = self.attempt(
             lambda: self.assessor.explain(self.period, indicator, post, self.records))
         if explained is None:
             return
-        title.update(f"{explained.figure.title} · {post}: ✓ counted on the numerator, "
-                     "✗ the others")
+        title.update(_("{title} · {post}: ✓ counted on the numerator, ✗ the others").format(
+            title=explained.figure.title, post=post))
         box.add_options(self.ticket_options(explained)
-                        or [Option("no tickets: nothing to count, so no score (n/a)",
+                        or [Option(_("no tickets: nothing to count, so no score (n/a)"),
                                    disabled=True)])
 
     def ticket_options(self, explained: Explanation) -> list[Option]:
         counts = [*explained.counted, *explained.others]
         options = [self.ticket_option(count) for count in counts[:SHOWN_TICKETS]]
         if len(counts) > SHOWN_TICKETS:
-            options.append(Option(f"… {len(counts) - SHOWN_TICKETS} more: ticketflow assess "
-                                  "--explain lists them all", disabled=True))
+            options.append(Option(_("… {count} more: ticketflow assess --explain lists them all")
+                                  .format(count=len(counts) - SHOWN_TICKETS), disabled=True))
         return options
 
     def ticket_option(self, count: Count) -> Option:
         """Two lines: ✓/✗, the ticket, when and its summary; then why it is on its side."""
         ticket = self.attempt(lambda: self.desk.ticket(count.ticket_id))
         summary = safe(ticket.data.get("summary") if ticket else None, 70)
-        when = self.session.local(count.at) if count.at else "held in the period"
+        when = self.session.local(count.at) if count.at else _("held in the period")
         prompt = Text.assemble(("✓" if count.hit else "✗", "green" if count.hit else "red"),
                                f" #{count.ticket_id}  {when}  ", (summary, "bold"),
                                "\n    ", (why(count), "italic"))

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.assessment.report import Assessor
+from tui.i18n import _
 from tui.screens.base import DeskScreen
 
 MONTHS = 12
@@ -45,8 +46,9 @@ class TrendScreen(DeskScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Assessment trend"
-        self.sub_title = f"{self.months[0]} to {self.months[-1]} · total score per post"
+        self.title = _("Assessment trend")
+        self.sub_title = _("{first} to {last} · total score per post").format(
+            first=self.months[0], last=self.months[-1])
         self.series = self.attempt(self.totals) or {}
         self.draw()
 
@@ -77,7 +79,7 @@ class TrendScreen(DeskScreen[None]):
 
     def legend(self) -> str:
         """The figures behind the picture, as text: one row per post, n/a where no score."""
-        rows = [f"{'post':<16}" + " ".join(f"{month[2:]:>6}" for month in self.months)]
+        rows = [f"{_('post'):<16}" + " ".join(f"{month[2:]:>6}" for month in self.months)]
         for post, totals in self.series.items():
             rows.append(f"{post:<16}" + " ".join(
                 f"{'n/a' if total is None else total:>6}" for total in totals))

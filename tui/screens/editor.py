@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, Input, Static, TextArea
 from engine.core.errors import NotFound, SpecError, TicketflowError
 from engine.process.load import Process, parse_process
 from tui.commands.scenarios import load_all, run_on_temporary_desk
+from tui.i18n import _
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.diff_view import diff_text
@@ -46,14 +47,14 @@ class EditorScreen(DeskScreen[None]):
     """A process file in a YAML editor, checked as you type."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+d", "deploy", "Deploy", priority=True),  # over the editor's delete-right
-        Binding("ctrl+t", "test", "Run scenarios"),
-        Binding("f8", "next_problem", "Next problem"),
-        Binding("ctrl+f", "ask('find')", "Find", priority=True),  # over delete-word-right
-        Binding("f3", "find_next", "Find next", show=False),
-        Binding("ctrl+g", "ask('line')", "Go to line", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", _("Save")),
+        Binding("ctrl+d", "deploy", _("Deploy"), priority=True),  # over the editor's delete-right
+        Binding("ctrl+t", "test", _("Run scenarios")),
+        Binding("f8", "next_problem", _("Next problem")),
+        Binding("ctrl+f", "ask('find')", _("Find"), priority=True),  # over delete-word-right
+        Binding("f3", "find_next", _("Find next"), show=False),
+        Binding("ctrl+g", "ask('line')", _("Go to line"), priority=True),
+        Binding("escape", "back", _("Back")),
     ]
 
     def __init__(self, path: Path, text: str) -> None:
@@ -241,8 +242,8 @@ class EditorScreen(DeskScreen[None]):
         """Open the prompt under the text: a word to find, or a line to go to."""
         prompt = self.query_one("#editor-prompt", Input)
         self.asking = what
-        prompt.placeholder = ("find (Enter: next match, F3 again later)" if what == "find"
-                              else "go to LINE or LINE:COLUMN")
+        prompt.placeholder = (_("find (Enter: next match, F3 again later)") if what == "find"
+                              else _("go to LINE or LINE:COLUMN"))
         prompt.value = self.needle if what == "find" else ""
         prompt.display = True
         prompt.focus()
@@ -255,12 +256,13 @@ class EditorScreen(DeskScreen[None]):
             self.needle = event.value
             self.action_find_next()
         elif not editor.go_to(event.value):
-            self.notify(f"{event.value!r} is not a line (LINE or LINE:COLUMN)",
-                        title="Go to line", severity="warning")
+            self.notify(_("{place!r} is not a line (LINE or LINE:COLUMN)").format(
+                place=event.value), title=_("Go to line"), severity="warning")
 
     def action_find_next(self) -> None:
         if self.needle and not self.query_one(YamlEditor).find(self.needle):
-            self.notify(f"{self.needle!r} is not in the file", title="Find", severity="warning")
+            self.notify(_("{needle!r} is not in the file").format(needle=self.needle),
+                        title=_("Find"), severity="warning")
 
     def close_prompt(self) -> None:
         self.asking = ""

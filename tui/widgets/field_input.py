@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 from engine.process.fields import coerce
 from engine.process.spec import FieldSpec
+from tui.i18n import _
 from tui.moments import resolve
 
 Check = Callable[[str], str | None]
@@ -42,7 +43,7 @@ class FieldValidator(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
-            return self.failure("required") if self.required else self.success()
+            return self.failure(_("required")) if self.required else self.success()
         try:
             coerce(self.spec, self.reading(value) if self.reading else value)
         except ValueError as exc:
@@ -67,7 +68,7 @@ def hint(spec: FieldSpec) -> str:
     if spec.type == "choice":
         return " | ".join(map(str, spec.choices or []))
     if spec.type == "timestamp":
-        return "+2h, tomorrow 09:00, 2026-10-05 09:00 or ISO 8601"
+        return _("+2h, tomorrow 09:00, 2026-10-05 09:00 or ISO 8601")
     if spec.type == "boolean":
         return "true | false"
     bounds = [f"≥ {spec.min:g}" if spec.min is not None else "",
@@ -114,7 +115,7 @@ class FieldInput(Vertical):
             options = [(Content(str(c)), str(c)) for c in spec.choices or []]
             known = self.initial in {value for _, value in options}
             return Select(options, value=self.initial if known else Select.NULL, id=ident,
-                          allow_blank=True, prompt="choose…" if self.required else "(none)")
+                          allow_blank=True, prompt=_("choose…") if self.required else _("(none)"))
         if spec.type == "boolean":
             return Switch(self.initial.strip().lower() == "true", id=ident)
         if spec.type == "text" and spec.long:
