@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 DB     ?= ticketflow.db
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean catalogs
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check engine storage tui mail api tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# Extract the messages marked _("…") / N_("…") in tui/ and merge them into each language's
+# .po (translate the new msgstr, then commit the .po: it is compiled at import, no .mo).
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project ticketflow -o tui/locale/ticketflow.pot .
+	$(BIN)/pybabel update -D ticketflow -i tui/locale/ticketflow.pot -d tui/locale \
+		--no-location --no-fuzzy-matching
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -21,6 +21,7 @@ from typer.models import CommandInfo
 
 from engine.core.errors import SpecError, TicketflowError
 from tui.commands import COMMANDS
+from tui.i18n import _
 from tui.output import CheckFailed
 
 HELP = "ticketflow: a workflow engine for IT service desks."
@@ -88,7 +89,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 2
     except (typer.Abort, KeyboardInterrupt):
-        print("error: aborted", file=sys.stderr)
+        print("error: " + _("aborted"), file=sys.stderr)
         return 2
     except CheckFailed as exc:
         if str(exc):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine.assessment.stints import Record
+from engine.assessment.stints import Part, Record
 from engine.assessment.table import IndicatorSpec, Period
 
 
@@ -33,6 +33,15 @@ class Count:
     """What it was measured against."""
     clock: str | None = None
     """For handling: the SLA clock (the state with the limit) that was timed."""
+    reason: str = ""
+    """Why the ticket is on its side, as a code the front ends put in words (REASONS)."""
+
+
+REASONS = {
+    "received_in_time", "received_late", "replied_in_time", "replied_late", "first_time",
+    "returned", "unconfirmed", "handled_in_time", "handled_late", "breached", "handed_on",
+    "left_pending", "not_pending", "complained", "no_complaint"}
+"""Every reason a formula gives for a count."""
 
 
 Formula = Callable[[Record, IndicatorSpec, Period], Iterator[Count]]
@@ -40,21 +49,22 @@ Formula = Callable[[Record, IndicatorSpec, Period], Iterator[Count]]
 
 def response(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Received (first ``receive`` step) within the threshold of the ticket's opening."""
-    return _waits(record, "receive", indicator, period)
+    return _waits(record, "receive", "received", indicator, period)
 
 
 def reply(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Replied to (a ``reply`` step) within the threshold after handling finished."""
-    return _waits(record, "reply", indicator, period)
+    return _waits(record, "reply", "replied", indicator, period)
 
 
-def _waits(record: Record, tag: str, indicator: IndicatorSpec, period: Period
+def _waits(record: Record, tag: str, done: str, indicator: IndicatorSpec, period: Period
            ) -> Iterator[Count]:
     limit = indicator.limit or timedelta(0)
     for mark in record.marks:
         if mark.tag == tag and mark.post and mark.waited is not None and mark.at in period:
-            yield Count(record.ticket_id, mark.post, mark.waited <= limit, mark.at,
-                        mark.waited, limit)
+            hit = mark.waited <= limit
+            yield Count(record.ticket_id, mark.post, hit, mark.at, mark.waited, limit,
+                        reason=f"{done}_{'in_time' if hit else 'late'}")
 
 
 def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Period
@@ -64,7 +74,8 @@ def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Peri
     for closing in record.closings:
         if closing.at in period:
             hit = closing.clean and (closing.confirmed or not needs_confirmation)
-            yield Count(record.ticket_id, closing.post, hit, closing.at)
+            reason = "first_time" if hit else "unconfirmed" if closing.clean else "returned"
+            yield Count(record.ticket_id, closing.post, hit, closing.at, reason=reason)
 
 
 def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
@@ -72,7 +83,15 @@ def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterat
     for part in record.parts:
         if part.end in period:
             yield Count(record.ticket_id, part.post, part.timely, part.end, part.spent,
-                        part.limit, part.clock)
+                        part.limit, part.clock, _handling_reason(part))
+
+
+def _handling_reason(part: Part) -> str:
+    if part.by_timer:
+        return "handed_on"
+    if part.breached:
+        return "breached"
+    return "handled_in_time" if part.timely else "handled_late"
 
 
 def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
@@ -83,7 +102,8 @@ def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterato
     else:
         pended = {record.pending_post: period.end} if record.pending_post else {}
     for post in record.held:
-        yield Count(record.ticket_id, post, post in pended, pended.get(post))
+        yield Count(record.ticket_id, post, post in pended, pended.get(post),
+                    reason="left_pending" if post in pended else "not_pending")
 
 
 def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
@@ -91,7 +111,8 @@ def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Itera
     hits = {mark.post: mark.at for mark in record.marks
             if mark.tag == indicator.tag and mark.post and mark.at in period}
     for post in record.held | hits.keys():
-        yield Count(record.ticket_id, post, post in hits, hits.get(post))
+        yield Count(record.ticket_id, post, post in hits, hits.get(post),
+                    reason="complained" if post in hits else "no_complaint")
 
 
 FORMULAS: dict[str, Formula] = {

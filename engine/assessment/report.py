@@ -47,7 +47,8 @@ class Figure:
     title: str
     numerator: int
     denominator: int
-    score: int
+    score: int | None
+    """The tier's score; None (n/a) when nothing was counted and no ``when_empty`` is set."""
     weight: int
 
     @property
@@ -61,6 +62,11 @@ class Figure:
         a rate shown at a tier's bound is in that tier; n/a when nothing was counted."""
         rate = self.rate
         return "n/a" if rate is None else f"{math.floor(rate * 10_000) / 100:.2f}%"
+
+    @property
+    def score_text(self) -> str:
+        """The score, or n/a."""
+        return score_text(self.score)
 
     def as_dict(self) -> dict[str, Any]:
         rate = self.rate
@@ -77,8 +83,15 @@ class PostReport:
     figures: list[Figure]
 
     @property
-    def total(self) -> int:
-        return sum(figure.score for figure in self.figures)
+    def total(self) -> int | None:
+        """The sum of the scores; n/a scores are skipped, and a post with no score at all has
+        no total (None)."""
+        scores = [figure.score for figure in self.figures if figure.score is not None]
+        return sum(scores) if scores else None
+
+    @property
+    def total_text(self) -> str:
+        return score_text(self.total)
 
     def figure(self, indicator: str) -> Figure:
         for figure in self.figures:
@@ -155,11 +168,13 @@ class Assessor:
                               for name, spec in self.spec.for_post(post)])
             for post in chosen])
 
-    def explain(self, period: str, indicator: str, post: str) -> Explanation:
-        """The tickets counted on each side of one indicator of one post."""
+    def explain(self, period: str, indicator: str, post: str,
+                records: list[Record] | None = None) -> Explanation:
+        """The tickets counted on each side of one indicator of one post (from ``records``,
+        the period's :meth:`records`, when the caller already read them)."""
         spec = self._indicator(indicator, post)
         span = self.period(period)
-        counts = tally(self.records(span), spec, span)[post]
+        counts = tally(self.records(span) if records is None else records, spec, span)[post]
         ordered = sorted(counts.values(), key=lambda c: c.ticket_id)
         return Explanation(span, post, self._figure(indicator, spec, counts),
                            self.spec.time_zone, [c for c in ordered if c.hit],
@@ -191,6 +206,11 @@ class Assessor:
         if post not in spec.posts:
             raise BadRequest(f"indicator {name!r} does not apply to the post {post!r}")
         return spec
+
+
+def score_text(score: int | None) -> str:
+    """A score as text: the number, or n/a."""
+    return "n/a" if score is None else str(score)
 
 
 def find_assessment(path: str | Path | None = None) -> Assessment:

@@ -74,17 +74,13 @@ class IndicatorSpec(Model):
     processes: list[Name] | None = None
     """Only tickets of these processes count (default: every process)."""
     when_empty: int | None = None
-    """The score when the post had no ticket to count (default: the best tier's score)."""
+    """The score when the post had no ticket to count (default: none, the score is n/a)."""
 
-    @property
-    def best_score(self) -> int:
-        """The score of the best tier: full marks, or no penalty."""
-        return max(tier.score for tier in self.tiers)
-
-    def score(self, rate: Fraction | None) -> int:
-        """The score of a rate: the first tier whose lower bound it reaches."""
+    def score(self, rate: Fraction | None) -> int | None:
+        """The score of a rate: the first tier whose lower bound it reaches; for no rate
+        (nothing counted) ``when_empty``, else None: n/a is not a score."""
         if rate is None:
-            return self.best_score if self.when_empty is None else self.when_empty
+            return self.when_empty
         for tier in self.tiers:
             if rate >= percent(tier.at_least):
                 return tier.score

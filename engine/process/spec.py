@@ -58,6 +58,8 @@ class FieldSpec(Model):
     """For integer and number: the largest allowed value."""
     max_length: int | None = Field(default=None, gt=0)
     """For text: the longest allowed value, in characters (default 10,000)."""
+    long: bool | None = None
+    """For text: several lines (a description, a reason); forms edit it in a text area."""
     pattern: str | None = None
     """For text and account: a regular expression the whole value must match."""
 

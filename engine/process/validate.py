@@ -32,7 +32,8 @@ from engine.process.spec import (
 Path_ = tuple[str | int, ...]
 
 ONLY_FOR = {"choices": ("choice",), "min": ("integer", "number"),
-            "max": ("integer", "number"), "max_length": ("text",), "pattern": ("text", "account")}
+            "max": ("integer", "number"), "max_length": ("text",), "pattern": ("text", "account"),
+            "long": ("text",)}
 """Field settings that apply to some types only."""
 
 

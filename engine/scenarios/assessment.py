@@ -6,7 +6,7 @@
     post: service_desk
     indicator: timely_response_rate
     rate: 0.9                  # numerator / denominator exactly; n/a when nothing counted
-    score: 5
+    score: 5                   # the tier's score; n/a when nothing counted
     numerator: 9               # optional, like denominator: the tickets on each side
     denominator: 10
     assessment: tests/assessment/flows/other.yaml   # optional; default flows/assessment.yaml
@@ -56,8 +56,8 @@ class AssessmentExpectation(StepModel):
     """The indicator's name in the assessment file."""
     rate: float | Literal["n/a"] | None = None
     """numerator / denominator (0.9 means 90%), or n/a when no ticket counted."""
-    score: int | None = None
-    """The tier's score."""
+    score: int | Literal["n/a"] | None = None
+    """The tier's score, or n/a when nothing was counted (n/a is not a score)."""
     numerator: int | None = None
     """Tickets on the numerator's side."""
     denominator: int | None = None
@@ -114,7 +114,9 @@ def _misses(wanted: AssessmentExpectation, figure: Figure) -> list[str]:
     found = []
     if wanted.rate is not None and not _same_rate(wanted.rate, figure.rate):
         found.append(f"expected rate {wanted.rate}, got {_rate_text(figure.rate)}")
-    for key in ("score", "numerator", "denominator"):
+    if wanted.score is not None and str(wanted.score) != figure.score_text:
+        found.append(f"expected score {wanted.score}, got {figure.score_text}")
+    for key in ("numerator", "denominator"):
         expected, got = getattr(wanted, key), getattr(figure, key)
         if expected is not None and expected != got:
             found.append(f"expected {key} {expected}, got {got}")

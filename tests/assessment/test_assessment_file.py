@@ -76,8 +76,8 @@ def test_rates_are_shown_cut_not_rounded(numerator: int, denominator: int, text:
     assert Figure("x", "x", numerator, denominator, 0, 0).rate_text == text
 
 
-def test_no_tickets_scores_the_best_tier_or_what_the_file_says() -> None:
-    assert [spec.score(None) for spec in SPEC.indicators.values()] == [5, 5, 10, 20, 0, 0, 0]
+def test_no_tickets_has_no_score_unless_the_file_gives_one() -> None:
+    assert [spec.score(None) for spec in SPEC.indicators.values()] == [None] * 7
     changed = SHIPPED.read_text(encoding="utf-8").replace(
         "    threshold: PT5S\n", "    threshold: PT5S\n    when_empty: 2\n")
     assert parse_assessment(changed, "a.yaml").spec.indicators[

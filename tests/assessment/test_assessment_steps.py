@@ -59,10 +59,15 @@ def test_a_figure_that_differs_is_reported_with_both_values() -> None:
                         rate: 0.5, score: -3, numerator: 1, denominator: 1}
   - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, rate: n/a}
   - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate, rate: n/a}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, score: n/a}
+  - expect_assessment: {period: 2026-10, post: vendor, indicator: complaint_rate, score: 0}
+  - expect_assessment: {period: 2026-10, post: service_desk, indicator: complaint_rate, score: n/a}
 """
     assert run(steps) == [
         "8: complaint_rate of service_desk in 2026-10: expected rate 0.5, got 1.0 (1 of 1)",
-        "11: complaint_rate of service_desk in 2026-10: expected rate n/a, got 1.0 (1 of 1)"]
+        "11: complaint_rate of service_desk in 2026-10: expected rate n/a, got 1.0 (1 of 1)",
+        "13: complaint_rate of vendor in 2026-10: expected score 0, got n/a (0 of 0)",
+        "14: complaint_rate of service_desk in 2026-10: expected score n/a, got -3 (1 of 1)"]
 
 
 def test_a_record_step_refused_as_expected_or_not() -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.assessment.indicators import REASONS as CODES
 from tests.assessment.world import PASSWORD, ROOT, SHIPPED, World, build_world
 from tui.cli import run
+from tui.reasons import REASONS
 
 
 @pytest.fixture
@@ -52,7 +54,10 @@ def test_the_report_as_json(desk: World, capsys: pytest.CaptureFixture[str]) -> 
     complaints = next(i for i in desk_post["indicators"] if i["indicator"] == "complaint_rate")
     assert (complaints["numerator"], complaints["denominator"], complaints["score"]) == (
         1, 3, -3)
-    assert desk_post["total"] == sum(i["score"] for i in desk_post["indicators"])
+    reply = desk_post["indicators"][1]
+    assert (reply["rate"], reply["score"]) == (None, None)  # nothing to count: n/a, no score
+    assert desk_post["total"] == sum(i["score"] or 0 for i in desk_post["indicators"])
+    assert report["posts"][3]["total"] is None  # the vendor had no ticket at all
     vendor = report["posts"][3]
     assert {i["rate"] for i in vendor["indicators"]} == {None}
 
@@ -64,7 +69,7 @@ def test_the_report_as_csv_and_text_for_one_post(desk: World,
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["indicator"] for row in rows][:2] == ["timely_response_rate",
                                                         "timely_reply_rate"]
-    assert rows[0]["rate"] == "0.5" and rows[1]["rate"] == ""
+    assert rows[0]["rate"] == "0.5" and rows[1]["rate"] == rows[1]["score"] == ""
     assert rows[-1]["indicator"] == "total" and rows[-1]["post"] == "service_desk"
     code, out, _ = assess(capsys, "--period", "2026-10", "--post", "service_desk")
     assert code == 0
@@ -82,10 +87,14 @@ def test_explain_lists_the_tickets_on_each_side(desk: World,
     assert [(c["ticket"], c["measured"]) for c in explained["counted"]] == [(1, "PT3S")]
     assert [(c["ticket"], c["measured"], c["limit"]) for c in explained["others"]] == [
         (2, "PT9S", "PT5S")]
+    assert explained["others"][0]["why"] == "received 9 s after opening, over 5 s"
     code, out, _ = assess(capsys, *argv)
     assert code == 0 and "1 of 2 (50.00%), score 0" in out and "not counted" in out
     code, out, _ = assess(capsys, *argv, "--csv")
-    assert out.splitlines()[0] == "ticket,side,at,measured,limit,clock"
+    assert out.splitlines()[0] == "ticket,side,at,measured,limit,clock,why"
+    code, out, _ = assess(capsys, "--period", "2026-10", "--explain", "timely_handling_rate",
+                          "--post", "vendor")
+    assert code == 0 and "0 of 0 (n/a), score n/a" in out
 
 
 def test_the_yearly_report_and_an_assessment_file_of_ones_own(
@@ -126,3 +135,7 @@ def test_an_invalid_assessment_file_is_reported_at_its_place(
     assert code == 2
     assert err.strip() == (f"{broken}:23:12: unknown time zone 'Asia/Atlantis' "
                            "(use an IANA name such as Asia/Taipei)")
+
+
+def test_every_reason_of_the_formulas_has_words() -> None:
+    assert set(REASONS) == CODES

@@ -217,13 +217,23 @@ def test_an_indicator_can_be_limited_to_some_processes(world: World) -> None:
 # -- no tickets: n/a ---------------------------------------------------------------------------
 
 
-def test_a_post_without_tickets_shows_na_and_scores_the_best_tier(world: World) -> None:
+def test_a_post_without_tickets_has_no_score_and_no_total(world: World) -> None:
     post = world.assessor().report("2026-10", ["vendor"]).post("vendor")
     assert [f.rate_text for f in post.figures] == ["n/a"] * 5
-    assert [f.score for f in post.figures] == [10, 20, 0, 0, 0]
-    assert post.total == 30
+    assert [f.score for f in post.figures] == [None] * 5
+    assert post.total is None and post.total_text == "n/a"
+    assert post.as_dict()["total"] is None
+    assert post.as_dict()["indicators"][0]["score"] is None
     custom(world, "    formula: handling\n", "    formula: handling\n    when_empty: 0\n")
     assert world.figure("2026-10", "vendor", "timely_handling_rate").score == 0
+
+
+def test_a_total_skips_the_indicators_with_nothing_counted(world: World) -> None:
+    world.submit()
+    post = world.assessor().report("2026-10", ["service_desk"]).post("service_desk")
+    scored = [f.score for f in post.figures if f.score is not None]
+    assert scored and len(scored) < len(post.figures)
+    assert post.total == sum(scored)
 
 
 def test_asking_for_what_is_not_assessed_is_bad_input(world: World) -> None:
@@ -265,3 +275,31 @@ def test_a_breach_the_sla_journaled_makes_the_part_late(world: World) -> None:
     explained = world.assessor().explain("2026-10", "timely_handling_rate", "service_desk")
     assert [(c.ticket_id, c.clock, c.measured) for c in explained.others] == [
         (ticket, "received", timedelta(minutes=15))]
+
+
+# -- why each ticket is on its side ------------------------------------------------------------
+
+
+def reasons(world: World, post: str, indicator: str) -> dict[int, str]:
+    explained = world.assessor().explain("2026-10", indicator, post)
+    return {c.ticket_id: c.reason for c in [*explained.counted, *explained.others]}
+
+
+def test_each_count_says_why_it_is_on_its_side(world: World) -> None:
+    quick, slow = world.received_after(2), world.received_after(9)
+    confirmed, unconfirmed = world.solved_at_desk(), world.solved_at_desk()
+    world.closed(confirmed)
+    world.closed(unconfirmed, confirmed=False)
+    world.record(quick, "complaint")
+    assert reasons(world, "service_desk", "timely_response_rate") == {
+        quick: "received_in_time", slow: "received_late", confirmed: "received_in_time",
+        unconfirmed: "received_in_time"}
+    assert reasons(world, "service_desk", "timely_reply_rate") == {
+        confirmed: "replied_in_time", unconfirmed: "replied_in_time"}
+    assert reasons(world, "service_desk", "first_time_resolution_rate") == {
+        confirmed: "first_time", unconfirmed: "unconfirmed"}
+    assert reasons(world, "service_desk", "complaint_rate")[quick] == "complained"
+    assert reasons(world, "service_desk", "complaint_rate")[slow] == "no_complaint"
+    assert set(reasons(world, "service_desk", "timely_handling_rate").values()) <= {
+        "handled_in_time", "handled_late", "breached", "handed_on"}
+    assert set(reasons(world, "service_desk", "pending_rate").values()) == {"not_pending"}

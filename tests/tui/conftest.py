@@ -166,10 +166,19 @@ def notices(app: TicketflowApp) -> list[str]:
 
 
 async def fill(pilot: Pilot[None], selector: str, text: str, *, submit: bool = True) -> None:
-    """Put text into an input at once (typing long texts key by key is slow), then Enter."""
-    box = pilot.app.screen.query_one(selector, Input)
+    """Put text into a field at once (typing long texts key by key is slow), then Enter: an
+    input's or a text area's text, a select's choice, a switch's ``true``/``false``."""
+    from textual.widgets import Select, Switch, TextArea
+
+    box = pilot.app.screen.query_one(selector)
     box.focus()
-    box.value = text
+    if isinstance(box, TextArea):
+        box.load_text(text)
+    elif isinstance(box, Switch):
+        box.value = text == "true"
+    else:
+        assert isinstance(box, Input | Select)
+        box.value = text
     await pilot.pause()
     if submit:
         await pilot.press("enter")

@@ -228,3 +228,35 @@ def test_the_editor_runs_the_scenarios_that_name_the_process(desk: DeskCopy) -> 
         assert "✓ vendor remote access" in plain(app, "#editor-scenarios")
 
     desk.run(scenario_run)
+
+
+def test_the_editor_highlights_with_tree_sitter_finds_and_goes_to_a_line(desk: DeskCopy) -> None:
+    path = desk.folder / "service_desk.yaml"
+    source = (ROOT / "flows" / "service_desk.yaml").read_text(encoding="utf-8")
+    path.write_text(source)
+    lines = source.splitlines()
+
+    async def scenario(pilot, app):
+        await login(pilot, "amy")
+        app.push_screen(EditorScreen(path, source))
+        await pilot.pause()
+        editor = app.screen.query_one(YamlEditor)
+        assert editor.language == "yaml" and editor.is_syntax_aware  # tree-sitter's grammar
+        title = lines.index("title: Service desk ticket")
+        assert any(name for _, _, name in editor._highlights[title])
+        await pilot.press("ctrl+f", *"DISPATCH", "enter")
+        first = editor.cursor_location
+        assert editor.selected_text.lower() == "dispatch"
+        assert "dispatch" in lines[first[0]].lower()
+        await pilot.press("f3")
+        assert editor.cursor_location > first and editor.selected_text.lower() == "dispatch"
+        await pilot.press("ctrl+g", *"12:5", "enter")
+        assert editor.cursor_location == (11, 4) and app.focused is editor
+        await pilot.press("ctrl+g", *"soon", "enter")
+        assert notices(app)[-1].startswith("Go to line:")
+        await pilot.press("ctrl+f", *"no such words", "enter")
+        assert notices(app)[-1].startswith("Find:") and editor.text == source
+        await pilot.press("ctrl+g", "escape")  # Esc closes the prompt, not the editor
+        assert isinstance(app.screen, EditorScreen) and app.focused is editor
+
+    desk.run(scenario)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui.conftest import DeskCopy, choose, login, plain
 from tui.screens.assessment import AssessmentScreen
+from tui.screens.assessment_trend import TrendScreen, months_up_to
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.queue_list import QueueList
@@ -79,7 +80,68 @@ def test_the_assessment_drills_down_to_the_tickets_behind_a_figure(desk: DeskCop
         tickets = app.screen.query_one("#assessment-tickets", OptionList)
         ids = [tickets.get_option_at_index(i).id for i in range(tickets.option_count)]
         assert ids and all(i and i.isdigit() for i in ids)
+        first = str(tickets.get_option_at_index(0).prompt)
+        summary = app.session.workspace.desk.ticket(int(ids[0] or 0)).data["summary"]
+        assert summary in first and "after opening" in first  # what it is, and why it counts
+        assert first.startswith(("✓", "✗")) and ("within 5 s" in first or "over 5 s" in first)
         await choose(pilot, "#assessment-tickets", str(ids[0]))
         assert isinstance(app.screen, TicketScreen)
 
     desk.run(scenario)
+
+
+def test_a_period_without_tickets_scores_nothing(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K", "p")
+        period = app.screen.query_one("#assessment-period", Input)
+        period.value = "2020-01"
+        await pilot.press("enter")
+        table = app.screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows and {row[3] for row in rows if row[1] != "total"} == {"n/a"}
+        assert {row[4] for row in rows} == {"n/a"}  # no score, no total: not full marks
+
+    desk.run(scenario)
+
+
+def test_tab_goes_from_the_figures_to_the_tickets_behind_them(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K")
+        focused = []
+        for key in ("tab", "tab", "tab", "shift+tab"):
+            await pilot.press(key)
+            focused.append(app.focused.id if app.focused else None)
+        assert focused == ["assessment-tickets", "assessment-period", "assessment-table",
+                           "assessment-period"]
+        await pilot.press("tab", "j")  # moving in the figures shows their tickets at once
+        assert app.screen.keys[app.screen.query_one(DataTable).cursor_row] == (
+            "service_desk", "timely_reply_rate")
+        assert plain(app, "#assessment-detail-title").startswith("Timely reply rate")
+
+    desk.run(scenario)
+
+
+def test_the_trend_shows_each_posts_total_over_twelve_months(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ian")
+        await pilot.press("K", "t")
+        assert isinstance(app.screen, TrendScreen)
+        assert app.screen.months == [f"2025-{m:02d}" for m in range(11, 13)] + [
+            f"2026-{m:02d}" for m in range(1, 11)]
+        series = app.screen.series
+        assert list(series) == ["service_desk", "response_group", "handling_group", "vendor"]
+        assert series["service_desk"][:-1] == [None] * 11  # no tickets: n/a, not full marks
+        assert series["service_desk"][-1] == 20  # October, as the report says
+        legend = plain(app, "#trend-legend")
+        assert "n/a" in legend and "26-10" in legend
+        await pilot.press("escape")
+        assert isinstance(app.screen, AssessmentScreen)
+
+    desk.run(scenario)
+
+
+def test_months_up_to_a_month_or_a_year() -> None:
+    assert months_up_to("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert months_up_to("2026", 2) == ["2026-11", "2026-12"]

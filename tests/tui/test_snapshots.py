@@ -68,8 +68,8 @@ def test_ticket_view(desk: DeskCopy, snap_compare: Any) -> None:
 def test_trigger_form_with_a_problem(desk: DeskCopy, snap_compare: Any) -> None:
     async def before(pilot: Pilot[None]) -> None:
         await login(pilot, "ann")
-        await pilot.press("enter", "down", "enter")  # the second action: dispatch
-        await fill(pilot, "#field-assigned_group", "network", submit=False)
+        await pilot.press("enter", "enter")  # the first action: solve at the desk
+        await fill(pilot, "#field-knowledge_article", "KB-x", submit=False)  # long text below
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
@@ -113,6 +113,24 @@ def test_accounts(desk: DeskCopy, snap_compare: Any) -> None:
     async def before(pilot: Pilot[None]) -> None:
         await login(pilot, "amy")
         await pilot.press("U")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_assessment_and_the_tickets_behind_a_figure(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ian")
+        await pilot.press("K", "j", "j", "j")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_assessment_trend_per_post(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ian")
+        await pilot.press("K", "t")
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)

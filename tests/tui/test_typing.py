@@ -14,16 +14,20 @@ import sys
 import time
 import unicodedata
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from textual import events
 from textual.app import App, _character_to_key, _get_unicode_name_from_key  # type: ignore[attr-defined]
 from textual.keys import REPLACED_KEYS
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
+from engine.process.spec import FieldSpec
 from tests.tui.conftest import ROOT, DeskCopy, choose, login
 from tui.app import TicketflowApp
 from tui.screens.editor import EditorScreen
+from tui.screens.field_form import FieldFormScreen, FormField
 from tui.widgets.field_input import FieldInput
 from tui.widgets.yaml_editor import YamlEditor
 
@@ -77,12 +81,13 @@ def test_a_form_typed_fast_keeps_every_key_in_its_field(desk: DeskCopy,
         await login(pilot, "ann")
         await pilot.press("n")
         await choose(pilot, "#choice-list", "fault_escalation")
-        await pilot.press("tab")  # from the summary to the level
-        await type_fast(app, ["5", "backspace", "1", "tab", *"Whole top-up", "backspace", "s",
-                        "shift+tab", "backspace", "2"])
+        await type_fast(app, [*"Whole top-up", "backspace", "s", "tab", "5", "backspace", "1",
+                              "tab", "enter", "down", "down", "enter", "shift+tab",
+                              "backspace", "2"])
         await typed(pilot)
         values = {f.field_name: f.value for f in app.screen.query(FieldInput)}
-        assert (values["level"], values["fault_kind"]) == ("2", "Whole top-us")
+        assert (values["summary"], values["level"], values["fault_kind"]) == (
+            "Whole top-us", "2", "network")
 
     desk.run(scenario)
 
@@ -106,5 +111,30 @@ def test_the_editor_typed_fast_inserts_where_the_cursor_is(desk: DeskCopy,
         assert after[line] == "title: Service WW desk ticket"
         assert after[line - 1] == before[line - 1] + "  # b"
         assert after[:line - 1] + after[line + 1:] == before[:line - 1] + before[line + 1:]
+
+    desk.run(scenario)
+
+
+def test_every_kind_of_field_typed_fast_keeps_its_keys(desk: DeskCopy,
+                                                       busy_machine: None) -> None:
+    fields = [FormField("story", FieldSpec(type="text", long=True), True),
+              FormField("urgent", FieldSpec(type="boolean"), False),
+              FormField("due", FieldSpec(type="timestamp"), True),
+              FormField("kind", FieldSpec(type="choice", choices=["a", "b"]), True)]
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        app.push_screen(FieldFormScreen("Every kind", fields, note=None))
+        await pilot.pause()
+        assert isinstance(app.focused, TextArea)
+        await type_fast(app, [*"ab", "enter", "c", "backspace", "d", "tab", "space", "tab",
+                              "+", "2", "h", "backspace", "backspace", "3", "h", "tab",
+                              "enter", "down", "down", "enter", "shift+tab", "shift+tab",
+                              "space", "space"])
+        await typed(pilot)
+        values = {f.field_name: f.value for f in app.screen.query(FieldInput)}
+        now = app.session.now()
+        assert values == {"story": "ab\nd", "urgent": "true", "kind": "b",
+                          "due": (now + timedelta(hours=3)).isoformat()}
 
     desk.run(scenario)

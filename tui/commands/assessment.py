@@ -15,14 +15,16 @@ from engine.assessment.indicators import Count
 from engine.assessment.report import Assessor, Explanation, Report, find_assessment
 from engine.desk.reading import READ_ALL
 from engine.process.durations import format_duration
+from tui.i18n import _
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table
+from tui.reasons import why
 from tui.session import reading_account
 from tui.wiring import open_workspace
 
 REPORT_COLUMNS = ["period", "post", "indicator", "numerator", "denominator", "rate", "score",
                   "weight"]
-EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock"]
+EXPLAIN_COLUMNS = ["ticket", "side", "at", "measured", "limit", "clock", "why"]
 
 
 def register(app: typer.Typer) -> None:
@@ -69,16 +71,18 @@ def show_report(report: Report, json: bool, csv: bool) -> None:
             for post in report.posts for f in post.figures]
     if csv:
         totals = [[report.period.label, p.post, "total", "", "", "", p.total,
-                   sum(f.weight for f in p.figures if f.weight > 0)] for p in report.posts]
+                   sum(f.weight for f in p.figures if f.weight > 0 and f.score is not None)]
+                  for p in report.posts]
         write_csv(REPORT_COLUMNS, rows + totals)
         return
-    typer.echo(f"assessment {report.period.label} ({report.time_zone}, "
-               f"{report.period.start:%Y-%m-%d %H:%M}Z to {report.period.end:%Y-%m-%d %H:%M}Z)")
+    typer.echo(_("assessment {period} ({zone}, {start}Z to {end}Z)").format(
+        period=report.period.label, zone=report.time_zone,
+        start=f"{report.period.start:%Y-%m-%d %H:%M}", end=f"{report.period.end:%Y-%m-%d %H:%M}"))
     for post in report.posts:
         typer.echo("")
-        typer.echo(f"{post.post}: total {post.total}")
-        print_table(["indicator", "counted", "of", "rate", "score", "weight"],
-                    [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score, f.weight]
+        typer.echo(_("{post}: total {total}").format(post=post.post, total=post.total_text))
+        print_table([_("indicator"), _("counted"), _("of"), _("rate"), _("score"), _("weight")],
+                    [[f.indicator, f.numerator, f.denominator, f.rate_text, f.score_text, f.weight]
                      for f in post.figures])
 
 
@@ -97,25 +101,27 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
         write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                     for side, c in sides])
         return
-    typer.echo(f"{figure.indicator} of {explanation.post} in {explanation.period.label}: "
-               f"{figure.numerator} of {figure.denominator} ({figure.rate_text}), "
-               f"score {figure.score}")
+    line = _("{indicator} of {post} in {period}: {numerator} of {denominator} ({rate}), score {score}")  # noqa: E501
+    typer.echo(line.format(
+        indicator=figure.indicator, post=explanation.post, period=explanation.period.label,
+        numerator=figure.numerator, denominator=figure.denominator, rate=figure.rate_text,
+        score=figure.score_text))
     if sides:
         print_table(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                       for side, c in sides])
 
 
 def count_record(count: Count, zone: ZoneInfo) -> dict[str, Any]:
-    at, measured, limit, clock = count_cells(count, zone)
+    at, measured, limit, clock, reason = count_cells(count, zone)
     return {"ticket": count.ticket_id, "at": at or None, "measured": measured or None,
-            "limit": limit or None, "clock": clock or None}
+            "limit": limit or None, "clock": clock or None, "why": reason}
 
 
 def count_cells(count: Count, zone: ZoneInfo) -> list[str]:
-    """A count's when (in the desk's time zone), what was measured, against what, and which
-    clock, as text."""
+    """A count's when (in the desk's time zone), what was measured, against what, which
+    clock, and why it is on its side, as text."""
     return [count.at.astimezone(zone).isoformat() if count.at else "", _duration(count.measured),
-            _duration(count.limit), count.clock or ""]
+            _duration(count.limit), count.clock or "", why(count)]
 
 
 def _duration(value: timedelta | None) -> str:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 
 from engine.core.errors import SpecError, TicketflowError
 from engine.desk.desk import Desk
+from tui.i18n import _
 from tui.screens.help import HelpScreen
 from tui.screens.session import Session
 
@@ -67,8 +68,8 @@ class DeskScreen(DeskView, Screen[ResultT], Generic[ResultT]):
     """A full screen of the app: Esc goes back, ? shows its keys, the palette lists them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("escape", "back", _("Back")),
+        Binding("question_mark", "help", _("Help"), key_display="?"),
     ]
 
     def action_back(self) -> None:

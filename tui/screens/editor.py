@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Footer, Header, Input, Static, TextArea
 
 from engine.core.errors import NotFound, SpecError, TicketflowError
 from engine.process.load import Process, parse_process
 from tui.commands.scenarios import load_all, run_on_temporary_desk
+from tui.i18n import _
 from tui.screens.base import DeskScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.diff_view import diff_text
@@ -46,11 +47,14 @@ class EditorScreen(DeskScreen[None]):
     """A process file in a YAML editor, checked as you type."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+d", "deploy", "Deploy", priority=True),  # over the editor's delete-right
-        Binding("ctrl+t", "test", "Run scenarios"),
-        Binding("f8", "next_problem", "Next problem"),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", _("Save")),
+        Binding("ctrl+d", "deploy", _("Deploy"), priority=True),  # over the editor's delete-right
+        Binding("ctrl+t", "test", _("Run scenarios")),
+        Binding("f8", "next_problem", _("Next problem")),
+        Binding("ctrl+f", "ask('find')", _("Find"), priority=True),  # over delete-word-right
+        Binding("f3", "find_next", _("Find next"), show=False),
+        Binding("ctrl+g", "ask('line')", _("Go to line"), priority=True),
+        Binding("escape", "back", _("Back")),
     ]
 
     def __init__(self, path: Path, text: str) -> None:
@@ -60,6 +64,9 @@ class EditorScreen(DeskScreen[None]):
         self.process: Process | None = None
         self.problems: dict[int, str] = {}
         self.pending: Timer | None = None
+        self.asking = ""
+        """What the prompt under the text asks for: find, line, or nothing."""
+        self.needle = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,12 +77,14 @@ class EditorScreen(DeskScreen[None]):
                 yield Static(id="editor-scenarios")
                 with VerticalScroll(id="editor-graph-scroll"):
                     yield StateGraph(id="editor-graph")
+        yield Input(id="editor-prompt")
         yield Static(id="editor-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"Edit {self.path}"
         self.query_one("#editor-scenarios").display = False
+        self.query_one("#editor-prompt").display = False
         self.check()
         self.query_one(YamlEditor).focus()
 
@@ -229,7 +238,41 @@ class EditorScreen(DeskScreen[None]):
         box.update(text)
 
 
+    def action_ask(self, what: str) -> None:
+        """Open the prompt under the text: a word to find, or a line to go to."""
+        prompt = self.query_one("#editor-prompt", Input)
+        self.asking = what
+        prompt.placeholder = (_("find (Enter: next match, F3 again later)") if what == "find"
+                              else _("go to LINE or LINE:COLUMN"))
+        prompt.value = self.needle if what == "find" else ""
+        prompt.display = True
+        prompt.focus()
+
+    @on(Input.Submitted, "#editor-prompt")
+    def answered(self, event: Input.Submitted) -> None:
+        asking, editor = self.asking, self.query_one(YamlEditor)
+        self.close_prompt()
+        if asking == "find":
+            self.needle = event.value
+            self.action_find_next()
+        elif not editor.go_to(event.value):
+            self.notify(_("{place!r} is not a line (LINE or LINE:COLUMN)").format(
+                place=event.value), title=_("Go to line"), severity="warning")
+
+    def action_find_next(self) -> None:
+        if self.needle and not self.query_one(YamlEditor).find(self.needle):
+            self.notify(_("{needle!r} is not in the file").format(needle=self.needle),
+                        title=_("Find"), severity="warning")
+
+    def close_prompt(self) -> None:
+        self.asking = ""
+        self.query_one("#editor-prompt").display = False
+        self.query_one(YamlEditor).focus()
+
     def action_back(self) -> None:
+        if self.asking:
+            self.close_prompt()
+            return
         if self.text == self.saved_text:
             self.dismiss()
             return

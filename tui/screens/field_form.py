@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from engine.process.spec import FieldSpec
+from tui.i18n import _
 from tui.widgets.field_input import Check, FieldInput
 
 NOTE = "_note"
@@ -29,6 +30,8 @@ class FormField:
     required: bool
     check: Check | None = None
     """A further rule beyond the field's type (a password rule, a known post)."""
+    current: str = ""
+    """The field's current value as text, filled in when there is no draft."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
     """Fields and a note; Ctrl+S submits once every field is valid, Esc cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+        Binding("escape", "cancel", _("Cancel")), Binding("ctrl+s", "submit", _("Submit"))]
 
     def __init__(self, title: str, fields: list[FormField], *,
                  note: Literal["required", "optional"] | None = "optional",
@@ -63,14 +66,15 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
             with VerticalScroll(id="form-fields"):
                 for field in self.fields:
                     yield FieldInput(field.name, field.spec, required=field.required,
-                                     value=self.draft.get(field.name, ""), check=field.check)
+                                     value=self.draft.get(field.name, field.current),
+                                     check=field.check)
                 if self.note:
-                    yield Label("Note" + (" *" if self.note == "required" else ""),
+                    yield Label(_("Note") + (" *" if self.note == "required" else ""),
                                 classes="field-label")
                     yield TextArea(self.draft.get(NOTE, ""), id="form-note")
             with Horizontal(id="form-buttons"):
-                yield Button("Submit  ^s", variant="primary", id="form-submit")
-                yield Button("Cancel  esc", id="form-cancel")
+                yield Button(_("Submit") + "  ^s", variant="primary", id="form-submit")
+                yield Button(_("Cancel") + "  esc", id="form-cancel")
 
     def on_mount(self) -> None:
         self.focus_next()
@@ -96,12 +100,15 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
         invalid = [f for f in self.query(FieldInput) if not f.valid]
         note = self.query_one("#form-note", TextArea).text if self.note else ""
         if invalid:
-            invalid[0].query_one(Input).focus()
-            self.notify(f"{', '.join(f.field_name for f in invalid)}: fix before submitting",
-                        title="Invalid fields", severity="warning", markup=False)
+            for field in invalid:
+                field.show_problem()
+            invalid[0].focus_field()
+            self.notify(_("{fields}: fix before submitting").format(
+                fields=", ".join(f.field_name for f in invalid)),
+                title=_("Invalid fields"), severity="warning", markup=False)
         elif self.note == "required" and not note.strip():
             self.query_one("#form-note", TextArea).focus()
-            self.notify("a note is required", title="Note", severity="warning")
+            self.notify(_("a note is required"), title=_("Note"), severity="warning")
         else:
             values = {f.field_name: f.value for f in self.query(FieldInput) if f.value.strip()}
             self.dismiss(FormResult(values, note.strip()))

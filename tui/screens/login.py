@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from engine.core.errors import TicketflowError
 from engine.core.model import Account
+from tui.i18n import _
 from tui.widgets.key_lists import KeyList
 from tui.wiring import Workspace
 
@@ -51,11 +52,11 @@ class LoginScreen(Screen[None]):
         with Center(), Vertical(id="login-box"):
             yield Static("ticketflow", id="login-title")
             yield Static(Content(self.workspace.url), id="login-desk")
-            yield Input(placeholder="account", id="login-username")
-            yield Input(placeholder="password", password=True, id="login-password")
-            yield Button("Log in", variant="primary", id="login-button")
+            yield Input(placeholder=_("account"), id="login-username")
+            yield Input(placeholder=_("password"), password=True, id="login-password")
+            yield Button(_("Log in"), variant="primary", id="login-button")
             if self.demo:
-                yield Static("Demo accounts — Enter logs in", id="login-demo-title")
+                yield Static(_("Demo accounts — Enter logs in"), id="login-demo-title")
                 yield KeyList(*[self._demo_option(d) for d in self.demo], id="login-demo")
         yield Footer()
 
@@ -88,7 +89,7 @@ class LoginScreen(Screen[None]):
     def log_in(self, username: str, password: str) -> None:
         """Check the password; on success tell the app, on failure say why."""
         if not username:
-            self.notify("type your account name", title="Login", severity="warning")
+            self.notify(_("type your account name"), title=_("Login"), severity="warning")
             return
         try:
             account = self.workspace.accounts.login(username, password)

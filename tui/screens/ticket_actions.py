@@ -19,6 +19,7 @@ from engine.process.spec import ANY, EventSpec, TransitionSpec
 from tui.screens.base import DeskScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.field_form import FieldFormScreen, FormField, FormResult
+from tui.widgets.field_input import as_text
 
 RETRY = (Conflict, MissingField, GuardFailed)
 """Refusals after which the form opens again with what the agent typed."""
@@ -122,7 +123,8 @@ class TicketActions(DeskScreen[None]):
         fields = compiled.spec.fields
         names = list(dict.fromkeys([*transition.requires, *transition.accepts]))
         return [FormField(name, fields[name], required=name in transition.requires
-                          and ticket.data.get(name) in (None, "")) for name in names]
+                          and ticket.data.get(name) in (None, ""),
+                          current=as_text(ticket.data.get(name))) for name in names]
 
     def finish_fire(self, trigger: str, version: int, result: FormResult | None) -> None:
         """Fire with what the form gave, as of the version the form was opened on."""

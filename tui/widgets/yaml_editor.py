@@ -1,9 +1,5 @@
-"""A YAML editor: TextArea with line-local YAML highlighting and each problem marked at its line.
-
-Textual highlights through tree-sitter, which this installation does not ship; process files
-are plain block YAML, so keys, strings, numbers, booleans, comments and ``= expressions``
-are recognised line by line — fast, and never confused by a half-typed line.
-"""
+"""A YAML editor: Textual's TextArea highlighting YAML through tree-sitter (the
+tree-sitter-yaml grammar), each problem marked at its line, with search and go-to-line."""
 
 from __future__ import annotations
 
@@ -12,61 +8,24 @@ import re
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import TextArea
-from textual.widgets.text_area import TextAreaTheme
 
-KEY = re.compile(r"(?:^\s*(?:-\s+)?|[{,]\s*)([A-Za-z_][\w.-]*|\"[^\"]*\"|'[^']*')(\s*:)(?=\s|$)")
-STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?")
-SCALAR = re.compile(r"(?<![\w.-])(true|false|null|-?\d+(?:\.\d+)?)(?![\w.-])")
-EXPRESSION = re.compile(r"(?:(?<=:\s)|(?<=-\s))[\"']?=\s[^\"'#]*[\"']?")
 ERROR = Style(underline=True, bgcolor="#5f0000")
-
-
-def comment_start(line: str) -> int | None:
-    """Where a ``#`` comment starts (outside quotes), if the line has one."""
-    quote = None
-    for index, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1].isspace()):
-            return index
-    return None
-
-
-def highlight(text: Text, styles: dict[str, Style]) -> None:
-    """Style one YAML line in place."""
-    line = text.plain
-    end = comment_start(line)
-    code = line[:end] if end is not None else line
-    for pattern, name in ((SCALAR, "number"), (STRING, "string"), (EXPRESSION, "keyword")):
-        for match in pattern.finditer(code):
-            style = styles.get("boolean" if match.group(0) in ("true", "false", "null")
-                               else name)
-            if style:
-                text.stylize(style, match.start(), match.end())
-    key_style = styles.get("yaml.field")
-    for match in KEY.finditer(code):
-        if key_style:
-            text.stylize(key_style, match.start(1), match.end(1))
-    if end is not None and (comment := styles.get("comment")):
-        text.stylize(comment, end)
+LINE = re.compile(r"^\s*(\d+)\s*(?::\s*(\d+)\s*)?$")
+"""A place to go to: ``LINE`` or ``LINE:COLUMN``, both counted from 1."""
 
 
 class YamlEditor(TextArea):
     """Edits YAML; ``mark`` underlines the lines that have problems."""
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
-        super().__init__(text, id=id, show_line_numbers=True, tab_behavior="indent",
-                         soft_wrap=False)
+        super().__init__(text, id=id, language="yaml", show_line_numbers=True,
+                         tab_behavior="indent", soft_wrap=False)
         self.indent_type = "spaces"
         self.indent_width = 2
         self.problems: dict[int, str] = {}
 
     def get_line(self, line_index: int) -> Text:
         text = super().get_line(line_index)
-        theme = TextAreaTheme.get_builtin_theme(self.theme)
-        highlight(text, theme.syntax_styles if theme else {})
         if line_index in self.problems:
             text.stylize(ERROR)
         return text
@@ -82,3 +41,30 @@ class YamlEditor(TextArea):
     def problem_here(self) -> str | None:
         """The problem on the cursor's line, if any."""
         return self.problems.get(self.cursor_location[0])
+
+    def find(self, needle: str) -> bool:
+        """Select the next occurrence of ``needle`` after the cursor (ignoring case), going
+        round to the top; False when the text has none."""
+        if not needle:
+            return False
+        lines = self.text.splitlines()
+        row, column = self.cursor_location
+        wanted = needle.lower()
+        following = [(index % len(lines), 0) for index in range(row + 1, row + 1 + len(lines))]
+        for line, start in [(row, column), *following]:
+            found = lines[line].lower().find(wanted, start)
+            if found >= 0:
+                self.move_cursor((line, found))
+                self.move_cursor((line, found + len(needle)), select=True, center=True)
+                return True
+        return False
+
+    def go_to(self, place: str) -> bool:
+        """Move the cursor to ``LINE`` or ``LINE:COLUMN``; False when that is not a place."""
+        match = LINE.match(place)
+        if match is None:
+            return False
+        line = min(max(int(match[1]), 1), self.document.line_count) - 1
+        column = max(int(match[2] or 1), 1) - 1
+        self.move_cursor((line, min(column, len(self.document.get_line(line)))), center=True)
+        return True
