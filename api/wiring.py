@@ -38,7 +38,7 @@ def open_services(url: str, *, alerts: Path | None = None, assessment: Path | No
     """Open (creating or upgrading the schema of) the database at ``url`` for the API.
 
     ``alerts``: the alert rules file (default: ./flows/intake/alerts.yaml, else the shipped one);
-    ``assessment``: the assessment file (default as ``ticketflow kpi``);
+    ``assessment``: the assessment file (default as ``ticketflow assess``);
     ``link_secret``: the secret of the requester's links (none: the page answers 404).
     """
     signer = LinkSigner(link_secret) if link_secret else None

@@ -47,7 +47,7 @@ def assessment(
                                  description="A month YYYY-MM or a year YYYY.")],
     post: Annotated[list[Name] | None, Query(description="Only these posts.")] = None,
 ) -> dict[str, Any]:
-    """The assessment per post (as `ticketflow kpi --json`): admin, auditor or supervisor."""
+    """The assessment per post (as `ticketflow assess --json`): admin, auditor or supervisor."""
     require_any(caller.account(), READ_ALL, "the assessment")
     report: dict[str, Any] = services.assessor.report(period, post).as_dict()
     return report

@@ -7,7 +7,7 @@
   by it (its post, ``vendor``, is shared by every vendor);
 - desk-wide reads — the admin journal, ``audit verify`` and ``report``, ``export``,
   ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
-  (``kpi``) also ``supervisor``.
+  (``assess``) also ``supervisor``.
 
 The reads themselves (a ticket's journal, its process timers, its requester) take only the
 part of the store port they use (:class:`TicketReads`), so that the command line can run
