@@ -30,6 +30,7 @@ from storage.connections import DriverConnections
 from storage.errors import map_db_errors
 from storage.models import metadata
 from storage.rendered import Codec, Rendered, render, rows_getter
+from storage.search import IndexWriter, document_text
 
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
@@ -106,6 +107,7 @@ class HotPath:
         self.codec = Codec(sqlite=engine.dialect.name == "sqlite")
         self.connections = DriverConnections(engine)
         self.admin = AdminWriter(engine)
+        self.search = IndexWriter(engine.dialect.name)
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
@@ -172,7 +174,8 @@ class HotPath:
 
     def _write(self, cursor: Any, ticket: Ticket, change: Change) -> None:
         """The writes of :meth:`apply`, inside its transaction."""
-        self._update_ticket(cursor, ticket, change.expected_version)
+        changed = self._update_ticket(cursor, ticket, change.expected_version)
+        self._index(cursor, ticket, change.events, fields="data" in changed)
         if change.fired_timer is not None:
             self._fire_timer(cursor, ticket, change.fired_timer)
         if change.cancel_states:
@@ -223,9 +226,20 @@ class HotPath:
         cursor.execute(statement.sql, statement.params(values))
         return cursor
 
-    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> None:
+    def _index(self, cursor: Any, ticket: Ticket, events: list[Event], *, fields: bool
+               ) -> None:
+        """Keep the ticket's search document: its fields when they changed, the events'
+        notes appended."""
+        notes = document_text(event.note for event in events)
+        self.search.change(cursor, "ticket", ticket.id,
+                           set_={"fields": document_text(ticket.data.values())} if fields else {},
+                           append={"notes": notes} if notes else {})
+
+    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> tuple[str, ...]:
+        """Update the ticket from the version it was read at; the columns it set."""
         values = self._changed_values(ticket)
-        sql, params = self._update_for(values, self._loaded.pop((ticket.id, expected), None))
+        names, sql, params = self._update_for(values,
+                                              self._loaded.pop((ticket.id, expected), None))
         values["b_id"], values["b_version"] = ticket.id, expected
         cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
@@ -234,18 +248,19 @@ class HotPath:
                 raise NotFound("no such ticket", ticket=ticket.id, state=ticket.state)
             raise Conflict(f"changed by someone else (version {found[0][0]}, this change "
                            f"was made from version {expected})", ticket=ticket.id)
+        return names
 
     def _update_for(self, values: dict[str, Any], before: Sequence[Any] | None
-                    ) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
-        """The update of the columns whose values differ from the row read (all of them
-        when that row is not at hand), and its parameter layout."""
+                    ) -> tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], Any]]:
+        """The columns whose values differ from the row read (all of them when that row is
+        not at hand), their update and its parameter layout."""
         names = TICKET_CHANGES if before is None else tuple(
             name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
         found = self._updates.get(names)
         if found is None:
             statement = self.sql.update_of(names)
             found = self._updates[names] = (statement.sql, params_getter(statement))
-        return found
+        return (names, *found)
 
     def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,
@@ -307,10 +322,22 @@ class HotPath:
                                               "head": ticket.head})
         self._insert_events(cursor, events)
         self._insert_timers(cursor, [replace(t, ticket_id=ticket_id) for t in new.timers])
+        requester = ""
         if new.requester_id is not None:
             self._run(cursor, self.sql.insert_link, {"ticket_id": ticket_id,
                                                      "requester_id": new.requester_id})
+            requester = self._requester_text(cursor, new.requester_id)
+        self.search.put(cursor, "ticket", ticket_id, {
+            "fields": document_text(ticket.data.values()),
+            "notes": document_text(event.note for event in events), "requester": requester})
         return ticket
+
+    def _requester_text(self, cursor: Any, requester_id: int) -> str:
+        """The requester's name, address and organisation, for the search index."""
+        mark = self.search.mark
+        cursor.execute(f"SELECT name, email, organisation FROM requesters WHERE id = {mark}",
+                       (requester_id,))
+        return document_text(cursor.fetchall()[0])
 
     def _ticket_values(self, ticket: Ticket) -> dict[str, Any]:
         time, json = self.codec.time, self.codec.json

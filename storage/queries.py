@@ -5,17 +5,46 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam, or_
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    FromClause,
+    Table,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from engine.core.model import TicketQuery
+from storage.models import metadata
+from storage.search import index_table, matches, words
+
+REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
 
 _EQUAL = ("state", "post", "assignee", "process", "parent_id", "is_open")
 
 
-def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[bool]]:
-    """Every filter the query sets (paging aside), ANDed by the caller."""
+def ticket_source(query: TicketQuery, *, tickets: Table, dialect: str
+                  ) -> tuple[FromClause, ColumnElement[int]]:
+    """What to select the query's tickets from, and the ticket id column to order and page
+    on: with words, the search index joined to the tickets, ordered by the index's own key
+    (FTS5 then hands rows over in id order and the first page stops early)."""
+    if not query.words:
+        return tickets, tickets.c.id
+    index = index_table("ticket", dialect)
+    key = next(iter(index.c))
+    return index.join(tickets, tickets.c.id == key), key
+
+
+def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
+                   ) -> list[ColumnElement[bool]]:
+    """Every filter the query sets (paging aside), ANDed by the caller; with words, on the
+    source :func:`ticket_source` gives."""
     conditions: list[ColumnElement[bool]] = []
     for name in _EQUAL:
         value: Any = getattr(query, name)
@@ -31,7 +60,21 @@ def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[
         conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(SlaOverdue(tickets.c.sla, query.overdue_at))
+    if query.requester is not None:
+        conditions.append(tickets.c.id.in_(_of_requester(query.requester)))
+    if query.words:
+        tokens = words(" ".join(query.words))
+        conditions.append(matches("ticket", tokens, dialect) if tokens else false())
     return conditions
+
+
+def _of_requester(start: str) -> Any:
+    """The ids of the tickets of the requesters whose address or name starts with this."""
+    pattern = start.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    people = select(REQUESTERS.c.id).where(or_(
+        func.lower(REQUESTERS.c.email).like(pattern, escape="\\"),
+        func.lower(REQUESTERS.c.name).like(pattern, escape="\\")))
+    return select(LINKS.c.ticket_id).where(LINKS.c.requester_id.in_(people))
 
 
 class SlaOverdue(ColumnElement[bool]):

@@ -12,6 +12,7 @@ from engine.core.errors import Conflict, NotFound
 from engine.core.model import Requester
 from storage.errors import IntegrityViolation
 from storage.models import metadata
+from storage.search import IndexWriter, document_text
 
 REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
 REQUESTER_COLUMNS = tuple(f.name for f in fields(Requester))
@@ -71,11 +72,21 @@ class RequesterRows:
             with self._writing() as connection:
                 done = connection.execute(update(REQUESTERS).where(
                     REQUESTERS.c.id == requester.id).values(values)).rowcount
+                self._index_requester(connection, requester)
         except IntegrityViolation:  # the unique address: one UPDATE, no read before it
             raise Conflict(f"the address {requester.email!r} is another requester's") from None
         if not done:
             raise NotFound(f"no requester {requester.id}")
         return self.get_requester(int(requester.id or 0))
+
+    def _index_requester(self, connection: Connection, requester: Requester) -> None:
+        """The requester's tickets are found by the new name and address at once."""
+        writer = IndexWriter(connection.dialect.name)
+        writer.change_many(connection.connection.cursor(), "ticket",
+                           f"SELECT ticket_id FROM ticket_requesters WHERE requester_id = "
+                           f"{writer.mark}", (requester.id,), "requester",
+                           document_text((requester.name, requester.email.lower(),
+                                          requester.organisation)))
 
     def ticket_requester(self, ticket_id: int) -> int | None:
         """The id of the requester a ticket is for (None: it is for nobody outside)."""

@@ -164,6 +164,11 @@ class TicketQuery:
     readable_by: tuple[str, str | None] | None = None
     """Only the tickets this (username, post) may read: at its post, assigned to it or
     opened by it (``engine.desk.reading``); None: no such restriction."""
+    words: tuple[str, ...] = ()
+    """Only the tickets whose text (fields, journal notes, requester) has every word, each
+    as the beginning of one of its words (``engine.desk.search``)."""
+    requester: str | None = None
+    """Only the tickets of a requester whose address or name starts with this (lower-case)."""
     after: int | None = None
     limit: int = 50
     descending: bool = False

@@ -9,7 +9,8 @@
   ``backup``, the list of accounts — need ``admin`` or ``auditor``; the assessment
   (``kpi``) also ``supervisor``.
 
-The command line applies these rules; the terminal app's queues do not narrow by them yet.
+The command line applies these rules, and so does the terminal app's search; its queues do
+not narrow by them yet.
 They guard the front ends, not the database: someone holding the database URL can read
 everything with any SQL client (docs/deployment.md, "The trust boundary").
 """

@@ -12,7 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
+from engine.core.errors import ServiceError
 from engine.core.model import Ticket, TicketQuery
+from engine.desk.reading import readable
+from engine.desk.search import search_query, ticket_number
 from tui.output import safe
 from tui.screens.accounts import AccountsScreen
 from tui.screens.assessment import AssessmentScreen
@@ -21,7 +24,7 @@ from tui.screens.graph import GraphScreen
 from tui.screens.notices import NoticesScreen
 from tui.screens.open_ticket import open_ticket
 from tui.screens.processes import ProcessesScreen
-from tui.screens.queue_filter import FILTER_HELP, Queue, filtered, parse_filter, queues_for
+from tui.screens.queue_filter import FILTER_HELP, Queue, queues_for
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.key_lists import KeyList
@@ -42,7 +45,7 @@ class QueueScreen(DeskScreen[None]):
         Binding("3", "queue(2)", "Queue 3", show=False),
         Binding("4", "queue(3)", "Queue 4", show=False),
         Binding("5", "queue(4)", "Queue 5", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Search", key_display="/"),
         Binding("n", "new_ticket", "New ticket"),
         Binding("c", "claim", "Claim"),
         Binding("s", "graph", "State graph"),
@@ -61,7 +64,6 @@ class QueueScreen(DeskScreen[None]):
         super().__init__()
         self.queues: list[Queue] = []
         self.queue_index = 0
-        self.changes: dict[str, object] = {}
         self.filter_text = ""
         self.descending = True
 
@@ -96,8 +98,11 @@ class QueueScreen(DeskScreen[None]):
                 ticket.process, self.session.local(ticket.updated_at)[5:], safe(summary, 200)]
 
     def query_now(self) -> TicketQuery:
-        """The current queue's query with the filter, order and the clock of this moment."""
-        query = filtered(self.queues[self.queue_index].query, self.changes)
+        """The current queue's query with the search (narrowed by the reading rule: an
+        agent finds its post's tickets and its own), the order and the clock of this moment."""
+        query = self.queues[self.queue_index].query
+        if self.filter_text:
+            query = readable(self.session.account, search_query(self.filter_text, query))
         if query.overdue_at is not None:
             query = replace(query, overdue_at=self.session.now())
         return replace(query, descending=self.descending)
@@ -123,10 +128,10 @@ class QueueScreen(DeskScreen[None]):
     def show_position(self, event: QueueList.Highlighted) -> None:
         queue = self.queues[self.queue_index].title
         shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
-        filters = self.filter_text
+        search = self.filter_text
         order = "newest first" if self.descending else "oldest first"
         self.query_one(StatusLine).text = (
-            f"{queue} · {shown} · {order}" + (f" · filter {filters}" if filters else ""))
+            f"{queue} · {shown} · {order}" + (f" · search {search}" if search else ""))
         self.refresh_bindings()  # Claim is offered for a ticket one may claim
 
     @on(QueueList.Selected)
@@ -157,19 +162,21 @@ class QueueScreen(DeskScreen[None]):
 
     @on(Input.Submitted, "#queue-filter")
     def apply_filter(self, event: Input.Submitted) -> None:
-        try:
-            changes, ticket_id = parse_filter(event.value)
-        except ValueError as exc:
-            self.notify(str(exc), title="Filter", severity="error")
-            return
-        if ticket_id is not None:  # not a filter: back to the list, then the ticket
+        text = event.value.strip()
+        ticket_id = ticket_number(text)
+        if ticket_id is not None:  # not a search: back to the list, then the ticket
             event.input.value = self.filter_text
             event.input.set_class(bool(self.filter_text), "shown")
             self.query_one(QueueList).focus()
             self.open_ticket_id(ticket_id)
             return
-        self.changes, self.filter_text = changes, event.value.strip()
-        if not event.value.strip():
+        try:
+            search_query(text)
+        except ServiceError as exc:  # an unknown key: said, and the list stays as it was
+            self.notify(str(exc), title="Search", severity="error")
+            return
+        self.filter_text = text
+        if not text:
             event.input.remove_class("shown")
         self.load()
         self.query_one(QueueList).focus()
