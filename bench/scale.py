@@ -44,7 +44,7 @@ from engine.core.journal import GENESIS, Event
 from engine.core.model import Account, Ticket, TicketQuery, Timer
 from engine.process.load import load_process
 from engine.time.clock import VirtualClock
-from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, TIMER_COLUMNS
+from storage.hotpath import EVENT_COLUMNS, TICKET_WRITES, TIMER_COLUMNS
 from storage.search import KINDS, document_text, index_name
 from tui.wiring import Workspace, open_workspace
 
@@ -188,8 +188,8 @@ def _writer(workspace: Workspace) -> Callable[[list[Template]], None]:
     index_key = hot.search.key  # the search index is written with its tickets
 
     def rows(batch: list[Template]) -> Iterator[tuple[str, tuple[str, ...], list[Any]]]:
-        yield "tickets", TICKET_COLUMNS, [
-            (ticket.id, *(values[c] for c in TICKET_COLUMNS[1:]))
+        yield "tickets", ("id", *TICKET_WRITES), [
+            (ticket.id, *(values[c] for c in TICKET_WRITES))
             for ticket, _, _ in batch for values in (ticket_values(ticket),)]
         yield "events", EVENT_COLUMNS, [
             tuple(values[c] for c in EVENT_COLUMNS)

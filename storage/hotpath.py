@@ -24,7 +24,7 @@ from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import Conflict, NotFound
 from engine.core.journal import GENESIS, Event, seal
-from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer
+from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer, sla_due
 from storage.admin_journal import AdminWriter
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors
@@ -36,9 +36,14 @@ TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind", "child_id")
 NOTIFICATION_COLUMNS = ("post", "ticket_id", "kind", "message", "at", "details")
+DERIVED = ("sla_due",)
+"""Ticket columns that are not the engine's: written from others (``sla_due`` from
+``sla``), never read back into a Ticket."""
+TICKET_WRITES = (*TICKET_COLUMNS[1:], *DERIVED)
 _FIXED = {"id", "opened_at", "opened_by", "parent_id"}
-TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
-_CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES)
+TICKET_CHANGES = (*(name for name in TICKET_COLUMNS if name not in _FIXED), *DERIVED)
+_CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES
+                   if name not in DERIVED)
 _VERSION_AT = TICKET_COLUMNS.index("version")
 LOADED_ROWS = 256
 """Rows :meth:`HotPath.load_ticket` keeps (by id and version) for the updates that follow."""
@@ -61,7 +66,7 @@ class Statements:
                               .where(tickets.c.id == bindparam("b_id")), dialect)
         self._tickets, self.dialect = tickets, dialect
         self.update = self.update_of(TICKET_CHANGES)
-        self.insert_ticket = render(insert(tickets).values(_binds(TICKET_COLUMNS[1:]))
+        self.insert_ticket = render(insert(tickets).values(_binds(TICKET_WRITES))
                                     .returning(tickets.c.id), dialect)
         self.set_head = render(update(tickets).values(_binds(("seq", "head")))
                                .where(tickets.c.id == bindparam("b_id")), dialect)
@@ -256,6 +261,8 @@ class HotPath:
         not at hand), their update and its parameter layout."""
         names = TICKET_CHANGES if before is None else tuple(
             name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
+        if "sla" in names and "sla_due" not in names:
+            names = (*names, "sla_due")
         found = self._updates.get(names)
         if found is None:
             statement = self.sql.update_of(names)
@@ -347,7 +354,7 @@ class HotPath:
                 "updated_at": time(ticket.updated_at), "opened_by": ticket.opened_by,
                 "parent_id": ticket.parent_id, "version": ticket.version, "seq": ticket.seq,
                 "head": ticket.head, "state_since": time(ticket.state_since),
-                "sla": json(ticket.sla)}
+                "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla))}
 
     def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
         """The values of :data:`TICKET_CHANGES` (what an update sets)."""
@@ -356,7 +363,8 @@ class HotPath:
                 "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
-                "state_since": time(ticket.state_since), "sla": json(ticket.sla)}
+                "state_since": time(ticket.state_since), "sla": json(ticket.sla),
+                "sla_due": time(sla_due(ticket.sla))}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)

@@ -10,12 +10,15 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     FromClause,
+    Select,
     Table,
     bindparam,
+    case,
     false,
     func,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -41,6 +44,49 @@ def ticket_source(query: TicketQuery, *, tickets: Table, dialect: str
     return index.join(tickets, tickets.c.id == key), key
 
 
+PRIORITIES = ("critical", "high", "normal", "low")
+"""How the ``priority`` sort ranks a ticket's ``priority`` field: most urgent first, any
+other value (or none) after these."""
+
+
+def ordered(statement: Select[Any], query: TicketQuery, *, tickets: Table, key: Any,
+            dialect: str) -> Select[Any]:
+    """The statement in the query's order (its sort, then the id ``key``), from the ticket
+    after ``query.after`` — whose own sort value is looked up, so paging needs only ids."""
+    down = query.descending
+    if query.sort == "id":
+        if query.after is not None:
+            statement = statement.where(key < query.after if down else key > query.after)
+        return statement.order_by(key.desc() if down else key)
+    value = sort_value(query.sort, tickets, dialect)
+    if query.after is not None:
+        boundary = tickets.alias("boundary")
+        seen = select(sort_value(query.sort, boundary, dialect)).where(
+            boundary.c.id == query.after).scalar_subquery()
+        pair, last = tuple_(value, key), tuple_(seen, query.after)
+        statement = statement.where(pair < last if down else pair > last)
+    return statement.order_by(*((value.desc(), key.desc()) if down else (value, key)))
+
+
+def sort_value(sort: str, tickets: Any, dialect: str) -> Any:
+    """What a sort orders tickets by (never NULL, so that pairs compare)."""
+    if sort in ("sla_due", "state"):
+        return tickets.c[sort]
+    if sort == "assignee":
+        return func.coalesce(tickets.c.assignee, "")
+    if sort == "priority":
+        field = (func.json_extract(tickets.c.data, "$.priority") if dialect == "sqlite"
+                 else tickets.c.data.op("->>")("priority"))
+        return case({name: rank for rank, name in enumerate(PRIORITIES)}, value=field,
+                    else_=len(PRIORITIES))
+    if sort == "requester":
+        name = (select(func.lower(REQUESTERS.c.name))
+                .join(LINKS, LINKS.c.requester_id == REQUESTERS.c.id)
+                .where(LINKS.c.ticket_id == tickets.c.id).scalar_subquery())
+        return func.coalesce(name, "")
+    raise ValueError(f"no sort {sort!r}")
+
+
 def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
                    ) -> list[ColumnElement[bool]]:
     """Every filter the query sets (paging aside), ANDed by the caller; with words, on the
@@ -63,7 +109,7 @@ def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
     if query.requester is not None:
         conditions.append(tickets.c.id.in_(_of_requester(query.requester)))
     if query.words:
-        tokens = words(" ".join(query.words))
+        tokens = words(query.words)
         conditions.append(matches("ticket", tokens, dialect) if tokens else false())
     return conditions
 

@@ -48,7 +48,7 @@ from storage.integrations import IntegrationRows
 from storage.journal_stream import sqlite_events
 from storage.mail import MailRows
 from storage.models import metadata
-from storage.queries import ticket_filters, ticket_source
+from storage.queries import ordered, ticket_filters, ticket_source
 from storage.requesters import RequesterRows
 from storage.webhooks import WebhookRows
 
@@ -142,11 +142,9 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
         dialect = self.engine.dialect.name
         source, key = ticket_source(query, tickets=TICKETS, dialect=dialect)
         conditions = ticket_filters(query, tickets=TICKETS, dialect=dialect)
-        if query.after is not None:
-            conditions.append(key < query.after if query.descending else key > query.after)
-        statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).select_from(source)
-                     .where(*conditions).order_by(key.desc() if query.descending else key)
-                     .limit(max(query.limit, 0)))
+        statement = ordered(select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).select_from(source)
+                            .where(*conditions), query, tickets=TICKETS, key=key,
+                            dialect=dialect).limit(max(query.limit, 0))
         if dialect == "sqlite":
             return self._hot.select_tickets(statement)
         # PostgreSQL: SQLAlchemy's pool pings a connection before use, so the first read

@@ -1,8 +1,8 @@
 """A search text as a ticket query: words, and ``key:value`` filters that narrow them.
 
 ``printer state:handling post:service_desk`` finds the tickets at the service desk in state
-handling whose summary, description, fields, comments or requester have a word starting
-with "printer". The filters:
+handling whose summary, description, fields, comments or requester have the word "printer"
+(case ignored); ``print*`` any word starting with "print". The filters:
 
 - ``state:NAME``, ``post:NAME``, ``process:NAME``;
 - ``assignee:NAME`` (``assignee:-``: nobody);

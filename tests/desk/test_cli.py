@@ -209,10 +209,11 @@ def test_words_filters_and_comments_find_tickets_newest_first(cli: Cli) -> None:
     mail = opened_with(cli, "Mail quota full")
     assert cli("comment", str(mail), "the printer is fine, the mailbox is not")[0] == 0
     assert cli("fire", str(printer), "receive")[0] == 0
-    assert search_hits(cli, "print") == [mail, printer]
+    assert search_hits(cli, "print*") == [mail, printer]
+    assert search_hits(cli, "printer") == [mail, printer]
     assert search_hits(cli, "printer", "state:received") == [printer]
     assert search_hits(cli, "mailbox") == [mail]
-    assert search_hits(cli, "print", "open:no") == []
+    assert search_hits(cli, "print*", "open:no") == []
     found = cli.json("search", "quota")
     assert isinstance(found, list)
     assert {"id": mail, "state": "submitted", "summary": "Mail quota full"}.items() <= \

@@ -38,7 +38,8 @@ def test_words_match_field_values_as_prefixes_all_of_them(deployed: SqlStore) ->
     printer = opened(deployed, summary="Printer jammed on floor 3",
                      description="paper stuck in tray")
     mail = opened(deployed, summary="Mail quota", description="mailbox full", floor=3)
-    assert found(deployed, "print") == [printer.id]
+    assert found(deployed, "print*") == [printer.id]
+    assert found(deployed, "print") == []  # whole words unless a prefix is asked for
     assert found(deployed, "PAPER", "tray") == [printer.id]
     assert found(deployed, "paper", "quota") == []
     assert found(deployed, "3") == [printer.id, mail.id]  # a number field counts too
@@ -102,3 +103,17 @@ def test_the_migration_back_fills_the_index(deployed: SqlStore) -> None:
         command.upgrade(config, "head")
         connection.commit()
     assert found(deployed, "toner", "cartridge") == [before.id]
+
+
+def test_views_are_saved_per_account_by_name(store: SqlStore) -> None:
+    from engine.core.model import Account, SavedView
+
+    for name in ("ann", "bob"):
+        store.save_account(Account(name, name, ["agent"], "service_desk", "x"))
+    store.save_view(SavedView("ann", "printers", "post", "printer", "sla_due", False))
+    store.save_view(SavedView("ann", "printers", "all", "printer open:all", "id", True))
+    store.save_view(SavedView("ann", "mine", "mine"))
+    assert store.saved_views("ann") == [
+        SavedView("ann", "mine", "mine"),
+        SavedView("ann", "printers", "all", "printer open:all", "id", True)]
+    assert store.saved_views("bob") == []

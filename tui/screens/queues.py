@@ -13,10 +13,9 @@ from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from engine.core.errors import ServiceError
-from engine.core.model import Ticket, TicketQuery
+from engine.core.model import SavedView, Ticket, TicketQuery
 from engine.desk.reading import readable
 from engine.desk.search import search_query, ticket_number
-from tui.output import safe
 from tui.screens.accounts import AccountsScreen
 from tui.screens.assessment import AssessmentScreen
 from tui.screens.base import DeskScreen
@@ -24,15 +23,14 @@ from tui.screens.graph import GraphScreen
 from tui.screens.notices import NoticesScreen
 from tui.screens.open_ticket import open_ticket
 from tui.screens.processes import ProcessesScreen
+from tui.screens.queue_columns import LABELS, cells, headed, next_sort
 from tui.screens.queue_filter import FILTER_HELP, Queue, queues_for
 from tui.screens.replay import ReplayScreen
 from tui.screens.ticket import TicketScreen
 from tui.widgets.key_lists import KeyList
-from tui.widgets.queue_list import Column, QueueList
+from tui.widgets.queue_list import QueueList
 from tui.widgets.status_line import StatusLine
 
-COLUMNS = [Column("#", 7), Column("state", 18), Column("post", 16), Column("assignee", 12),
-           Column("process", 16), Column("updated", 11), Column("summary", 0)]
 PAGE = 100
 
 
@@ -49,7 +47,10 @@ class QueueScreen(DeskScreen[None]):
         Binding("n", "new_ticket", "New ticket"),
         Binding("c", "claim", "Claim"),
         Binding("s", "graph", "State graph"),
+        Binding("greater_than_sign", "sort(1)", "Sort", key_display=">"),
+        Binding("less_than_sign", "sort(-1)", "Sort back", show=False, key_display="<"),
         Binding("o", "order", "Order", show=False),
+        Binding("v", "save_view", "Save view"),
         Binding("r", "reload", "Reload", show=False),
         Binding("P", "processes", "Processes"),
         Binding("U", "accounts", "Accounts"),
@@ -65,7 +66,11 @@ class QueueScreen(DeskScreen[None]):
         self.queues: list[Queue] = []
         self.queue_index = 0
         self.filter_text = ""
+        self.sort = "id"
         self.descending = True
+        self.views: list[SavedView] = []
+        self.requesters: dict[int, str] = {}
+        """The requester names of the tickets fetched (for the requester column)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,7 +78,8 @@ class QueueScreen(DeskScreen[None]):
             yield KeyList(id="queue-nav")
             with Vertical(id="queue-main"):
                 yield Input(placeholder=FILTER_HELP, id="queue-filter")
-                yield QueueList(COLUMNS, self.cells, page=PAGE, id="queue-list")
+                yield QueueList(headed(self.sort, self.descending), self.cells, page=PAGE,
+                                id="queue-list")
                 yield StatusLine(id="queue-status")
         yield Footer()
 
@@ -83,9 +89,8 @@ class QueueScreen(DeskScreen[None]):
         self.sub_title = f"{account.display_name} · {', '.join(account.roles)}" + (
             f" · {account.post}" if account.post else "")
         self.queues = queues_for(self.session)
-        nav = self.query_one("#queue-nav", OptionList)
-        nav.add_options([Option(f"{n + 1} {q.title}", id=q.key) for n, q in enumerate(self.queues)])
-        nav.highlighted = 0
+        self.show_nav()
+        self.query_one("#queue-nav", OptionList).highlighted = 0
         self.load()
         self.query_one(QueueList).focus()
 
@@ -93,9 +98,19 @@ class QueueScreen(DeskScreen[None]):
 
     def cells(self, ticket: Ticket) -> list[str]:
         """One ticket's cells, as the columns show them."""
-        summary = ticket.data.get("summary") or ticket.data.get("title") or ""
-        return [f"#{ticket.id}", ticket.state, safe(ticket.post), safe(ticket.assignee),
-                ticket.process, self.session.local(ticket.updated_at)[5:], safe(summary, 200)]
+        session = self.session
+        return cells(ticket, now=session.now(), due=session.due,
+                     requester=self.requesters.get(ticket.id))
+
+    def show_nav(self) -> None:
+        """The queues, numbered, then the account's saved views."""
+        nav = self.query_one("#queue-nav", OptionList)
+        self.views = self.desk.store.saved_views(self.session.account.username)
+        nav.clear_options()
+        nav.add_options([Option(f"{n + 1} {q.title}", id=q.key)
+                         for n, q in enumerate(self.queues)])
+        nav.add_options([Option(f"★ {view.name}", id=f"view:{view.name}")
+                         for view in self.views])
 
     def query_now(self) -> TicketQuery:
         """The current queue's query with the search (narrowed by the reading rule: an
@@ -105,16 +120,21 @@ class QueueScreen(DeskScreen[None]):
             query = readable(self.session.account, search_query(self.filter_text, query))
         if query.overdue_at is not None:
             query = replace(query, overdue_at=self.session.now())
-        return replace(query, descending=self.descending)
+        return replace(query, sort=self.sort, descending=self.descending)
 
     def load(self) -> None:
         """Show the current queue from its first page."""
         query = self.query_now()
+        queue_list = self.query_one(QueueList)
+        queue_list.columns = headed(self.sort, self.descending)
+        self.requesters.clear()
         desk = self.desk
 
         def fetch(after: int | None, limit: int, backwards: bool) -> list[Ticket]:
-            return desk.tickets(replace(query, after=after, limit=limit,
-                                        descending=query.descending != backwards))
+            tickets = desk.tickets(replace(query, after=after, limit=limit,
+                                           descending=query.descending != backwards))
+            self.requesters.update(desk.store.requester_names([t.id for t in tickets]))
+            return tickets
 
         def count() -> int:
             return desk.store.count_tickets(query)
@@ -129,7 +149,8 @@ class QueueScreen(DeskScreen[None]):
         queue = self.queues[self.queue_index].title
         shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
         search = self.filter_text
-        order = "newest first" if self.descending else "oldest first"
+        order = (("newest first" if self.descending else "oldest first") if self.sort == "id"
+                 else f"by {LABELS[self.sort]} {'▼' if self.descending else '▲'}")
         self.query_one(StatusLine).text = (
             f"{queue} · {shown} · {order}" + (f" · search {search}" if search else ""))
         self.refresh_bindings()  # Claim is offered for a ticket one may claim
@@ -144,8 +165,22 @@ class QueueScreen(DeskScreen[None]):
 
     @on(OptionList.OptionSelected, "#queue-nav")
     def pick_queue(self, event: OptionList.OptionSelected) -> None:
-        self.action_queue(event.option_index)
+        index = event.option_index
+        if index < len(self.queues):
+            self.action_queue(index)
+        else:
+            self.apply_view(self.views[index - len(self.queues)])
         self.query_one(QueueList).focus()
+
+    def apply_view(self, view: SavedView) -> None:
+        """Show a saved view: its queue with its search, sort and order."""
+        keys = [queue.key for queue in self.queues]
+        self.queue_index = keys.index(view.queue) if view.queue in keys else 0
+        self.filter_text, self.sort, self.descending = view.search, view.sort, view.descending
+        box = self.query_one("#queue-filter", Input)
+        box.value = view.search
+        box.set_class(bool(view.search), "shown")
+        self.load()
 
     # -- actions -------------------------------------------------------------------------
 
@@ -184,6 +219,28 @@ class QueueScreen(DeskScreen[None]):
     def action_order(self) -> None:
         self.descending = not self.descending
         self.load()
+
+    def action_sort(self, step: int) -> None:
+        """Sort on the next column (``>``) or the one before (``<``): the opening order
+        newest first, the others the most pressing first (▲)."""
+        self.sort = next_sort(self.sort, step)
+        self.descending = self.sort == "id"
+        self.load()
+
+    def action_save_view(self) -> None:
+        """Keep the queue as it stands — search, sort, order — under a name made of them."""
+        queue = self.queues[self.queue_index]
+        name = " · ".join(part for part in (queue.title, self.filter_text,
+                                             f"by {LABELS[self.sort]}") if part)[:200]
+        view = SavedView(self.session.account.username, name, queue.key, self.filter_text,
+                         self.sort, self.descending)
+        def save() -> bool:
+            self.desk.store.save_view(view)
+            return True
+
+        if self.attempt(save):
+            self.show_nav()
+            self.notify(name, title="View saved")
 
     def action_reload(self) -> None:
         self.load()

@@ -31,6 +31,8 @@ class Column:
 
     title: str
     width: int
+    sort: str | None = None
+    """The sort it stands for (``TicketQuery.sort``), if any."""
 
 
 Cells = Callable[[Ticket], Sequence[str]]

@@ -1,0 +1,69 @@
+"""The queue's columns, its sorts (``>``, ``<``, ``o``) and the views an account saves."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from engine.core.model import Ticket, TicketQuery, sla_due
+from tests.tui.conftest import DeskCopy, login, notices
+from tests.tui.test_login_and_queues import shown, status
+from tui.widgets.queue_list import QueueList
+
+
+def open_tickets(desk: DeskCopy) -> list[Ticket]:
+    return desk.workspace.desk.tickets(TicketQuery(is_open=True, limit=100))
+
+
+def test_sorts_walk_the_columns_and_order_flips(desk: DeskCopy) -> None:
+    tickets = open_tickets(desk)
+    by_due = [t.id for t in sorted(tickets, key=lambda t: (sla_due(t.sla), t.id))]
+    ranks = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+    by_priority = [t.id for t in sorted(tickets, key=lambda t: (
+        ranks.get(str(t.data.get("priority")), 4), t.id))]
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "greater_than_sign")
+        assert shown(app) == by_priority
+        assert "by priority ▲" in status(app)
+        await pilot.press("greater_than_sign")
+        assert shown(app) == by_due
+        queue_list = app.screen.query_one(QueueList)
+        assert [c.title for c in queue_list.columns][3] == "SLA left ▲"
+        soonest = queue_list.window.rows[0]
+        left, due = queue_list.cells(soonest)[3:5]
+        assert left[0].isdigit() or left.startswith("over ")
+        assert due == app.session.due(sla_due(soonest.sla))
+        await pilot.press("o")
+        assert shown(app) == by_due[::-1]
+        await pilot.press("less_than_sign", "less_than_sign")  # back to the opening order
+        assert shown(app) == sorted(by_due, reverse=True)
+        assert "newest first" in status(app)
+
+    desk.run(scenario)
+
+
+def test_a_saved_view_is_the_accounts_and_brings_back_search_and_sort(desk: DeskCopy
+                                                                     ) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "slash", *"open:all", "enter", "greater_than_sign",
+                          "greater_than_sign", "v")
+        name = "All open · open:all · by SLA due"
+        assert notices(app)[-1] == f"View saved: {name}"
+        expected = shown(app)
+        nav = app.screen.query_one("#queue-nav", OptionList)
+        assert str(nav.get_option_at_index(nav.option_count - 1).prompt) == f"★ {name}"
+        await pilot.press("1")
+        assert shown(app) != expected
+        nav.focus()
+        nav.highlighted = nav.option_count - 1
+        await pilot.press("enter")
+        assert shown(app) == expected
+        assert "by SLA due ▲" in status(app) and "search open:all" in status(app)
+
+    desk.run(scenario)
+    views = desk.workspace.store.saved_views("ann")
+    assert [(v.queue, v.search, v.sort, v.descending) for v in views] == [
+        ("all", "open:all", "sla_due", False)]
+    assert desk.workspace.store.saved_views("ben") == []
