@@ -133,7 +133,8 @@ class HotPath:
         returns, run on the driver connection and decoded as :meth:`load_ticket` does:
         SQLAlchemy's result processing cost several times the query for a page (for
         SQLite files, whose connections are never lost)."""
-        compiled: Any = statement.compile(dialect=self.sql.dialect)
+        compiled: Any = statement.compile(dialect=self.sql.dialect,  # IN lists expanded
+                                          compile_kwargs={"render_postcompile": True})
         values = {name: self.codec.time(value) if isinstance(value, datetime) else value
                   for name, value in compiled.params.items()}
         params = tuple([values[name] for name in compiled.positiontup]) \

@@ -106,6 +106,10 @@ def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
         conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(SlaOverdue(tickets.c.sla, query.overdue_at))
+    if query.at_risk_at is not None:
+        conditions.append(SlaAtRisk(tickets.c.sla, query.at_risk_at))
+    if query.states:
+        conditions.append(tickets.c.state.in_(query.states))
     if query.requester is not None:
         conditions.append(tickets.c.id.in_(_of_requester(query.requester)))
     if query.words:
@@ -155,3 +159,29 @@ def _postgresql_overdue(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -
     return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
             f"WHERE (clock.value ->> 'breached')::boolean "
             f"OR (clock.value ->> 'since' IS NOT NULL AND clock.value ->> 'due' < {moment}))")
+
+
+class SlaAtRisk(SlaOverdue):
+    """Whether one of a ticket's SLA clocks runs past its warning point at a moment, not yet
+    past its limit (nor breached)."""
+
+    inherit_cache = False
+
+
+@compiles(SlaAtRisk, "sqlite")
+def _sqlite_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
+    return (f"EXISTS (SELECT 1 FROM json_each({sla}, '$.clocks') AS clock "
+            f"WHERE json_extract(clock.value, '$.since') IS NOT NULL "
+            f"AND NOT json_extract(clock.value, '$.breached') "
+            f"AND json_extract(clock.value, '$.warn') <= {moment} "
+            f"AND json_extract(clock.value, '$.due') > {moment})")
+
+
+@compiles(SlaAtRisk, "postgresql")
+def _postgresql_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
+    return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
+            f"WHERE clock.value ->> 'since' IS NOT NULL "
+            f"AND NOT (clock.value ->> 'breached')::boolean "
+            f"AND clock.value ->> 'warn' <= {moment} AND clock.value ->> 'due' > {moment})")

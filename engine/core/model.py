@@ -170,6 +170,11 @@ class TicketQuery:
     overdue_at: datetime | None = None
     """Only tickets with an open SLA clock past its limit at this moment (breached, or
     running with its due time passed)."""
+    at_risk_at: datetime | None = None
+    """Only tickets with a running SLA clock past its warning point at this moment but not
+    yet past its limit."""
+    states: tuple[str, ...] = ()
+    """Only tickets in one of these states (none given: any)."""
     unassigned: bool = False
     parent_id: int | None = None
     readable_by: tuple[str, str | None] | None = None

@@ -149,3 +149,23 @@ def test_every_sort_orders_with_ties_by_id_and_pages_by_id(
                       after=walked[-1] if walked else None):
         walked += page
     assert walked == order
+
+
+def test_at_risk_tickets_run_an_sla_clock_past_its_warning_not_its_limit(
+        deployed: SqlStore) -> None:
+    def opened(record: dict[str, Any]) -> int:
+        return deployed.open_ticket(opening(ticket(sla={"clocks": {"c": record}}))).id
+
+    def warned(minutes: int, **flags: Any) -> dict[str, Any]:
+        return {**clock(10, **flags), "warn": (NOW + timedelta(minutes=minutes)).isoformat()}
+
+    risky = opened(warned(-1))
+    later = opened(warned(3))
+    opened(warned(-1, breached=True))
+    opened(warned(-1, running=False))
+    opened(clock(-5))  # overdue already: not "at risk" any more
+    assert ids(deployed, at_risk_at=NOW) == [risky]
+    assert ids(deployed, at_risk_at=NOW + timedelta(minutes=4)) == [risky, later]
+    assert ids(deployed, at_risk_at=NOW + timedelta(minutes=11)) == []
+    assert ids(deployed, states=("submitted", "nowhere")) == [
+        t.id for t in deployed.list_tickets(TicketQuery())]

@@ -179,8 +179,9 @@ def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
 
 
 @pytest.mark.parametrize(("name", "queues"), [
-    ("ann", ["My tickets", "Post service_desk", "Unassigned", "Overdue", "All open"]),
-    ("ian", ["Unassigned", "Overdue", "All open"])])
+    ("ann", ["My tickets", "Post service_desk", "Unassigned", "Overdue", "All open",
+             "At risk"]),
+    ("ian", ["Unassigned", "Overdue", "All open", "At risk"])])
 def test_help_numbers_the_queues_the_account_has(desk: DeskCopy, name: str,
                                                  queues: list[str]) -> None:
     async def scenario(pilot, app):

@@ -67,3 +67,31 @@ def test_a_saved_view_is_the_accounts_and_brings_back_search_and_sort(desk: Desk
     assert [(v.queue, v.search, v.sort, v.descending) for v in views] == [
         ("all", "open:all", "sla_due", False)]
     assert desk.workspace.store.saved_views("ben") == []
+
+
+def test_at_risk_and_the_supervisors_approvals_inbox(desk: DeskCopy) -> None:
+    from datetime import datetime
+
+    from engine.accounts.vendor import AWAITING_APPROVAL
+
+    tickets = open_tickets(desk)
+    warned = sorted((datetime.fromisoformat(c["warn"]), t.id) for t in tickets
+                    for c in t.sla.get("clocks", {}).values()
+                    if c.get("warn") and c.get("since") and not c.get("breached"))
+    moment, _ = warned[0]
+    desk.clock.set(moment)
+    at_risk = [t.id for t in desk.workspace.desk.tickets(TicketQuery(
+        post="service_desk", is_open=True, at_risk_at=moment, descending=True))]
+    assert at_risk
+    approvals = [t.id for t in tickets if t.process == "vendor_access"
+                 and t.state in AWAITING_APPROVAL]
+    assert approvals
+
+    async def scenario(pilot, app):
+        await login(pilot, "sue")
+        await pilot.press("6")
+        assert "At risk" in status(app) and shown(app) == at_risk
+        await pilot.press("7")
+        assert "Approvals" in status(app) and shown(app) == approvals[::-1]
+
+    desk.run(scenario)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.accounts import vendor
 from engine.core.model import TicketQuery
 from engine.desk.search import SEARCH_HELP
 from tui.screens.session import Session
@@ -22,7 +23,8 @@ class Queue:
 
 
 def queues_for(session: Session) -> list[Queue]:
-    """My tickets, my post's, unassigned, overdue and all — scoped to the account's post."""
+    """My tickets, my post's, unassigned, overdue, all and at risk — scoped to the account's
+    post — and for supervisors the approvals inbox."""
     account = session.account
     post = account.post
     is_open = True
@@ -38,5 +40,11 @@ def queues_for(session: Session) -> list[Queue]:
         Queue("overdue", "Overdue", TicketQuery(post=post, is_open=is_open,
                                                 overdue_at=session.now())),
         Queue("all", "All open", TicketQuery(is_open=is_open)),
+        Queue("at_risk", "At risk", TicketQuery(post=post, is_open=is_open,
+                                                at_risk_at=session.now())),
     ]
+    if session.has("supervisor"):
+        queues.append(Queue("approvals", "Approvals", TicketQuery(
+            process=vendor.PROCESS, is_open=is_open,
+            states=vendor.AWAITING_APPROVAL + vendor.AWAITING_WRITTEN)))
     return queues

@@ -43,6 +43,8 @@ class QueueScreen(DeskScreen[None]):
         Binding("3", "queue(2)", "Queue 3", show=False),
         Binding("4", "queue(3)", "Queue 4", show=False),
         Binding("5", "queue(4)", "Queue 5", show=False),
+        Binding("6", "queue(5)", "Queue 6", show=False),
+        Binding("7", "queue(6)", "Queue 7", show=False),
         Binding("slash", "filter", "Search", key_display="/"),
         Binding("n", "new_ticket", "New ticket"),
         Binding("c", "claim", "Claim"),
@@ -120,6 +122,8 @@ class QueueScreen(DeskScreen[None]):
             query = readable(self.session.account, search_query(self.filter_text, query))
         if query.overdue_at is not None:
             query = replace(query, overdue_at=self.session.now())
+        if query.at_risk_at is not None:
+            query = replace(query, at_risk_at=self.session.now())
         return replace(query, sort=self.sort, descending=self.descending)
 
     def load(self) -> None:
