@@ -1,11 +1,12 @@
-"""The queue's columns, its sorts (``>``, ``<``, ``o``) and the views an account saves."""
+"""The queue's columns, its sorts (``>``, ``<``, ``o``), the views an account saves, the
+At risk and Approvals queues, and bulk actions on the selected tickets."""
 
 from __future__ import annotations
 
 from textual.widgets import OptionList
 
 from engine.core.model import Ticket, TicketQuery, sla_due
-from tests.tui.conftest import DeskCopy, login, notices
+from tests.tui.conftest import DeskCopy, choose, login, notices
 from tests.tui.test_login_and_queues import shown, status
 from tui.widgets.queue_list import QueueList
 
@@ -95,3 +96,43 @@ def test_at_risk_and_the_supervisors_approvals_inbox(desk: DeskCopy) -> None:
         assert "Approvals" in status(app) and shown(app) == approvals[::-1]
 
     desk.run(scenario)
+
+
+def test_space_selects_and_claim_acts_on_each_with_a_summary_of_refusals(desk: DeskCopy
+                                                                         ) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "down", "down")  # #4 (ben's, at her post)
+        assert not app.screen.check_action("assign", ())  # nothing selected: not offered
+        await pilot.press("space", "space", "space")  # #4, #3 (another post), #2
+        assert app.screen.query_one(QueueList).selected == {4, 3, 2}
+        await pilot.press("c")
+        message = notices(app)[-1]
+        assert message.startswith("Some refused: claimed #4; refused #2 (")
+        assert "#3 (" in message
+        assert app.screen.query_one(QueueList).selected == set()
+
+    desk.run(scenario)
+    journal = desk.workspace.desk.history(4)
+    assert (journal[-1].kind, journal[-1].actor) == ("assign", "ann")
+    assert desk.workspace.desk.ticket(4).assignee == "ann"
+    assert desk.workspace.desk.ticket(2).assignee is None
+
+
+def test_assign_and_fire_act_on_each_selected_ticket(desk: DeskCopy) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "down", "down", "space", "down", "down", "space")  # #4, #1
+        await pilot.press("a")
+        await choose(pilot, "#choice-list", "ben")
+        assert notices(app)[-1] == "Done: assigned to ben #1 #4"
+        await pilot.press("home", "down", "down", "space", "down", "down", "space", "f")
+        await choose(pilot, "#choice-list", "dispatch")  # needs a group: refused for each
+        message = notices(app)[-1]
+        assert message.startswith("Some refused: dispatch fired on none; refused #1 (")
+        assert "assigned_group" in message and "#4 (" in message
+
+    desk.run(scenario)
+    for ticket_id in (1, 4):
+        ticket = desk.workspace.desk.ticket(ticket_id)
+        assert (ticket.assignee, ticket.state) == ("ben", "received")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -19,10 +21,12 @@ from engine.desk.search import search_query, ticket_number
 from tui.screens.accounts import AccountsScreen
 from tui.screens.assessment import AssessmentScreen
 from tui.screens.base import DeskScreen
+from tui.screens.choice import ChoiceScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.notices import NoticesScreen
 from tui.screens.open_ticket import open_ticket
 from tui.screens.processes import ProcessesScreen
+from tui.screens.queue_bulk import act_on_each, summary
 from tui.screens.queue_columns import LABELS, cells, headed, next_sort
 from tui.screens.queue_filter import FILTER_HELP, Queue, queues_for
 from tui.screens.replay import ReplayScreen
@@ -47,7 +51,10 @@ class QueueScreen(DeskScreen[None]):
         Binding("7", "queue(6)", "Queue 7", show=False),
         Binding("slash", "filter", "Search", key_display="/"),
         Binding("n", "new_ticket", "New ticket"),
+        Binding("space", "pick", "Select"),
         Binding("c", "claim", "Claim"),
+        Binding("a", "assign", "Assign"),
+        Binding("f", "fire", "Fire"),
         Binding("s", "graph", "State graph"),
         Binding("greater_than_sign", "sort(1)", "Sort", key_display=">"),
         Binding("less_than_sign", "sort(-1)", "Sort back", show=False, key_display="<"),
@@ -249,13 +256,63 @@ class QueueScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self.load()
 
+    def action_pick(self) -> None:
+        queue_list = self.query_one(QueueList)
+        queue_list.toggle()
+        self.refresh_bindings()
+
+    def picked(self) -> list[int]:
+        """The selected tickets, by id."""
+        return sorted(self.query_one(QueueList).selected)
+
     def action_claim(self) -> None:
-        ticket = self.query_one(QueueList).current
+        account, queue_list = self.session.account, self.query_one(QueueList)
+        if queue_list.selected:
+            self.bulk("claimed", lambda ticket_id: self.desk.claim(ticket_id, account))
+            return
+        ticket = queue_list.current
         if ticket is None:
             return
-        if self.attempt(lambda: self.desk.claim(ticket.id, self.session.account)):
+        if self.attempt(partial(self.desk.claim, ticket.id, account)) is not None:
             self.notify(f"#{ticket.id} is yours", title="Claimed")
             self.desk_changed()
+
+    def action_assign(self) -> None:
+        accounts = self.attempt(self.desk.store.list_accounts) or []
+        now, post = self.session.now(), self.session.account.post
+        choices = [(a.username, f"{a.username}  {a.display_name}") for a in accounts
+                   if a.post == post and a.can_act(now) and {"agent", "supervisor"} & set(a.roles)]
+
+        def chosen(username: str | None) -> None:
+            if username is not None:
+                target, account = None if username == "-" else username, self.session.account
+                self.bulk(f"assigned to {username}",
+                          lambda ticket_id: self.desk.assign(ticket_id, target, account))
+
+        self.app.push_screen(ChoiceScreen(f"Assign {len(self.picked())} ticket(s) to",
+                                          [*choices, ("-", "nobody")]), chosen)
+
+    def action_fire(self) -> None:
+        account, names = self.session.account, []
+        for ticket_id in self.picked():
+            ticket = self.attempt(partial(self.desk.ticket, ticket_id))
+            names += [t.trigger for t in self.desk.actions(ticket, account)] if ticket else []
+
+        def chosen(trigger: str | None) -> None:
+            if trigger is not None:
+                self.bulk(f"{trigger} fired on",
+                          lambda ticket_id: self.desk.fire(ticket_id, trigger, account))
+
+        choices = [(name, name) for name in dict.fromkeys(names)]
+        self.app.push_screen(ChoiceScreen("Fire on each selected ticket", choices), chosen)
+
+    def bulk(self, verb: str, act: Callable[[int], object]) -> None:
+        """Act on each picked ticket, its own change each; one summary of what was refused."""
+        done, refused = act_on_each(self.picked(), act)
+        self.notify(summary(verb, done, refused), title="Done" if not refused else "Some refused",
+                    severity="warning" if refused else "information", timeout=10)
+        self.query_one(QueueList).selected.clear()
+        self.desk_changed()
 
     def action_new_ticket(self) -> None:
         def opened(ticket_id: int) -> None:
@@ -317,8 +374,11 @@ class QueueScreen(DeskScreen[None]):
                  "assessment": "auditor"}
         if action in needs:
             return session.has(needs[action])
+        selected = bool(self.query_one(QueueList).selected)
         if action == "claim":
-            return session.may_claim(self.query_one(QueueList).current)
+            return selected or session.may_claim(self.query_one(QueueList).current)
+        if action in ("assign", "fire"):
+            return selected
         if action == "new_ticket":
             return session.works_tickets or session.has("admin")
         return super().check_action(action, parameters)
