@@ -44,7 +44,8 @@ from engine.core.journal import GENESIS, Event
 from engine.core.model import Account, Ticket, TicketQuery, Timer
 from engine.process.load import load_process
 from engine.time.clock import VirtualClock
-from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, TIMER_COLUMNS
+from storage.hotpath import EVENT_COLUMNS, TICKET_WRITES, TIMER_COLUMNS
+from storage.search import KINDS, document_text, index_name
 from tui.wiring import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,10 +185,11 @@ def _writer(workspace: Workspace) -> Callable[[list[Template]], None]:
     cursor = connection.cursor()
     ticket_values, event_values, timer_values = (hot._ticket_values, hot._event_values,
                                                  hot._timer_values)
+    index_key = hot.search.key  # the search index is written with its tickets
 
     def rows(batch: list[Template]) -> Iterator[tuple[str, tuple[str, ...], list[Any]]]:
-        yield "tickets", TICKET_COLUMNS, [
-            (ticket.id, *(values[c] for c in TICKET_COLUMNS[1:]))
+        yield "tickets", ("id", *TICKET_WRITES), [
+            (ticket.id, *(values[c] for c in TICKET_WRITES))
             for ticket, _, _ in batch for values in (ticket_values(ticket),)]
         yield "events", EVENT_COLUMNS, [
             tuple(values[c] for c in EVENT_COLUMNS)
@@ -195,6 +197,10 @@ def _writer(workspace: Workspace) -> Callable[[list[Template]], None]:
         yield "timers", TIMER_COLUMNS, [
             tuple(values[c] for c in TIMER_COLUMNS)
             for _, _, timers in batch for values in map(timer_values, timers)]
+        yield index_name("ticket"), (index_key, *KINDS["ticket"]), [
+            (ticket.id, document_text(ticket.data.values()),
+             document_text(event.note for event in events), "")
+            for ticket, events, _ in batch]
 
     if workspace.store.engine.dialect.name == "sqlite":  # type: ignore[attr-defined]
         def write(batch: list[Template]) -> None:

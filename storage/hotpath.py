@@ -24,21 +24,27 @@ from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import Conflict, NotFound
 from engine.core.journal import GENESIS, Event, seal
-from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer
+from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer, sla_due
 from storage.admin_journal import AdminWriter
 from storage.codec import Codec
 from storage.connections import DriverConnections
 from storage.errors import map_db_errors
 from storage.models import metadata
 from storage.rendered import Rendered, render, rows_getter
+from storage.search import IndexWriter, document_text
 
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 TIMER_COLUMNS = ("ticket_id", "trigger", "due_at", "state", "status", "kind", "child_id")
 NOTIFICATION_COLUMNS = ("post", "ticket_id", "kind", "message", "at", "details")
+DERIVED = ("sla_due",)
+"""Ticket columns that are not the engine's: written from others (``sla_due`` from
+``sla``), never read back into a Ticket."""
+TICKET_WRITES = (*TICKET_COLUMNS[1:], *DERIVED)
 _FIXED = {"id", "opened_at", "opened_by", "parent_id"}
-TICKET_CHANGES = tuple(name for name in TICKET_COLUMNS if name not in _FIXED)
-_CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES)
+TICKET_CHANGES = (*(name for name in TICKET_COLUMNS if name not in _FIXED), *DERIVED)
+_CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES
+                   if name not in DERIVED)
 _VERSION_AT = TICKET_COLUMNS.index("version")
 LOADED_ROWS = 256
 """Rows :meth:`HotPath.load_ticket` keeps (by id and version) for the updates that follow."""
@@ -61,7 +67,7 @@ class Statements:
                               .where(tickets.c.id == bindparam("b_id")), dialect)
         self._tickets, self.dialect = tickets, dialect
         self.update = self.update_of(TICKET_CHANGES)
-        self.insert_ticket = render(insert(tickets).values(_binds(TICKET_COLUMNS[1:]))
+        self.insert_ticket = render(insert(tickets).values(_binds(TICKET_WRITES))
                                     .returning(tickets.c.id), dialect)
         self.set_head = render(update(tickets).values(_binds(("seq", "head")))
                                .where(tickets.c.id == bindparam("b_id")), dialect)
@@ -107,6 +113,7 @@ class HotPath:
         self.codec = Codec(sqlite=engine.dialect.name == "sqlite")
         self.connections = DriverConnections(engine)
         self.admin = AdminWriter(engine)
+        self.search = IndexWriter(engine.dialect.name)
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
@@ -127,7 +134,8 @@ class HotPath:
         returns, run on the driver connection and decoded as :meth:`load_ticket` does:
         SQLAlchemy's result processing cost several times the query for a page (for
         SQLite files, whose connections are never lost)."""
-        compiled: Any = statement.compile(dialect=self.sql.dialect)
+        compiled: Any = statement.compile(dialect=self.sql.dialect,  # IN lists expanded
+                                          compile_kwargs={"render_postcompile": True})
         values = {name: self.codec.time(value) if isinstance(value, datetime) else value
                   for name, value in compiled.params.items()}
         params = tuple([values[name] for name in compiled.positiontup]) \
@@ -173,7 +181,8 @@ class HotPath:
 
     def _write(self, cursor: Any, ticket: Ticket, change: Change) -> None:
         """The writes of :meth:`apply`, inside its transaction."""
-        self._update_ticket(cursor, ticket, change.expected_version)
+        changed = self._update_ticket(cursor, ticket, change.expected_version)
+        self._index(cursor, ticket, change.events, fields="data" in changed)
         if change.fired_timer is not None:
             self._fire_timer(cursor, ticket, change.fired_timer)
         if change.cancel_states:
@@ -224,9 +233,20 @@ class HotPath:
         cursor.execute(statement.sql, statement.params(values))
         return cursor
 
-    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> None:
+    def _index(self, cursor: Any, ticket: Ticket, events: list[Event], *, fields: bool
+               ) -> None:
+        """Keep the ticket's search document: its fields when they changed, the events'
+        notes appended."""
+        notes = document_text(event.note for event in events)
+        self.search.change(cursor, "ticket", ticket.id,
+                           set_={"fields": document_text(ticket.data.values())} if fields else {},
+                           append={"notes": notes} if notes else {})
+
+    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> tuple[str, ...]:
+        """Update the ticket from the version it was read at; the columns it set."""
         values = self._changed_values(ticket)
-        sql, params = self._update_for(values, self._loaded.pop((ticket.id, expected), None))
+        names, sql, params = self._update_for(values,
+                                              self._loaded.pop((ticket.id, expected), None))
         values["b_id"], values["b_version"] = ticket.id, expected
         cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
@@ -235,18 +255,21 @@ class HotPath:
                 raise NotFound("no such ticket", ticket=ticket.id, state=ticket.state)
             raise Conflict(f"changed by someone else (version {found[0][0]}, this change "
                            f"was made from version {expected})", ticket=ticket.id)
+        return names
 
     def _update_for(self, values: dict[str, Any], before: Sequence[Any] | None
-                    ) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
-        """The update of the columns whose values differ from the row read (all of them
-        when that row is not at hand), and its parameter layout."""
+                    ) -> tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], Any]]:
+        """The columns whose values differ from the row read (all of them when that row is
+        not at hand), their update and its parameter layout."""
         names = TICKET_CHANGES if before is None else tuple(
             name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
+        if "sla" in names and "sla_due" not in names:
+            names = (*names, "sla_due")
         found = self._updates.get(names)
         if found is None:
             statement = self.sql.update_of(names)
             found = self._updates[names] = (statement.sql, params_getter(statement))
-        return found
+        return (names, *found)
 
     def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,
@@ -308,10 +331,22 @@ class HotPath:
                                               "head": ticket.head})
         self._insert_events(cursor, events)
         self._insert_timers(cursor, [replace(t, ticket_id=ticket_id) for t in new.timers])
+        requester = ""
         if new.requester_id is not None:
             self._run(cursor, self.sql.insert_link, {"ticket_id": ticket_id,
                                                      "requester_id": new.requester_id})
+            requester = self._requester_text(cursor, new.requester_id)
+        self.search.put(cursor, "ticket", ticket_id, {
+            "fields": document_text(ticket.data.values()),
+            "notes": document_text(event.note for event in events), "requester": requester})
         return ticket
+
+    def _requester_text(self, cursor: Any, requester_id: int) -> str:
+        """The requester's name, address and organisation, for the search index."""
+        mark = self.search.mark
+        cursor.execute(f"SELECT name, email, organisation FROM requesters WHERE id = {mark}",
+                       (requester_id,))
+        return document_text(cursor.fetchall()[0])
 
     def _ticket_values(self, ticket: Ticket) -> dict[str, Any]:
         time, json = self.codec.time, self.codec.json
@@ -321,7 +356,7 @@ class HotPath:
                 "updated_at": time(ticket.updated_at), "opened_by": ticket.opened_by,
                 "parent_id": ticket.parent_id, "version": ticket.version, "seq": ticket.seq,
                 "head": ticket.head, "state_since": time(ticket.state_since),
-                "sla": json(ticket.sla)}
+                "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla))}
 
     def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
         """The values of :data:`TICKET_CHANGES` (what an update sets)."""
@@ -330,7 +365,8 @@ class HotPath:
                 "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
-                "state_since": time(ticket.state_since), "sla": json(ticket.sla)}
+                "state_since": time(ticket.state_since), "sla": json(ticket.sla),
+                "sla_due": time(sla_due(ticket.sla))}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)

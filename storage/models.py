@@ -24,7 +24,12 @@ from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from engine.core.model import NO_DUE
 from storage.errors import EVENT_SEQ_KEY
+
+NO_DUE_TEXT = "9999-12-31 00:00:00.000000"
+"""``NO_DUE`` as SQLite stores it (PostgreSQL reads it as a timestamp too): the default of
+rows written without it (bulk loads)."""
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -88,6 +93,7 @@ class TicketRow(SQLModel, table=True):
         Index(None, "state", "id"),
         Index(None, "process", "id"),
         Index(None, "parent_id"),
+        Index(None, "is_open", "sla_due", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +113,10 @@ class TicketRow(SQLModel, table=True):
     head: str = Field(default="", max_length=64)
     state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla: dict[str, Any] = _json()
+    sla_due: datetime = Field(default=NO_DUE, sa_type=UTCDateTime, sa_column_kwargs={
+        "server_default": NO_DUE_TEXT})
+    """The earliest due time of its SLA clocks (``engine.core.model.sla_due``), kept by the
+    hot path with ``sla``: queues sort by it through an index."""
 
     @declared_attr  # type: ignore[arg-type]
     def __mapper_args__(cls) -> dict[str, Any]:
@@ -213,6 +223,19 @@ class SettingRow(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
     """The value as text; ``engine.accounts.policy`` parses and checks it."""
+
+
+class SavedViewRow(SQLModel, table=True):
+    """A queue view an account saved (``engine.core.model.SavedView``)."""
+
+    __tablename__ = "saved_views"
+
+    username: str = Field(primary_key=True, foreign_key="accounts.username", max_length=64)
+    name: str = Field(primary_key=True, max_length=200)
+    queue: str = Field(max_length=32)
+    search: str = Field(sa_type=Text)
+    sort: str = Field(max_length=16)
+    descending: bool
 
 
 class LoginSessionRow(SQLModel, table=True):

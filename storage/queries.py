@@ -5,17 +5,92 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam, or_
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    FromClause,
+    Select,
+    Table,
+    bindparam,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from engine.core.model import TicketQuery
+from storage.models import metadata
+from storage.search import index_table, matches, words
+
+REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
 
 _EQUAL = ("state", "post", "assignee", "process", "parent_id", "is_open")
 
 
-def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[bool]]:
-    """Every filter the query sets (paging aside), ANDed by the caller."""
+def ticket_source(query: TicketQuery, *, tickets: Table, dialect: str
+                  ) -> tuple[FromClause, ColumnElement[int]]:
+    """What to select the query's tickets from, and the ticket id column to order and page
+    on: with words, the search index joined to the tickets, ordered by the index's own key
+    (FTS5 then hands rows over in id order and the first page stops early)."""
+    if not query.words:
+        return tickets, tickets.c.id
+    index = index_table("ticket", dialect)
+    key = next(iter(index.c))
+    return index.join(tickets, tickets.c.id == key), key
+
+
+PRIORITIES = ("critical", "high", "normal", "low")
+"""How the ``priority`` sort ranks a ticket's ``priority`` field: most urgent first, any
+other value (or none) after these."""
+
+
+def ordered(statement: Select[Any], query: TicketQuery, *, tickets: Table, key: Any,
+            dialect: str) -> Select[Any]:
+    """The statement in the query's order (its sort, then the id ``key``), from the ticket
+    after ``query.after`` — whose own sort value is looked up, so paging needs only ids."""
+    down = query.descending
+    if query.sort == "id":
+        if query.after is not None:
+            statement = statement.where(key < query.after if down else key > query.after)
+        return statement.order_by(key.desc() if down else key)
+    value = sort_value(query.sort, tickets, dialect)
+    if query.after is not None:
+        boundary = tickets.alias("boundary")
+        seen = select(sort_value(query.sort, boundary, dialect)).where(
+            boundary.c.id == query.after).scalar_subquery()
+        pair, last = tuple_(value, key), tuple_(seen, query.after)
+        statement = statement.where(pair < last if down else pair > last)
+    return statement.order_by(*((value.desc(), key.desc()) if down else (value, key)))
+
+
+def sort_value(sort: str, tickets: Any, dialect: str) -> Any:
+    """What a sort orders tickets by (never NULL, so that pairs compare)."""
+    if sort in ("sla_due", "state"):
+        return tickets.c[sort]
+    if sort == "assignee":
+        return func.coalesce(tickets.c.assignee, "")
+    if sort == "priority":
+        field = (func.json_extract(tickets.c.data, "$.priority") if dialect == "sqlite"
+                 else tickets.c.data.op("->>")("priority"))
+        return case({name: rank for rank, name in enumerate(PRIORITIES)}, value=field,
+                    else_=len(PRIORITIES))
+    if sort == "requester":
+        name = (select(func.lower(REQUESTERS.c.name))
+                .join(LINKS, LINKS.c.requester_id == REQUESTERS.c.id)
+                .where(LINKS.c.ticket_id == tickets.c.id).scalar_subquery())
+        return func.coalesce(name, "")
+    raise ValueError(f"no sort {sort!r}")
+
+
+def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
+                   ) -> list[ColumnElement[bool]]:
+    """Every filter the query sets (paging aside), ANDed by the caller; with words, on the
+    source :func:`ticket_source` gives."""
     conditions: list[ColumnElement[bool]] = []
     for name in _EQUAL:
         value: Any = getattr(query, name)
@@ -31,7 +106,25 @@ def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[
         conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(SlaOverdue(tickets.c.sla, query.overdue_at))
+    if query.at_risk_at is not None:
+        conditions.append(SlaAtRisk(tickets.c.sla, query.at_risk_at))
+    if query.states:
+        conditions.append(tickets.c.state.in_(query.states))
+    if query.requester is not None:
+        conditions.append(tickets.c.id.in_(_of_requester(query.requester)))
+    if query.words:
+        tokens = words(query.words)
+        conditions.append(matches("ticket", tokens, dialect) if tokens else false())
     return conditions
+
+
+def _of_requester(start: str) -> Any:
+    """The ids of the tickets of the requesters whose address or name starts with this."""
+    pattern = start.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    people = select(REQUESTERS.c.id).where(or_(
+        func.lower(REQUESTERS.c.email).like(pattern, escape="\\"),
+        func.lower(REQUESTERS.c.name).like(pattern, escape="\\")))
+    return select(LINKS.c.ticket_id).where(LINKS.c.requester_id.in_(people))
 
 
 class SlaOverdue(ColumnElement[bool]):
@@ -66,3 +159,29 @@ def _postgresql_overdue(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -
     return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
             f"WHERE (clock.value ->> 'breached')::boolean "
             f"OR (clock.value ->> 'since' IS NOT NULL AND clock.value ->> 'due' < {moment}))")
+
+
+class SlaAtRisk(SlaOverdue):
+    """Whether one of a ticket's SLA clocks runs past its warning point at a moment, not yet
+    past its limit (nor breached)."""
+
+    inherit_cache = False
+
+
+@compiles(SlaAtRisk, "sqlite")
+def _sqlite_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
+    return (f"EXISTS (SELECT 1 FROM json_each({sla}, '$.clocks') AS clock "
+            f"WHERE json_extract(clock.value, '$.since') IS NOT NULL "
+            f"AND NOT json_extract(clock.value, '$.breached') "
+            f"AND json_extract(clock.value, '$.warn') <= {moment} "
+            f"AND json_extract(clock.value, '$.due') > {moment})")
+
+
+@compiles(SlaAtRisk, "postgresql")
+def _postgresql_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
+    return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
+            f"WHERE clock.value ->> 'since' IS NOT NULL "
+            f"AND NOT (clock.value ->> 'breached')::boolean "
+            f"AND clock.value ->> 'warn' <= {moment} AND clock.value ->> 'due' > {moment})")

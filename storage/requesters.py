@@ -1,19 +1,22 @@
-"""Requesters in SQL: one row per mail address, and which requester each ticket is for."""
+"""Requesters in SQL: one row per mail address, and which requester each ticket is for;
+and the queue views accounts save (read beside the requester names the queues show)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Connection, Select, select, update
 
 from engine.core.errors import Conflict, NotFound
-from engine.core.model import Requester
+from engine.core.model import Requester, SavedView
 from storage.errors import IntegrityViolation
 from storage.models import metadata
 from storage.rows import Rows
+from storage.search import IndexWriter, document_text
 
 REQUESTERS, LINKS = metadata.tables["requesters"], metadata.tables["ticket_requesters"]
+VIEWS = metadata.tables["saved_views"]
 REQUESTER_COLUMNS = tuple(f.name for f in fields(Requester))
 
 
@@ -62,11 +65,44 @@ class RequesterRows(Rows):
             with self._writing() as connection:
                 done = connection.execute(update(REQUESTERS).where(
                     REQUESTERS.c.id == requester.id).values(values)).rowcount
+                self._index_requester(connection, requester)
         except IntegrityViolation:  # the unique address: one UPDATE, no read before it
             raise Conflict(f"the address {requester.email!r} is another requester's") from None
         if not done:
             raise NotFound(f"no requester {requester.id}")
         return self.get_requester(int(requester.id or 0))
+
+    def _index_requester(self, connection: Connection, requester: Requester) -> None:
+        """The requester's tickets are found by the new name and address at once."""
+        writer = IndexWriter(connection.dialect.name)
+        writer.change_many(connection.connection.cursor(), "ticket",
+                           f"SELECT ticket_id FROM ticket_requesters WHERE requester_id = "
+                           f"{writer.mark}", (requester.id,), "requester",
+                           document_text((requester.name, requester.email.lower(),
+                                          requester.organisation)))
+
+    def requester_names(self, ticket_ids: list[int]) -> dict[int, str]:
+        """The requester's name of each of these tickets that has one (one query)."""
+        if not ticket_ids:
+            return {}
+        rows = self._read(select(LINKS.c.ticket_id, REQUESTERS.c.name)
+                          .join(REQUESTERS, REQUESTERS.c.id == LINKS.c.requester_id)
+                          .where(LINKS.c.ticket_id.in_(ticket_ids)))
+        return {int(row[0]): str(row[1]) for row in rows}
+
+    def save_view(self, view: SavedView) -> None:
+        """Save a view (replacing the account's view of that name)."""
+        values = asdict(view)
+        with self._writing() as connection:
+            upsert = self._dialect_insert(connection)(VIEWS).values(values)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=[VIEWS.c.username, VIEWS.c.name], set_=values))
+
+    def saved_views(self, username: str) -> list[SavedView]:
+        """An account's saved views, by name."""
+        rows = self._read(select(*(VIEWS.c[f.name] for f in fields(SavedView)))
+                          .where(VIEWS.c.username == username).order_by(VIEWS.c.name))
+        return [SavedView(**row._mapping) for row in rows]
 
     def ticket_requester(self, ticket_id: int) -> int | None:
         """The id of the requester a ticket is for (None: it is for nobody outside)."""

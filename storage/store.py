@@ -48,7 +48,7 @@ from storage.integrations import IntegrationRows
 from storage.journal_stream import sqlite_events
 from storage.mail import MailRows
 from storage.models import metadata
-from storage.queries import ticket_filters
+from storage.queries import ordered, ticket_filters, ticket_source
 from storage.requesters import RequesterRows
 from storage.webhooks import WebhookRows
 
@@ -139,14 +139,13 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
         """One page of tickets, keyset-paged by id (``after`` the last id seen)."""
-        order = TICKETS.c.id.desc() if query.descending else TICKETS.c.id
-        conditions = ticket_filters(query, tickets=TICKETS)
-        if query.after is not None:
-            conditions.append(TICKETS.c.id < query.after if query.descending
-                              else TICKETS.c.id > query.after)
-        statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).where(*conditions)
-                     .order_by(order).limit(max(query.limit, 0)))
-        if self.engine.dialect.name == "sqlite":
+        dialect = self.engine.dialect.name
+        source, key = ticket_source(query, tickets=TICKETS, dialect=dialect)
+        conditions = ticket_filters(query, tickets=TICKETS, dialect=dialect)
+        statement = ordered(select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).select_from(source)
+                            .where(*conditions), query, tickets=TICKETS, key=key,
+                            dialect=dialect).limit(max(query.limit, 0))
+        if dialect == "sqlite":
             return self._hot.select_tickets(statement)
         # PostgreSQL: SQLAlchemy's pool pings a connection before use, so the first read
         # after a server restart reconnects instead of failing
@@ -154,8 +153,10 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""
-        conditions = ticket_filters(query, tickets=TICKETS)
-        rows = self._read(select(func.count()).select_from(TICKETS).where(*conditions))
+        dialect = self.engine.dialect.name
+        source, _ = ticket_source(query, tickets=TICKETS, dialect=dialect)
+        conditions = ticket_filters(query, tickets=TICKETS, dialect=dialect)
+        rows = self._read(select(func.count()).select_from(source).where(*conditions))
         return int(rows[0][0])
 
     def last_change(self) -> int:

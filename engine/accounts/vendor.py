@@ -38,6 +38,12 @@ EXPIRY_FIELD = "access_expires_at"
 RIGHTS_FIELD = "rights"
 NAME_FIELD = "vendor_name"
 VENDOR_POST = "vendor"
+PROCESS = "vendor_access"
+AWAITING_APPROVAL = ("requested",)
+"""The states of flows/vendor_access.yaml where an access waits for a supervisor's approval."""
+AWAITING_WRITTEN = ("verbally_approved", "open_unconfirmed", "confirmation_overdue",
+                    "registering_unconfirmed", "unconfirmed")
+"""Its states where a verbal approval waits for its written record."""
 RIGHTS = ("read_only", "operator")
 """The rights a vendor account may get; anything else (superuser) is refused."""
 DETAILS_KEY = "vendor_accounts"

@@ -8,7 +8,7 @@ objects refuse).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.core.journal import GENESIS
@@ -47,6 +47,17 @@ class Ticket:
         clone = object.__new__(Ticket)
         clone.__dict__.update(self.__dict__)
         return clone
+
+
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+"""The SLA due time of a ticket with no SLA clock due: after every real one."""
+
+
+def sla_due(sla: dict[str, Any]) -> datetime:
+    """The earliest due time of a ticket's SLA clocks (``Ticket.sla``; a breached clock
+    keeps its due time, paused or not), or :data:`NO_DUE`: what queues sort by."""
+    dues = [clock["due"] for clock in sla.get("clocks", {}).values() if clock.get("due")]
+    return datetime.fromisoformat(min(dues)) if dues else NO_DUE
 
 
 @dataclass(frozen=True)
@@ -163,14 +174,44 @@ class TicketQuery:
     overdue_at: datetime | None = None
     """Only tickets with an open SLA clock past its limit at this moment (breached, or
     running with its due time passed)."""
+    at_risk_at: datetime | None = None
+    """Only tickets with a running SLA clock past its warning point at this moment but not
+    yet past its limit."""
+    states: tuple[str, ...] = ()
+    """Only tickets in one of these states (none given: any)."""
     unassigned: bool = False
     parent_id: int | None = None
     readable_by: tuple[str, str | None] | None = None
     """Only the tickets this (username, post) may read: at its post, assigned to it or
     opened by it (``engine.desk.reading``); None: no such restriction."""
+    words: tuple[str, ...] = ()
+    """Only the tickets whose text (fields, journal notes, requester) has every word (``w*``:
+    a word starting with ``w``; ``engine.desk.search``)."""
+    requester: str | None = None
+    """Only the tickets of a requester whose address or name starts with this (lower-case)."""
+    sort: str = "id"
+    """The order: ``id`` (the opening order), ``sla_due``, ``priority``, ``state``,
+    ``assignee`` or ``requester`` (:data:`SORTS`), ties by id; ``after`` is still the last
+    ticket seen, whose own sort value the store looks up."""
     after: int | None = None
     limit: int = 50
     descending: bool = False
+
+
+SORTS = ("id", "sla_due", "priority", "state", "assignee", "requester")
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A queue as an account left it — its search, sort and order — kept under a name."""
+
+    username: str
+    name: str
+    queue: str
+    """The key of the queue it narrows (``mine``, ``post``, ``unassigned``, …)."""
+    search: str = ""
+    sort: str = "id"
+    descending: bool = True
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from engine.core.model import (
     Notification,
     ProcessVersion,
     Requester,
+    SavedView,
     Ticket,
     TicketQuery,
     Timer,
@@ -177,6 +178,19 @@ class Store(Protocol):
 
     def admin_head(self) -> tuple[int, str]:
         """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
+        ...
+
+    # saved views
+    def save_view(self, view: SavedView) -> None:
+        """Save a view (replacing the account's view of that name)."""
+        ...
+
+    def saved_views(self, username: str) -> list[SavedView]:
+        """An account's saved views, by name."""
+        ...
+
+    def requester_names(self, ticket_ids: list[int]) -> dict[int, str]:
+        """The requester's name of each of these tickets that has one."""
         ...
 
     # requesters

@@ -13,9 +13,10 @@ The reads themselves (a ticket's journal, its process timers, its requester) tak
 part of the store port they use (:class:`TicketReads`), so that the command line can run
 them on a light, driver-level reader as well as on the full store.
 
-The command line, the terminal app and the HTTP API apply these rules, all through these
-functions. They guard the front ends, not the database: someone holding the database URL
-can read everything with any SQL client (docs/deployment.md, "The trust boundary").
+The command line, the terminal app (its queues and search) and the HTTP API apply these
+rules, all through these functions. They guard the front ends, not the database: someone
+holding the database URL can read everything with any SQL client (docs/deployment.md, "The
+trust boundary").
 """
 
 from __future__ import annotations

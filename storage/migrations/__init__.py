@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 VERSIONS = Path(__file__).resolve().parent / "versions"
 _NAMED = re.compile(r"^(down_revision|revision)\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
@@ -22,3 +24,11 @@ def head() -> str | None:
             (revised if kind == "down_revision" else revisions).add(name)
     newest = revisions - revised
     return newest.pop() if len(newest) == 1 else None
+
+
+def include_name(name: str | None, kind: str, parents: Mapping[Any, str | None]) -> bool:
+    """What Alembic compares with the models: everything but the search index tables,
+    which :mod:`storage.search` creates by hand (FTS5 on SQLite)."""
+    from storage.search import is_index_table
+
+    return not (kind == "table" and name is not None and is_index_table(name))

@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
+from storage.migrations import include_name
 from storage.models import UTCDateTime, metadata
 
 
@@ -29,7 +30,8 @@ def run(connection: Connection) -> None:
     """Run the migrations on an open connection."""
     context.configure(connection=connection, target_metadata=metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
-                      render_item=render_item, compare_type=True)
+                      render_item=render_item, compare_type=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -52,7 +54,7 @@ def run_offline() -> None:
     """Print the SQL instead of running it (``alembic upgrade head --sql``)."""
     url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///ticketflow.db")
     context.configure(url=url, target_metadata=metadata, literal_binds=True,
-                      render_item=render_item)
+                      render_item=render_item, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

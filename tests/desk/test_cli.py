@@ -188,3 +188,50 @@ def test_assign_and_unassign_through_the_cli(cli: Cli) -> None:
     assert code == 3 and "handling_group" not in err and "service_desk" in err
     cleared = cli.json("assign", ticket, "-")
     assert isinstance(cleared, dict) and cleared["assignee"] is None
+
+
+# -- search --------------------------------------------------------------------------
+
+def opened_with(cli: Cli, summary: str, **login: str) -> int:
+    ticket = cli.json("open", "service_desk", "--set", f"summary={summary}", **login)
+    assert isinstance(ticket, dict)
+    return int(ticket["id"])
+
+
+def search_hits(cli: Cli, *words: str, **login: str) -> list[int]:
+    found = cli.json("search", *words, **login)
+    assert isinstance(found, list)
+    return [int(t["id"]) for t in found]
+
+
+def test_words_filters_and_comments_find_tickets_newest_first(cli: Cli) -> None:
+    printer = opened_with(cli, "Printer jammed", user="ann", password=AGENT)
+    mail = opened_with(cli, "Mail quota full")
+    assert cli("comment", str(mail), "the printer is fine, the mailbox is not")[0] == 0
+    assert cli("fire", str(printer), "receive")[0] == 0
+    assert search_hits(cli, "print*") == [mail, printer]
+    assert search_hits(cli, "printer") == [mail, printer]
+    assert search_hits(cli, "printer", "state:received") == [printer]
+    assert search_hits(cli, "mailbox") == [mail]
+    assert search_hits(cli, "print*", "open:no") == []
+    found = cli.json("search", "quota")
+    assert isinstance(found, list)
+    assert {"id": mail, "state": "submitted", "summary": "Mail quota full"}.items() <= \
+        found[0].items()
+    code, out, _ = cli("search", "jammed")
+    assert code == 0 and f"{printer}" in out and "Printer jammed" in out
+
+
+def test_an_agent_finds_only_what_it_may_read(cli: Cli) -> None:
+    opened_with(cli, "disk failing", user="root", password=ADMIN)  # at the service desk
+    assert search_hits(cli, "disk", user="hal", password=HANDLER) == []
+    assert len(search_hits(cli, "disk", user="ann", password=AGENT)) == 1
+
+
+def test_an_unknown_filter_key_is_an_error_naming_it(cli: Cli) -> None:
+    opened_with(cli, "anything", user="ann", password=AGENT)
+    code, out, err = cli("search", "colour:red", "anything")
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and "'colour'" in err and err.count("\n") == 1
+    code, _, err = cli("search", "open:maybe")
+    assert code == 2 and "open:" in err

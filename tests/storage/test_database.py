@@ -22,7 +22,7 @@ from storage import (
     open_store,
 )
 from storage.database import make_engine, migration_config
-from storage.migrations import head
+from storage.migrations import head, include_name
 from storage.models import metadata
 from tests.storage.samples import NOW, opening, ticket, version
 
@@ -46,7 +46,8 @@ def test_open_store_upgrades_to_head_and_is_idempotent(store_url: str) -> None:
 
 def test_the_migrations_build_exactly_the_models(store: SqlStore) -> None:
     with store.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": include_name})
         assert compare_metadata(context, metadata) == []
 
 

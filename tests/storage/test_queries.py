@@ -112,3 +112,60 @@ def test_pages_combine_with_filters(desk: tuple[SqlStore, list[Ticket]]) -> None
     assert ids(store, post=DESK, limit=2, after=t[1].id) == positions(t, 5, 6)
     assert ids(store, post=DESK, descending=True, after=t[6].id) == positions(t, 5, 1, 0)
     assert ids(store, limit=0) == []
+
+
+@pytest.fixture
+def sorted_desk(deployed: SqlStore) -> tuple[SqlStore, list[Ticket]]:
+    """Tickets whose priorities, assignees, SLA due times and states tie and differ."""
+    specs: list[dict[str, Any]] = [
+        dict(data={"priority": "low"}, assignee="bob", sla={"clocks": {"c": clock(30)}}),
+        dict(data={"priority": "critical"}, assignee=None, sla={"clocks": {"c": clock(5)}}),
+        dict(data={}, assignee="ann", state="handling"),
+        dict(data={"priority": "high"}, assignee="ann",
+             sla={"clocks": {"a": clock(50), "b": clock(-2, breached=True)}}),
+        dict(data={"priority": "critical"}, assignee="bob", sla={"clocks": {"c": clock(5)}}),
+        dict(data={"priority": "odd"}, assignee=None, state="handling")]
+    return deployed, [deployed.open_ticket(opening(ticket(**spec))) for spec in specs]
+
+
+@pytest.mark.parametrize("sort, expected", [
+    ("priority", [1, 4, 3, 0, 2, 5]),
+    ("sla_due", [3, 1, 4, 0, 2, 5]),
+    ("assignee", [1, 5, 2, 3, 0, 4]),
+    ("state", [2, 5, 0, 1, 3, 4]),
+    ("requester", [0, 1, 2, 3, 4, 5]),
+])
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sort_orders_with_ties_by_id_and_pages_by_id(
+        sorted_desk: tuple[SqlStore, list[Ticket]], sort: str, expected: list[int],
+        descending: bool) -> None:
+    store, t = sorted_desk
+    order = positions(t, *expected)
+    if descending:
+        order.reverse()
+    assert ids(store, sort=sort, descending=descending) == order
+    walked: list[int] = []
+    while page := ids(store, sort=sort, descending=descending, limit=2,
+                      after=walked[-1] if walked else None):
+        walked += page
+    assert walked == order
+
+
+def test_at_risk_tickets_run_an_sla_clock_past_its_warning_not_its_limit(
+        deployed: SqlStore) -> None:
+    def opened(record: dict[str, Any]) -> int:
+        return deployed.open_ticket(opening(ticket(sla={"clocks": {"c": record}}))).id
+
+    def warned(minutes: int, **flags: Any) -> dict[str, Any]:
+        return {**clock(10, **flags), "warn": (NOW + timedelta(minutes=minutes)).isoformat()}
+
+    risky = opened(warned(-1))
+    later = opened(warned(3))
+    opened(warned(-1, breached=True))
+    opened(warned(-1, running=False))
+    opened(clock(-5))  # overdue already: not "at risk" any more
+    assert ids(deployed, at_risk_at=NOW) == [risky]
+    assert ids(deployed, at_risk_at=NOW + timedelta(minutes=4)) == [risky, later]
+    assert ids(deployed, at_risk_at=NOW + timedelta(minutes=11)) == []
+    assert ids(deployed, states=("submitted", "nowhere")) == [
+        t.id for t in deployed.list_tickets(TicketQuery())]

@@ -23,7 +23,7 @@ def test_question_mark_lists_the_keys_of_the_screen(desk: DeskCopy) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = plain(app, "#help-box Static:last-of-type")
-        assert "Filter" in keys and "New ticket" in keys and "Processes" not in keys
+        assert "Search" in keys and "New ticket" in keys and "Processes" not in keys
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
 
@@ -34,7 +34,7 @@ def test_the_palette_offers_the_screen_commands_and_runs_them(desk: DeskCopy) ->
     async def scenario(pilot, app):
         await login(pilot, "ann")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"Filter", "New ticket", "Theme", "Quit"} <= set(titles)  # Claim: see below
+        assert {"Search", "New ticket", "Sort", "Theme", "Quit"} <= set(titles)  # Claim: see below
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"new tick")

@@ -28,7 +28,7 @@ def test_markup_in_data_and_input_is_shown_as_text(desk: DeskCopy) -> None:
         await login(pilot, "ann")
         await pilot.press("5", "slash")
         await fill(pilot, "#queue-filter", "state:[/]")
-        assert "filter state:[/]" in app.screen.query_one(StatusLine).text
+        assert "search state:[/]" in app.screen.query_one(StatusLine).text
         await fill(pilot, "#queue-filter", f"#{hostile.id}")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

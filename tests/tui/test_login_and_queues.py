@@ -7,6 +7,7 @@ import re
 import pytest
 from textual.widgets import Input, OptionList
 
+from engine.core.model import TicketQuery
 from tests.tui.conftest import DeskCopy, fill, login, notices, plain
 from tui.screens.login import LoginScreen
 from tui.screens.queues import QueueScreen
@@ -73,7 +74,7 @@ def test_the_overdue_queue_follows_the_clock(desk: DeskCopy) -> None:
         await pilot.press("4", "slash")
         await fill(pilot, "#queue-filter", "post:response_group")
         assert shown(app) == [3]
-        assert "filter post:response_group" in status(app)
+        assert "search post:response_group" in status(app)
 
     desk.run(scenario)
 
@@ -102,9 +103,30 @@ def test_slash_filters_a_queue_and_a_bad_filter_is_explained(desk: DeskCopy) -> 
         assert shown(app) == [3]
         await fill(pilot, "#queue-filter", "colour:red")
         assert shown(app) == [3]  # unchanged
-        assert notices(app)[-1].startswith("Filter: unknown filter 'colour:red'")
+        assert notices(app)[-1].startswith("Search: unknown filter key 'colour'")
         await pilot.press("escape")
         assert app.screen.query_one(QueueList).has_focus
+
+    desk.run(scenario)
+
+
+def test_slash_searches_words_in_fields_and_comments_as_the_reader_may(desk: DeskCopy
+                                                                       ) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "slash", *"print*", "enter")  # a prefix of "Printer"
+        assert shown(app) == [4]
+        assert "search print*" in status(app)
+        await fill(pilot, "#queue-filter", "called back")  # ben's comment on #4
+        assert shown(app) == [4]
+        await fill(pilot, "#queue-filter", "branch open:all")  # and #1's customer field
+        assert shown(app) == [4, 1]
+        await fill(pilot, "#queue-filter", "huawei open:all")  # not #6, the vendor's access:
+        assert shown(app) == [5]  # it is at the vendor post, and not hers
+        assert [t.id for t in desk.workspace.desk.tickets(TicketQuery(words=("huawei",)))] == [
+            5, 6]
+        await fill(pilot, "#queue-filter", "")
+        assert shown(app) == [6, 5, 4, 3, 2, 1]
 
     desk.run(scenario)
 
@@ -157,8 +179,9 @@ def test_q_quits_from_the_queues(desk: DeskCopy) -> None:
 
 
 @pytest.mark.parametrize(("name", "queues"), [
-    ("ann", ["My tickets", "Post service_desk", "Unassigned", "Overdue", "All open"]),
-    ("ian", ["Unassigned", "Overdue", "All open"])])
+    ("ann", ["My tickets", "Post service_desk", "Unassigned", "Overdue", "All open",
+             "At risk"]),
+    ("ian", ["Unassigned", "Overdue", "All open", "At risk"])])
 def test_help_numbers_the_queues_the_account_has(desk: DeskCopy, name: str,
                                                  queues: list[str]) -> None:
     async def scenario(pilot, app):

@@ -1,5 +1,5 @@
-"""Working tickets: open, fire, assign, claim, comment, record, list (show and history:
-:mod:`tui.commands.reading`)."""
+"""Working tickets: open, fire, assign, claim, comment, record, list, search (show and
+history: :mod:`tui.commands.reading`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from engine.core.model import Ticket, TicketQuery
 from engine.desk.desk import parse_assignments
 from engine.desk.reading import readable
 from engine.desk.requesters import Requesters
+from engine.desk.search import search_query
 from tui.commands.reading import echo_ticket
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
@@ -27,7 +28,7 @@ Sets = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, repeat
 
 
 def register(app: typer.Typer) -> None:
-    for command in (open_, fire, assign, claim, comment, record, list_):
+    for command in (open_, fire, assign, claim, comment, record, list_, search):
         name = command.__name__.rstrip("_")
         app.command(name=name)(command)
 
@@ -133,3 +134,22 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
     print_table(["id", "process", "state", "post", "assignee", "summary"],
                 [[t.id, t.process, t.state, t.post, t.assignee, t.data.get("summary")]
                  for t in tickets])
+
+
+def search(words: Annotated[list[str], typer.Argument(
+               help="Words and key:value filters: state: post: process: assignee: requester: "
+                    "open:yes|no|all.", show_default=False)],
+           db: Db = DEFAULT_DB, json: Json = False,
+           after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
+           limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+           actor: Actor = None) -> None:
+    """Find the tickets you may read by words and filters, newest first, a page at a time."""
+    workspace = open_workspace(db)
+    reader = reading_account(workspace, actor)
+    base = TicketQuery(is_open=None, after=after, limit=limit, descending=True)
+    tickets = workspace.desk.tickets(readable(reader, search_query(" ".join(words), base)))
+    if json:
+        print_json([ticket_record(t) | {"summary": t.data.get("summary")} for t in tickets])
+        return
+    print_table(["id", "state", "post", "assignee", "summary"],
+                [[t.id, t.state, t.post, t.assignee, t.data.get("summary")] for t in tickets])

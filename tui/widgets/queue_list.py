@@ -31,6 +31,8 @@ class Column:
 
     title: str
     width: int
+    sort: str | None = None
+    """The sort it stands for (``TicketQuery.sort``), if any."""
 
 
 Cells = Callable[[Ticket], Sequence[str]]
@@ -40,7 +42,8 @@ class QueueList(ScrollView, can_focus=True):
     """Tickets of a queue, one per line, with a cursor; fed page by page."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "queue-list--header", "queue-list--cursor", "queue-list--closed", "queue-list--more"}
+        "queue-list--header", "queue-list--cursor", "queue-list--closed", "queue-list--more",
+        "queue-list--selected"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -81,6 +84,8 @@ class QueueList(ScrollView, can_focus=True):
         self._texts: dict[tuple[int, int, int], str] = {}
         """A held ticket's line of text, by (id, version, width): drawn once, styled each time."""
         self._styles: dict[str, Style] = {}
+        self.selected: set[int] = set()
+        """The ids of the tickets picked for a bulk action (Space)."""
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -137,6 +142,14 @@ class QueueList(ScrollView, can_focus=True):
             self.window.load_tail(self.total)
             self._resized()
         self.move_to(len(self.window.rows) - 1)
+
+    def toggle(self) -> None:
+        """Pick or unpick the ticket under the cursor, then move down."""
+        ticket = self.current
+        if ticket is not None:
+            self.selected.symmetric_difference_update({ticket.id})
+            self.refresh_line(self.cursor + 1)
+            self.move_to(self.cursor + 1)
 
     def action_select(self) -> None:
         if self.current is not None:
@@ -272,5 +285,6 @@ class QueueList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         ticket = rows[index]
         names = ([] if ticket.is_open else ["queue-list--closed"]) + (
+            ["queue-list--selected"] if ticket.id in self.selected else []) + (
             ["queue-list--cursor"] if index == self.cursor else [])
         return Strip([Segment(self._ticket_text(ticket, width), self._style(*names))], width)
