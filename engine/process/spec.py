@@ -193,6 +193,24 @@ class EventSpec(Model):
     """What it means for the assessment: complaint, escalated_complaint, reply, ..."""
 
 
+class DecisionSpec(Model):
+    """A decision table: typed inputs, one typed output, rules matched by a hit policy."""
+
+    title: str | None = None
+    """A human label."""
+    hit: Literal["first", "unique"] = "unique"
+    """``first``: the first matching rule wins; ``unique``: rules may not overlap."""
+    inputs: dict[Name, FieldSpec]
+    """The inputs, in the order a call gives them, each typed like a field."""
+    output: FieldSpec
+    """The type of the result, like a field's."""
+    rules: list[list[Any]]
+    """Each rule: one cell per input (a value, a list of values, ``"a..b"``, or ``"-"``
+    for any), then the output value."""
+    default: Any = None
+    """The result when no rule matches (none: the evaluation fails, refusing the step)."""
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -282,6 +300,8 @@ class ProcessSpec(Model):
     """The share of a limit after which a pre-breach warning is journaled."""
     escalation: EscalationSpec | None = None
     """The escalation ladder: what missing each tier's limit does."""
+    decisions: dict[Name, DecisionSpec] = {}
+    """Decision tables, called in expressions by name with their inputs."""
 
     def start_state(self) -> str:
         """The state new tickets open in."""

@@ -12,8 +12,16 @@ from typing import Any
 
 from engine.core.errors import Problem
 from engine.process import yamlfile
+from engine.process.decisions import Decision, Unusable, decision_problems
 from engine.process.durations import parse_duration
-from engine.process.expressions import CONTEXT_NAMES, Expression, ExpressionError, is_expression
+from engine.process.expressions import (
+    CONTEXT_NAMES,
+    FUNCTIONS,
+    TIME_FUNCTIONS,
+    Expression,
+    ExpressionError,
+    is_expression,
+)
 from engine.process.fields import RE2_REQUIRED, PatternError, coerce, compile_pattern
 from engine.process.spec import (
     ACTIONS,
@@ -63,6 +71,7 @@ class Checker:
         self.expressions: dict[str, Expression] = {}
         self.names = set(spec.fields)
         self.triggers = {t.trigger for t in spec.transitions}
+        self.decisions: dict[str, Decision | Unusable] = {}
 
     def fail(self, loc: Path_, message: str, *, key: bool = False) -> None:
         line, column = locate(self.raw, loc, key=key)
@@ -70,6 +79,7 @@ class Checker:
 
     def run(self) -> list[Problem]:
         """Run every check; the problems found, in file order."""
+        self.check_decisions()
         self.check_fields()
         self.check_states()
         self.check_transitions()
@@ -85,7 +95,8 @@ class Checker:
     def expression(self, loc: Path_, text: str) -> None:
         source = text.removeprefix("=").strip()
         try:
-            self.expressions.setdefault(source, Expression(source, self.names))
+            self.expressions.setdefault(source, Expression(source, self.names,
+                                                           self.decisions))
         except ExpressionError as exc:
             self.fail(loc, str(exc))
 
@@ -115,6 +126,8 @@ class Checker:
     def limit(self, loc: Path_, limit: Limit | None) -> None:
         if isinstance(limit, LimitTable):
             self.limit_table(loc, limit)
+        elif is_expression(limit):
+            self.expression(loc, str(limit))
         elif limit is not None:
             self.duration(loc, limit)
 
@@ -137,6 +150,19 @@ class Checker:
             self.fail(loc, str(exc))
 
     # -- the sections of a process file ----------------------------------------------------
+
+    def check_decisions(self) -> None:
+        """Each decision table's cells, output and overlaps; its name free to be called."""
+        taken = {*FUNCTIONS, *TIME_FUNCTIONS, *CONTEXT_NAMES, *self.spec.fields}
+        for name, spec in self.spec.decisions.items():
+            if name in taken:
+                self.fail(("decisions", name), f"decision name {name!r} is already a "
+                          "function, a field or a name the engine gives", key=True)
+            problems = list(decision_problems(name, spec))
+            for loc, message in problems:
+                self.fail(loc, message)
+            self.decisions[name] = (Unusable(len(spec.inputs)) if problems
+                                    else Decision(name, spec))
 
     def check_fields(self) -> None:
         for name, spec in self.spec.fields.items():
