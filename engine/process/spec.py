@@ -119,6 +119,24 @@ class ChildStart(Model):
     """A trigger fired on this ticket when the child reaches an end state."""
 
 
+Quorum = int | str
+"""How many votes settle an approval: a number, ``all``, a percentage ``"50%"`` of the
+accounts holding the approving role, or an expression ``"= expr"`` giving a number."""
+
+
+class ApprovalSpec(Model):
+    """A transition taken when enough distinct accounts approve it (a quorum)."""
+
+    by: Name
+    """The role whose holders vote; each account votes once per round."""
+    quorum: Quorum = 1
+    """Approvals that take the transition."""
+    reject_on: Quorum = 1
+    """Rejections that end the round at ``rejected``."""
+    rejected: Name
+    """The state the round leads to when rejected."""
+
+
 class TransitionSpec(Model):
     """A trigger that moves a ticket from one or more states to a destination."""
 
@@ -152,6 +170,9 @@ class TransitionSpec(Model):
     """Built-in actions to run with the step (see ``ACTIONS``), e.g. open_vendor_account."""
     tags: list[Name] = []
     """What the step means for the assessment: return, reopen, resolve, reply, confirm, ..."""
+    approve: ApprovalSpec | None = None
+    """An approval by several people: each firing is one account's vote; the transition
+    is taken when the quorum approves (or leads to ``rejected`` when enough reject)."""
     requester: Literal["reply", "confirm", "reopen"] | None = None
     """A requester-facing step: ``reply`` mails the step's note to the ticket's requester;
     ``confirm`` and ``reopen`` are the requester's own answers (solved, not solved), which

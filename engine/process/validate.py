@@ -34,6 +34,7 @@ from engine.process.spec import (
     Limit,
     LimitTable,
     ProcessSpec,
+    Quorum,
     TransitionSpec,
 )
 
@@ -58,8 +59,22 @@ def locate(raw: Any, loc: Path_, *, key: bool = False) -> tuple[int, int]:
 
 
 def destinations(transition: TransitionSpec) -> list[str]:
-    """Where a transition may lead: its ``to``, or every branch of its gateway."""
-    return [transition.to] if transition.to else [b.to for b in transition.choose or []]
+    """Where a transition may lead: its ``to``, or every branch of its gateway (and an
+    approval's ``rejected`` state)."""
+    result = [transition.to] if transition.to else [b.to for b in transition.choose or []]
+    return result + ([transition.approve.rejected] if transition.approve else [])
+
+
+def quorum_problem(rule: Quorum) -> str | None:
+    """Why a quorum is not one of its forms (None: it is)."""
+    if isinstance(rule, int):
+        return None if rule >= 1 else "a quorum is at least 1"
+    if rule == "all" or is_expression(rule):
+        return None
+    digits = rule.removesuffix("%")
+    if rule.endswith("%") and digits.isdigit() and 1 <= int(digits) <= 100:
+        return None
+    return "a quorum is a number, all, a percentage such as 50%, or '= expression'"
 
 
 class Checker:
@@ -212,6 +227,7 @@ class Checker:
             self.check_permissions(loc, transition)
             self.check_data(loc, transition)
             self.check_effects(loc, transition)
+            self.check_approval(loc, transition)
 
     def check_once(self, loc: Path_, index: int, transition: TransitionSpec,
                    seen: dict[tuple[str, str], int]) -> None:
@@ -287,6 +303,32 @@ class Checker:
         if start.on_end:
             self.check_system_trigger((*loc, "start", "on_end"), start.on_end,
                                       destinations(transition), "on_end")
+
+    def check_approval(self, loc: Path_, transition: TransitionSpec) -> None:
+        """An approval: a declared role votes, quorums in their forms, a rejected state,
+        and nothing that would happen at every vote (actions, children, a requester)."""
+        spec = transition.approve
+        if spec is None:
+            return
+        where: Path_ = (*loc, "approve")
+        if spec.by not in self.spec.roles:
+            self.fail((*where, "by"), f"role {spec.by!r} is not declared")
+        if transition.roles is not None:
+            self.fail((*loc, "roles"), "an approval's voters are its 'by:' role; give no "
+                      "'roles'", key=True)
+        for key in ("quorum", "reject_on"):
+            rule = getattr(spec, key)
+            problem = quorum_problem(rule)
+            if problem:
+                self.fail((*where, key), problem)
+            elif is_expression(rule):
+                self.expression((*where, key), str(rule))
+        if spec.rejected not in self.spec.states:
+            self.fail((*where, "rejected"), f"state {spec.rejected!r} does not exist")
+        for key in ("do", "start", "requester", "choose"):
+            if getattr(transition, key):
+                self.fail((*loc, key), f"an approval cannot have {key!r}: it would happen "
+                          "at every vote (take it in the next step)", key=True)
 
     def check_system_trigger(self, loc: Path_, trigger: str, states: list[str], what: str
                              ) -> None:
