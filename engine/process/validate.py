@@ -325,7 +325,7 @@ class Checker:
                 self.expression((*where, key), str(rule))
         if spec.rejected not in self.spec.states:
             self.fail((*where, "rejected"), f"state {spec.rejected!r} does not exist")
-        for key in ("do", "start", "requester", "choose"):
+        for key in ("do", "start", "requester", "choose", "tags"):
             if getattr(transition, key):
                 self.fail((*loc, key), f"an approval cannot have {key!r}: it would happen "
                           "at every vote (take it in the next step)", key=True)
