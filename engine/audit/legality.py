@@ -19,10 +19,11 @@ from engine.audit.replanning import Replanner
 from engine.core.errors import ServiceError
 from engine.core.journal import Event
 from engine.core.model import Account, ProcessVersion, Ticket, Timer
-from engine.desk import plan
+from engine.desk import approvals, plan
 from engine.desk.desk import JOURNAL_ONLY, SYSTEM
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import parse_timestamp
+from engine.process.spec import TransitionSpec
 
 Accounts = Callable[[str, datetime], Account | None]
 """The account of a name as it was at a moment (None: it did not exist)."""
@@ -47,6 +48,8 @@ class Legality:
         """Tickets whose opening was checked in this run."""
         self.requesters: dict[int, int] = {}
         """Ticket → the requester its opening names (who may answer on it)."""
+        self.rounds: dict[int, tuple[approvals.Vote, ...]] = {}
+        """Ticket → the votes of its current approval round (the journal so far)."""
         self.started: dict[int, set[tuple[datetime, str, str]]] = {}
         """Parent ticket → (moment, actor, process) of each child its steps started."""
         self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
@@ -64,7 +67,13 @@ class Legality:
             return ["a second opening event"]
         if event.kind == "open":
             self.opened.add(event.ticket_id)
-        return check(before, event)
+        problems = check(before, event)
+        votes = approvals.follow(self.rounds.get(event.ticket_id, ()), event)
+        if votes:
+            self.rounds[event.ticket_id] = votes
+        else:
+            self.rounds.pop(event.ticket_id, None)
+        return problems
 
     # -- who and where ---------------------------------------------------------------
 
@@ -171,8 +180,9 @@ class Legality:
             allowed = (*transition.requires, *transition.accepts)
             given = {key: after for key, (_, after) in event.changes.items() if key in allowed}
         timer = self._timer(before, event) if event.kind == "timer" else None
+        ballot = self._ballot(before, event, transition)
         verdict = self.replanner.plan(compiled, before, trigger, actor, given, event.at, timer,
-                                      transition)
+                                      transition, ballot)
         refused = bool(event.details.get("refused"))
         if verdict.refusal is not None:
             refusal = reason(verdict.refusal)
@@ -186,6 +196,18 @@ class Legality:
             problems += self._due(event)
         return problems + compare_outcome(
             verdict.dest, verdict.changes or {}, verdict.details or {}, event)
+
+    def _ballot(self, before: Ticket, event: Event, transition: TransitionSpec | None
+                ) -> approvals.Ballot | None:
+        """The vote an event records, with the round it joined; the number of eligible
+        approvers (for ``all`` and percentages) is the one recorded then."""
+        vote = event.details.get("vote")
+        if transition is None or (transition.approve is None and vote is None):
+            return None
+        eligible = event.details.get("eligible")
+        return approvals.Ballot(str(vote or approvals.APPROVE),
+                                self.rounds.get(before.id, ()),
+                                eligible if isinstance(eligible, int) else None)
 
     def _event(self, before: Ticket | None, event: Event) -> list[str]:
         assert before is not None

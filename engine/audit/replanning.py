@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.core.errors import ServiceError
 from engine.core.model import Account, Ticket, Timer
-from engine.desk import plan
+from engine.desk import approvals, plan
 from engine.process.compiler import CompiledProcess
 from engine.process.expressions import is_expression
 from engine.process.spec import TransitionSpec
@@ -47,15 +47,17 @@ class Replanner:
 
     def plan(self, compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
              given: dict[str, Any], now: datetime, timer: Timer | None,
-             transition: TransitionSpec | None = None) -> Verdict:
+             transition: TransitionSpec | None = None,
+             ballot: approvals.Ballot | None = None) -> Verdict:
         """The verdict of firing ``trigger`` on ``ticket`` as ``actor`` with ``given``
-        (``transition``: the one the trigger takes from the ticket's state, if known)."""
+        (``transition``: the one the trigger takes from the ticket's state, if known; an
+        approval's vote, with its round, is planned afresh each time)."""
         if transition is None:
             transition = compiled.transition_for(ticket.state, trigger)
-        key = None if transition is None else self._key(compiled, transition, ticket, actor,
-                                                        given, timer)
+        key = None if transition is None or ballot is not None else self._key(
+            compiled, transition, ticket, actor, given, timer)
         if key is None:
-            return self._plan(compiled, ticket, trigger, actor, given, now, timer)
+            return self._plan(compiled, ticket, trigger, actor, given, now, timer, ballot)
         try:
             return self._verdicts[key]
         except KeyError:
@@ -70,9 +72,11 @@ class Replanner:
 
     @staticmethod
     def _plan(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
-              given: dict[str, Any], now: datetime, timer: Timer | None) -> Verdict:
+              given: dict[str, Any], now: datetime, timer: Timer | None,
+              ballot: approvals.Ballot | None = None) -> Verdict:
         try:
-            outcome = plan.plan_outcome(compiled, ticket, trigger, actor, given, now, timer)
+            outcome = plan.plan_outcome(compiled, ticket, trigger, actor, given, now, timer,
+                                        ballot)
         except ServiceError as exc:
             return Verdict(refusal=exc)
         return Verdict(outcome.moved.state, outcome.changes, outcome.details)

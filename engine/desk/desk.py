@@ -37,7 +37,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
-from engine.desk import alarms, plan, reading
+from engine.desk import alarms, approvals, plan, reading
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
 from engine.process.load import Process, parse_stored
@@ -188,17 +188,20 @@ class Desk:
     def fire(self, ticket_id: int, trigger: str, actor: Account, *,
              data: dict[str, Any] | None = None, note: str | None = None,
              expected_version: int | None = None, timer: Timer | None = None,
-             deliver: Deliver | None = None) -> Ticket:
+             deliver: Deliver | None = None, vote: str | None = None) -> Ticket:
         """Fire a trigger on a ticket as one transaction; the ticket afterwards.
 
         ``deliver`` is handed, once and after the commit, the temporary password of each
-        vendor account the step opens; it is never stored in clear.
+        vendor account the step opens; it is never stored in clear. On an approval the
+        firing is the actor's ``vote`` (approve, unless ``reject``).
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
         self._check_requester(ticket, actor)
         compiled = self.compiled(ticket.digest)
-        change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer)
+        ballot = self._ballot(compiled, ticket, trigger, vote, now)
+        change = self._plan_fire(compiled, ticket, trigger, actor, data or {}, note, now, timer,
+                                 ballot)
         change, credentials = materialise(change, self._account, actor.username, now,
                                           longest=lambda: vendor_limit(self.store))
         ended = self._child_end(ticket, change.ticket, now)
@@ -214,10 +217,48 @@ class Desk:
 
     def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                    actor: Account, data: dict[str, Any], note: str | None, now: datetime,
-                   timer: Timer | None) -> Change:
-        step = plan.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer)
+                   timer: Timer | None, ballot: approvals.Ballot | None = None) -> Change:
+        step = plan.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer, ballot)
         children = self._children(step.transition, step.change.ticket, actor, step.names, now)
         return replace(step.change, children=children) if children else step.change
+
+    def approve(self, ticket_id: int, actor: Account, *, reject: bool = False,
+                note: str | None = None, data: dict[str, Any] | None = None,
+                attempts: int = 3) -> Ticket:
+        """Cast the actor's vote on the approval the ticket waits for.
+
+        Votes of others committed meanwhile make the ticket's version move on (a Conflict):
+        the vote is counted again with them — and refused if one of them was the actor's.
+        """
+        vote = approvals.REJECT if reject else approvals.APPROVE
+        for attempt in range(attempts):
+            ticket = self.store.load_ticket(ticket_id)
+            waiting = [t for t in self.compiled(ticket.digest).transitions_from(ticket.state)
+                       if t.approve is not None]
+            if not waiting:
+                raise InvalidTrigger("the ticket waits for no approval", ticket=ticket.id,
+                                     state=ticket.state)
+            try:
+                return self.fire(ticket_id, waiting[0].trigger, actor, data=data, note=note,
+                                 expected_version=ticket.version, vote=vote)
+            except Conflict:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _ballot(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
+                vote: str | None, now: datetime) -> approvals.Ballot | None:
+        """The round an approval's vote joins, read from the journal (None: no approval)."""
+        transition = compiled.transition_for(ticket.state, trigger)
+        if transition is None or transition.approve is None:
+            return None if vote in (None, approvals.APPROVE) else approvals.Ballot(str(vote))
+        eligible = None
+        if approvals.needs_eligible(transition.approve):
+            role = transition.approve.by
+            eligible = sum(1 for account in self.store.list_accounts()
+                           if role in account.roles and account.can_act(now))
+        return approvals.Ballot(vote or approvals.APPROVE,
+                                approvals.round_of(self.store.events(ticket.id)), eligible)
 
     @staticmethod
     def _changes(before: Ticket, after: Ticket) -> dict[str, list[Any]]:

@@ -16,6 +16,8 @@ from engine.accounts import vendor
 from engine.core.errors import Forbidden, InvalidTrigger, MissingField, NotFound
 from engine.core.journal import Event, sealed_event
 from engine.core.model import SLA_KINDS, Account, Change, NewTicket, Ticket, Timer
+from engine.desk import approvals
+from engine.desk.approvals import Ballot
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
 from engine.process.spec import (
@@ -80,7 +82,8 @@ def requester_of(actor: Account | str) -> int | None:
 
 def roles_of(transition: TransitionSpec) -> list[str]:
     """Who may fire a transition: its roles, and the requester for a requester's answer."""
-    roles = transition.roles or DEFAULT_ROLES
+    roles = transition.roles or ([transition.approve.by] if transition.approve
+                                 else DEFAULT_ROLES)
     return [*roles, REQUESTER_ROLE] if transition.requester in REQUESTER_ANSWERS else roles
 
 
@@ -227,27 +230,42 @@ class Outcome:
 
 
 def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
-                 data: dict[str, Any], now: datetime, timer: Timer | None = None) -> Outcome:
+                 data: dict[str, Any], now: datetime, timer: Timer | None = None,
+                 ballot: Ballot | None = None) -> Outcome:
     """Check a firing (roles, post, input, required fields, guard) and compute its result.
 
-    The part of :func:`plan_fire` that ``verify`` re-runs for every recorded step.
+    The part of :func:`plan_fire` that ``verify`` re-runs for every recorded step. An
+    approval's firing is one vote (``ballot``): it moves the ticket only when it settles
+    the round.
     """
     transition = compiled.transition_for(ticket.state, trigger)
     if transition is None:
         raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
                              state=ticket.state)
     check_roles(roles_of(transition), transition.posts, ticket, actor, repr(trigger))
-    allowed = set(transition.requires) | set(transition.accepts)
+    ballot = approvals.check_ballot(transition, ticket, actor, ballot)
+    rejecting = ballot is not None and ballot.vote == approvals.REJECT
+    allowed = set() if rejecting else set(transition.requires) | set(transition.accepts)
     proposed = {**ticket.data, **take_input(compiled.spec, allowed, data, ticket)}
-    require(transition.requires, proposed, ticket)
+    require([] if rejecting else transition.requires, proposed, ticket)
     names = names_for(ticket, proposed, actor, now)
-    dest = compiled.fire(replace_fields(ticket), trigger, names)
+    counted = (approvals.tally(compiled.process, transition, ballot, names, ticket)
+               if ballot else None)
+    dest = ticket.state if rejecting else compiled.fire(replace_fields(ticket), trigger, names)
+    if counted is not None and not counted.settled:
+        dest = ticket.state
+    elif rejecting and transition.approve:
+        dest = transition.approve.rejected
     moved = with_post(compiled, ticket, dest)
-    moved.data = apply_set(compiled, transition.set, proposed, names, ticket)
-    moved.assignee = assignee_after(compiled, transition, ticket, moved, actor, names)
+    taken = counted is None or (counted.settled and not rejecting)
+    moved.data = apply_set(compiled, transition.set, proposed, names, ticket) if taken \
+        else proposed
+    moved.assignee = (assignee_after(compiled, transition, ticket, moved, actor, names)
+                      if taken or dest != ticket.state else ticket.assignee)
     if dest != ticket.state:
         moved.state_since = now
     details: dict[str, Any] = {"due_at": timer.due_at.isoformat()} if timer else {}
+    details.update(counted.details if counted else {})
     if transition.do:
         details[vendor.DETAILS_KEY] = vendor.actions_for(transition.do, ticket, moved.data, now)
     return Outcome(transition, moved, ticket_changes(ticket, moved), details, names)
@@ -255,10 +273,10 @@ def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor:
 
 def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
               data: dict[str, Any], note: str | None, now: datetime,
-              timer: Timer | None = None) -> Step:
+              timer: Timer | None = None, ballot: Ballot | None = None) -> Step:
     """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
     check_note(note, ticket)
-    outcome = plan_outcome(compiled, ticket, trigger, actor, data, now, timer)
+    outcome = plan_outcome(compiled, ticket, trigger, actor, data, now, timer, ballot)
     event = new_event(
         outcome.moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
         trigger=trigger, source=ticket.state, note=note, details=outcome.details,

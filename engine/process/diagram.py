@@ -1,6 +1,8 @@
 """Drawing a process as a Mermaid ``stateDiagram-v2``.
 
-Edges read like UML: ``trigger [guard] / actions ⏱ timer``. Start and end states are
+Edges read like UML: ``trigger [guard] / actions ⏱ timer``; an approval reads
+``trigger ✔ QUORUM × ROLE``, with a second edge ``trigger ✘ N × ROLE`` to its
+rejected state. Start and end states are
 joined to ``[*]``; an exclusive gateway becomes a ``<<choice>>`` state whose branches carry
 their conditions (``else`` for the default).
 """
@@ -42,6 +44,7 @@ def _edges(spec: ProcessSpec) -> Iterator[str]:
         if transition.to:
             for source in sources:
                 yield f"{source} --> {transition.to} : {_label(spec, transition, source)}"
+                yield from _rejection(transition, source)
             continue
         choice = _unique(f"{transition.trigger}_choice", choices)
         yield f"state {choice} <<choice>>"
@@ -50,6 +53,18 @@ def _edges(spec: ProcessSpec) -> Iterator[str]:
         for branch in transition.choose or []:
             condition = f"[{branch.when}]" if branch.when else "else"
             yield f"{choice} --> {branch.to} : {_text(condition)}"
+
+
+def _rejection(transition: TransitionSpec, source: str) -> Iterator[str]:
+    """An approval's other way out: enough rejections."""
+    approval = transition.approve
+    if approval is not None:
+        label = f"{transition.trigger} ✘ {_quorum(approval.reject_on)} × {approval.by}"
+        yield f"{source} --> {approval.rejected} : {_text(label)}"
+
+
+def _quorum(quorum: int | str) -> str:
+    return str(quorum).removeprefix("=").strip()
 
 
 def _sources(spec: ProcessSpec, transition: TransitionSpec) -> list[str]:
@@ -72,6 +87,8 @@ def _label(spec: ProcessSpec, transition: TransitionSpec, source: str) -> str:
     parts = [transition.trigger]
     if transition.when:
         parts.append(f"[{transition.when}]")
+    if transition.approve:
+        parts.append(f"✔ {_quorum(transition.approve.quorum)} × {transition.approve.by}")
     if transition.do:
         parts.append("/ " + ", ".join(transition.do))
     if transition.start:

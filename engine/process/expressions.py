@@ -9,8 +9,10 @@ access, subscripts, comprehensions, lambdas and powers are refused when the file
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from simpleeval import EvalWithCompoundTypes
 
@@ -28,11 +30,28 @@ def _upper(value: str) -> str:
     return str(value).upper()
 
 
+def _local(moment: str, zone: str) -> datetime:
+    return datetime.fromisoformat(str(moment)).astimezone(ZoneInfo(str(zone)))
+
+
+def _local_hour(moment: str, zone: str) -> int:
+    return _local(moment, zone).hour
+
+
+def _local_weekday(moment: str, zone: str) -> str:
+    return WEEKDAYS[_local(moment, zone).weekday()]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "lower": _lower, "upper": _upper, "min": min, "max": max, "abs": abs,
     "round": round, "int": int, "str": str,
 }
-"""The only functions an expression may call."""
+"""The general functions an expression may call."""
+TIME_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "local_hour": _local_hour, "local_weekday": _local_weekday,
+}
+"""Functions of a timestamp in a time zone: the hour (0–23), the weekday (mon … sun)."""
 
 CONTEXT_NAMES = ("actor", "actor_post", "now", "state", "true", "false", "null")
 """Names every expression may use besides the process's fields."""
@@ -61,11 +80,13 @@ class Expression:
 
     __slots__ = ("_evaluator", "names", "source", "tree")
 
-    def __init__(self, source: str, allowed_names: Iterable[str]) -> None:
+    def __init__(self, source: str, allowed_names: Iterable[str],
+                 decisions: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.source = source
         self.tree = _parse(source)
-        self.names = _check(self.tree, set(allowed_names) | set(CONTEXT_NAMES))
-        self._evaluator = EvalWithCompoundTypes(functions=dict(FUNCTIONS), names={})
+        functions = {**FUNCTIONS, **TIME_FUNCTIONS, **(decisions or {})}
+        self.names = _check(self.tree, set(allowed_names) | set(CONTEXT_NAMES), functions)
+        self._evaluator = EvalWithCompoundTypes(functions=functions, names={})
 
     def evaluate(self, names: dict[str, Any]) -> Any:
         """Evaluate with these values for the names; raise ExpressionError on failure."""
@@ -98,20 +119,22 @@ def _quote(source: str) -> str:
     return repr(source if len(source) <= 60 else source[:59] + "…")
 
 
-def _check(tree: ast.Expression, allowed: set[str]) -> frozenset[str]:
+def _check(tree: ast.Expression, allowed: set[str],
+           functions: Mapping[str, Callable[..., Any]]) -> frozenset[str]:
     used: set[str] = set()
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels")
-        _check_node(node, allowed, used)
+        _check_node(node, allowed, used, functions)
         children = node.args if isinstance(node, ast.Call) else ast.iter_child_nodes(node)
         stack.extend((child, depth + 1) for child in children)
     return frozenset(used)
 
 
-def _check_node(node: ast.AST, allowed: set[str], used: set[str]) -> None:
+def _check_node(node: ast.AST, allowed: set[str], used: set[str],
+                functions: Mapping[str, Callable[..., Any]]) -> None:
     if not isinstance(node, _ALLOWED):
         what = _DESCRIBE.get(type(node), type(node).__name__)
         raise ExpressionError(f"{what} not allowed in expressions")
@@ -121,11 +144,22 @@ def _check_node(node: ast.AST, allowed: set[str], used: set[str]) -> None:
         used.add(node.id)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
-            _check_node(node.func, allowed, used)  # say what is called: a lambda, a method
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
-            raise ExpressionError(f"only the functions {', '.join(FUNCTIONS)} may be called")
+            _check_node(node.func, allowed, used, functions)  # say what is called: a lambda
+        if not isinstance(node.func, ast.Name) or node.func.id not in functions or node.keywords:
+            others = [name for name in functions if name not in FUNCTIONS]
+            raise ExpressionError(f"only the functions {', '.join(FUNCTIONS)} may be called"
+                                  f" (and {', '.join(others)})")
+        _check_arity(node, functions[node.func.id])
     elif isinstance(node, ast.Constant):
         _check_constant(node.value)
+
+
+def _check_arity(node: ast.Call, function: Callable[..., Any]) -> None:
+    """A decision table (or a time function) takes exactly its inputs."""
+    arity = getattr(function, "arity", 2 if function in TIME_FUNCTIONS.values() else None)
+    if arity is not None and len(node.args) != arity:
+        name = node.func.id if isinstance(node.func, ast.Name) else "?"
+        raise ExpressionError(f"{name}() takes {arity} arguments, not {len(node.args)}")
 
 
 def _check_constant(value: object) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from engine.process.calendars import calendar_problems
 from engine.process.durations import parse_duration
+from engine.process.expressions import is_expression
 from engine.process.spec import (
     ANY,
     BreachSpec,
@@ -173,6 +174,8 @@ class _LadderCheck:
         if isinstance(limit, LimitTable) and limit.by not in self.spec.fields:
             self.fail((*loc, "limit", "by"), f"field {limit.by!r} is not declared")
         for text in texts:
+            if text is own and is_expression(text):
+                continue  # a computed state limit: checked with the state's expressions
             try:
                 parse_duration(text)
             except ValueError as exc:

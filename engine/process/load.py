@@ -60,10 +60,22 @@ class Process:
         """The duration a limit gives for this ticket's data (None: no limit)."""
         if limit is None:
             return None
+        if is_expression(limit):
+            return self._computed_limit(str(limit), data)
         if isinstance(limit, str):
             return parse_duration(limit)
         chosen = limit.values.get(str(data.get(limit.by)), limit.default)
         return parse_duration(chosen) if chosen else None
+
+
+    def _computed_limit(self, text: str, data: dict[str, Any]) -> timedelta | None:
+        """A limit written ``= expr`` (a decision, say): its duration, or no limit when the
+        expression gives null or cannot be computed (a step is never refused for it)."""
+        try:
+            chosen = self.expression(text).evaluate(self.scope(data))
+            return parse_duration(str(chosen)) if chosen else None
+        except ValueError:
+            return None
 
 
 def digest_of(source: str) -> str:

@@ -121,6 +121,24 @@ class ChildStart(Model):
     """A trigger fired on this ticket when the child reaches an end state."""
 
 
+Quorum = int | str
+"""How many votes settle an approval: a number, ``all``, a percentage ``"50%"`` of the
+accounts holding the approving role, or an expression ``"= expr"`` giving a number."""
+
+
+class ApprovalSpec(Model):
+    """A transition taken when enough distinct accounts approve it (a quorum)."""
+
+    by: Name
+    """The role whose holders vote; each account votes once per round."""
+    quorum: Quorum = 1
+    """Approvals that take the transition."""
+    reject_on: Quorum = 1
+    """Rejections that end the round at ``rejected``."""
+    rejected: Name
+    """The state the round leads to when rejected."""
+
+
 class TransitionSpec(Model):
     """A trigger that moves a ticket from one or more states to a destination."""
 
@@ -154,6 +172,9 @@ class TransitionSpec(Model):
     """Built-in actions to run with the step (see ``ACTIONS``), e.g. open_vendor_account."""
     tags: list[Name] = []
     """What the step means for the assessment: return, reopen, resolve, reply, confirm, ..."""
+    approve: ApprovalSpec | None = None
+    """An approval by several people: each firing is one account's vote; the transition
+    is taken when the quorum approves (or leads to ``rejected`` when enough reject)."""
     requester: Literal["reply", "confirm", "reopen"] | None = None
     """A requester-facing step: ``reply`` mails the step's note to the ticket's requester;
     ``confirm`` and ``reopen`` are the requester's own answers (solved, not solved), which
@@ -193,6 +214,24 @@ class EventSpec(Model):
     """Fields it sets, like a transition's ``set``."""
     tags: list[Name] = []
     """What it means for the assessment: complaint, escalated_complaint, reply, ..."""
+
+
+class DecisionSpec(Model):
+    """A decision table: typed inputs, one typed output, rules matched by a hit policy."""
+
+    title: str | None = None
+    """A human label."""
+    hit: Literal["first", "unique"] = "unique"
+    """``first``: the first matching rule wins; ``unique``: rules may not overlap."""
+    inputs: dict[Name, FieldSpec]
+    """The inputs, in the order a call gives them, each typed like a field."""
+    output: FieldSpec
+    """The type of the result, like a field's."""
+    rules: list[list[Any]]
+    """Each rule: one cell per input (a value, a list of values, ``"a..b"``, or ``"-"``
+    for any), then the output value."""
+    default: Any = None
+    """The result when no rule matches (none: the evaluation fails, refusing the step)."""
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -284,6 +323,8 @@ class ProcessSpec(Model):
     """The share of a limit after which a pre-breach warning is journaled."""
     escalation: EscalationSpec | None = None
     """The escalation ladder: what missing each tier's limit does."""
+    decisions: dict[Name, DecisionSpec] = {}
+    """Decision tables, called in expressions by name with their inputs."""
 
     def start_state(self) -> str:
         """The state new tickets open in."""

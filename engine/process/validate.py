@@ -12,8 +12,16 @@ from typing import Any
 
 from engine.core.errors import Problem
 from engine.process import yamlfile
+from engine.process.decisions import Decision, Unusable, decision_problems
 from engine.process.durations import parse_duration
-from engine.process.expressions import CONTEXT_NAMES, Expression, ExpressionError, is_expression
+from engine.process.expressions import (
+    CONTEXT_NAMES,
+    FUNCTIONS,
+    TIME_FUNCTIONS,
+    Expression,
+    ExpressionError,
+    is_expression,
+)
 from engine.process.fields import RE2_REQUIRED, PatternError, coerce, compile_pattern
 from engine.process.spec import (
     ACTIONS,
@@ -26,6 +34,7 @@ from engine.process.spec import (
     Limit,
     LimitTable,
     ProcessSpec,
+    Quorum,
     TransitionSpec,
 )
 
@@ -51,8 +60,22 @@ def locate(raw: Any, loc: Path_, *, key: bool = False) -> tuple[int, int]:
 
 
 def destinations(transition: TransitionSpec) -> list[str]:
-    """Where a transition may lead: its ``to``, or every branch of its gateway."""
-    return [transition.to] if transition.to else [b.to for b in transition.choose or []]
+    """Where a transition may lead: its ``to``, or every branch of its gateway (and an
+    approval's ``rejected`` state)."""
+    result = [transition.to] if transition.to else [b.to for b in transition.choose or []]
+    return result + ([transition.approve.rejected] if transition.approve else [])
+
+
+def quorum_problem(rule: Quorum) -> str | None:
+    """Why a quorum is not one of its forms (None: it is)."""
+    if isinstance(rule, int):
+        return None if rule >= 1 else "a quorum is at least 1"
+    if rule == "all" or is_expression(rule):
+        return None
+    digits = rule.removesuffix("%")
+    if rule.endswith("%") and digits.isdigit() and 1 <= int(digits) <= 100:
+        return None
+    return "a quorum is a number, all, a percentage such as 50%, or '= expression'"
 
 
 class Checker:
@@ -64,6 +87,7 @@ class Checker:
         self.expressions: dict[str, Expression] = {}
         self.names = set(spec.fields)
         self.triggers = {t.trigger for t in spec.transitions}
+        self.decisions: dict[str, Decision | Unusable] = {}
 
     def fail(self, loc: Path_, message: str, *, key: bool = False) -> None:
         line, column = locate(self.raw, loc, key=key)
@@ -71,6 +95,7 @@ class Checker:
 
     def run(self) -> list[Problem]:
         """Run every check; the problems found, in file order."""
+        self.check_decisions()
         self.check_fields()
         self.check_states()
         self.check_transitions()
@@ -86,7 +111,8 @@ class Checker:
     def expression(self, loc: Path_, text: str) -> None:
         source = text.removeprefix("=").strip()
         try:
-            self.expressions.setdefault(source, Expression(source, self.names))
+            self.expressions.setdefault(source, Expression(source, self.names,
+                                                           self.decisions))
         except ExpressionError as exc:
             self.fail(loc, str(exc))
 
@@ -116,6 +142,8 @@ class Checker:
     def limit(self, loc: Path_, limit: Limit | None) -> None:
         if isinstance(limit, LimitTable):
             self.limit_table(loc, limit)
+        elif is_expression(limit):
+            self.expression(loc, str(limit))
         elif limit is not None:
             self.duration(loc, limit)
 
@@ -138,6 +166,19 @@ class Checker:
             self.fail(loc, str(exc))
 
     # -- the sections of a process file ----------------------------------------------------
+
+    def check_decisions(self) -> None:
+        """Each decision table's cells, output and overlaps; its name free to be called."""
+        taken = {*FUNCTIONS, *TIME_FUNCTIONS, *CONTEXT_NAMES, *self.spec.fields}
+        for name, spec in self.spec.decisions.items():
+            if name in taken:
+                self.fail(("decisions", name), f"decision name {name!r} is already a "
+                          "function, a field or a name the engine gives", key=True)
+            problems = list(decision_problems(name, spec))
+            for loc, message in problems:
+                self.fail(loc, message)
+            self.decisions[name] = (Unusable(len(spec.inputs)) if problems
+                                    else Decision(name, spec))
 
     def check_fields(self) -> None:
         for name, spec in self.spec.fields.items():
@@ -187,6 +228,7 @@ class Checker:
             self.check_permissions(loc, transition)
             self.check_data(loc, transition)
             self.check_effects(loc, transition)
+            self.check_approval(loc, transition)
 
     def check_once(self, loc: Path_, index: int, transition: TransitionSpec,
                    seen: dict[tuple[str, str], int]) -> None:
@@ -262,6 +304,32 @@ class Checker:
         if start.on_end:
             self.check_system_trigger((*loc, "start", "on_end"), start.on_end,
                                       destinations(transition), "on_end")
+
+    def check_approval(self, loc: Path_, transition: TransitionSpec) -> None:
+        """An approval: a declared role votes, quorums in their forms, a rejected state,
+        and nothing that would happen at every vote (actions, children, a requester)."""
+        spec = transition.approve
+        if spec is None:
+            return
+        where: Path_ = (*loc, "approve")
+        if spec.by not in self.spec.roles:
+            self.fail((*where, "by"), f"role {spec.by!r} is not declared")
+        if transition.roles is not None:
+            self.fail((*loc, "roles"), "an approval's voters are its 'by:' role; give no "
+                      "'roles'", key=True)
+        for key in ("quorum", "reject_on"):
+            rule = getattr(spec, key)
+            problem = quorum_problem(rule)
+            if problem:
+                self.fail((*where, key), problem)
+            elif is_expression(rule):
+                self.expression((*where, key), str(rule))
+        if spec.rejected not in self.spec.states:
+            self.fail((*where, "rejected"), f"state {spec.rejected!r} does not exist")
+        for key in ("do", "start", "requester", "choose", "tags"):
+            if getattr(transition, key):
+                self.fail((*loc, key), f"an approval cannot have {key!r}: it would happen "
+                          "at every vote (take it in the next step)", key=True)
 
     def check_system_trigger(self, loc: Path_, trigger: str, states: list[str], what: str
                              ) -> None:

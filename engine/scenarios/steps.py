@@ -139,6 +139,8 @@ class FireStep(StepModel):
     actor: AccountName = Field(alias="as")
     data: dict[str, Any] = {}
     """Fields the transition sets."""
+    vote: Literal["approve", "reject"] | None = None
+    """On an approval: the actor's vote (default approve)."""
     fails: FailKind | None = None
 
 
@@ -180,7 +182,7 @@ def _run_fire(stage: Stage, step: FireStep) -> None:
     before = stage.ticket(step.ticket)
     _attempt(step.fails, lambda: stage.desk.fire(before.id, step.fire,
                                                  stage.accounts[step.actor],
-                                                 data=dict(step.data)))
+                                                 data=dict(step.data), vote=step.vote))
     after = stage.ticket(step.ticket)
     if step.fails and (after.version, after.seq) != (before.version, before.seq):
         raise Mismatch("expected the refused step to leave the ticket unchanged, got a change")

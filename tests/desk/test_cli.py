@@ -235,3 +235,24 @@ def test_an_unknown_filter_key_is_an_error_naming_it(cli: Cli) -> None:
     assert err.startswith("error:") and "'colour'" in err and err.count("\n") == 1
     code, _, err = cli("search", "open:maybe")
     assert code == 2 and "open:" in err
+
+
+def test_supervisors_approve_through_the_cli(cli: Cli) -> None:
+    for name in ("sue", "sam"):
+        code, _, err = cli("users", "add", name, "--role", "supervisor", "--post",
+                           "service_desk", "--password-stdin", stdin=HANDLER + "\n",
+                           user="root", password=ADMIN)
+        assert code == 0, err
+    opened = cli.json("open", "vendor_access", "--set", "summary=night fix", "--set",
+                      "vendor_name=Acme", "--set", "rights=read_only", "--set",
+                      "access_window=outside_hours", user="hal", password=HANDLER)
+    number = str(opened["id"])
+    code, out, _ = cli("approve", number, "--set", "approval_reference=W-1", user="sue",
+                       password=HANDLER)
+    assert code == 0 and out.startswith("approved by sue: 1 of 2 needed")
+    code, _, err = cli("approve", number, user="sue", password=HANDLER)
+    assert code == 3 and err.count("\n") == 1 and "'sue' has already voted" in err
+    code, out, _ = cli("approve", number, "--reject", "--note", "no contract", user="sam",
+                       password=HANDLER)
+    assert code == 0 and out.startswith("rejected by sam: 1 of 1 needed")
+    assert "state=refused" in out

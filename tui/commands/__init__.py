@@ -45,6 +45,8 @@ COMMANDS: dict[str, Entry] = {
     **_entries("tickets", "Working tickets",
                ("open", "Open a ticket of a process (for a requester, with --requester EMAIL)."),
                ("fire", "Fire a trigger on a ticket."),
+               ("approve", "Vote on the approval a ticket waits for (approve, or --reject); "
+                           "once per account."),
                ("assign", "Give a ticket to an account of its post (NAME '-' unassigns)."),
                ("claim", "Take a ticket of your post for yourself."),
                ("comment", "Add a comment to a ticket's journal."),

@@ -1,5 +1,5 @@
-"""Working tickets: open, fire, assign, claim, comment, record, list, search (show and
-history: :mod:`tui.commands.reading`)."""
+"""Working tickets: open, fire, approve, assign, claim, comment, record, list, search (show
+and history: :mod:`tui.commands.reading`)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ Sets = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, repeat
 
 
 def register(app: typer.Typer) -> None:
-    for command in (open_, fire, assign, claim, comment, record, list_, search):
+    for command in (open_, fire, approve, assign, claim, comment, record, list_, search):
         name = command.__name__.rstrip("_")
         app.command(name=name)(command)
 
@@ -77,6 +77,25 @@ def fire(ticket: int, trigger: str, set_: Sets = None, db: Db = DEFAULT_DB,
     moved = workspace.desk.fire(ticket, trigger, account, data=parse_assignments(set_ or []),
                                 note=note, deliver=received.append)
     _emit(workspace, moved, json, received)
+
+
+def approve(ticket: int, set_: Sets = None, db: Db = DEFAULT_DB, actor: Actor = None,
+            json: Json = False,
+            reject: Annotated[bool, typer.Option(
+                "--reject", help="Vote against: enough rejections refuse the request.")] = False,
+            note: Annotated[str | None, typer.Option(help="A note for the journal.")] = None
+            ) -> None:
+    """Vote on the approval a ticket waits for (approve, or --reject); once per account."""
+    workspace = open_workspace(db)
+    account = acting_account(workspace, actor)
+    moved = workspace.desk.approve(ticket, account, reject=reject, note=note,
+                                   data=parse_assignments(set_ or []))
+    vote = workspace.desk.history(ticket)[-1].details
+    if not json:
+        done = "rejected" if reject else "approved"
+        typer.echo(f"{done} by {account.username}: {vote.get('votes')} of "
+                   f"{vote.get('needed')} needed")
+    _emit(workspace, moved, json)
 
 
 def assign(ticket: int, name: str, db: Db = DEFAULT_DB, actor: Actor = None,

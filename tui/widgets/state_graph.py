@@ -21,13 +21,24 @@ def limit_text(limit: Limit | None) -> str:
 
 
 def _targets(transition: TransitionSpec) -> list[tuple[str, str]]:
+    approval = transition.approve
+    if approval is not None:
+        return [(transition.to or "", f"✔ {quorum_text(approval.quorum)} × {approval.by}"),
+                (approval.rejected,
+                 f"✘ {quorum_text(approval.reject_on)} × {approval.by}")]
     if transition.to:
         return [(transition.to, "")]
     return [(b.to, f"when {b.when}" if b.when else "otherwise") for b in transition.choose or []]
 
 
+def quorum_text(quorum: int | str) -> str:
+    """A quorum as read: ``2``, ``all``, ``50%``, or its expression without ``=``."""
+    return str(quorum).removeprefix("=").strip()
+
+
 def _edge(text: Text, transition: TransitionSpec, states: set[str]) -> None:
-    roles = ",".join(transition.roles or ["agent"])
+    voters = [transition.approve.by] if transition.approve else ["agent"]
+    roles = ",".join(transition.roles or voters)
     for dest, condition in _targets(transition):
         text.append("    ")
         text.append(transition.trigger, style="bold")
