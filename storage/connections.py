@@ -34,6 +34,9 @@ class DriverConnections:
         self._lock = threading.Lock()
         self._autocommit = engine.dialect.name == "postgresql"
         self.begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN"
+        self.pipelined = engine.dialect.name == "postgresql"
+        """Whether the driver sends statements without waiting for each answer (psycopg's
+        pipeline mode)."""
         shared = isinstance(engine.pool, StaticPool)
         self.exclusive: AbstractContextManager[Any] = threading.RLock() if shared else nullcontext()
         """Held around each use of a connection every thread shares (in-memory SQLite),
