@@ -53,6 +53,11 @@ class DriverConnections:
             return self._checkout()
         return held.cursor
 
+    def lost(self) -> bool:
+        """Whether this thread's connection was lost (only PostgreSQL's can be)."""
+        driver = self._held.driver
+        return self._autocommit and driver is not None and bool(driver.closed)
+
     def rollback(self) -> None:
         """End a failed transaction; drop the connection if even that fails."""
         try:

@@ -127,7 +127,9 @@ class HotPath:
         SQLAlchemy's result processing cost several times the query for a page.
 
         ``keep``: remember the rows, as :meth:`load_ticket` does, for the updates that
-        follow (tickets read to be changed, not a page to show).
+        follow (tickets read to be changed, not a page to show). Such a read fails on a
+        connection the server dropped, as :meth:`load_ticket` does (a worker then backs
+        off and reconnects); a page is read again on a new connection (:meth:`_fetch`).
         """
         compiled: Any = statement.compile(dialect=self.sql.dialect,
                                           compile_kwargs={"render_postcompile": True})
@@ -135,15 +137,31 @@ class HotPath:
                   for name, value in compiled.params.items()}
         params = tuple([values[name] for name in compiled.positiontup]) \
             if compiled.positional else values
-        with map_db_errors(), self.connections.exclusive:
-            cursor = self.connections.cursor()
-            cursor.execute(str(compiled), params)
-            rows = cursor.fetchall()
+        with map_db_errors():
+            rows = self._fetch(str(compiled), params, again=not keep)
         if keep:
             for row in rows:
                 self._keep(row)
         with map_db_errors():  # decoding (a damaged column)
             return [self._ticket(row) for row in rows]
+
+    def _fetch(self, sql: str, params: Any, *, again: bool) -> list[Any]:
+        """The rows of a read on this thread's connection. With ``again``, a read on a
+        connection the server dropped (PostgreSQL restarted, a backend killed) is sent once
+        more on a new one, as SQLAlchemy's pool ping would have: a read, unlike a write,
+        can be."""
+        connections = self.connections
+        with connections.exclusive:
+            try:
+                cursor = connections.cursor()
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+            except Exception:
+                if not (again and connections.lost()):
+                    raise
+            cursor = connections.cursor()  # a new connection
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
 
     def load_ticket(self, ticket_id: int) -> Ticket:
         """The ticket as stored now."""

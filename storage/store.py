@@ -161,11 +161,7 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
                               else TICKETS.c.id > query.after)
         statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).where(*conditions)
                      .order_by(order).limit(max(query.limit, 0)))
-        if self.engine.dialect.name == "sqlite":
-            return self._hot.select_tickets(statement)
-        # PostgreSQL: SQLAlchemy's pool pings a connection before use, so the first read
-        # after a server restart reconnects instead of failing
-        return [Ticket(**row._mapping) for row in self._read(statement)]
+        return self._hot.select_tickets(statement)
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""
