@@ -34,6 +34,9 @@ class DriverConnections:
         self._lock = threading.Lock()
         self._autocommit = engine.dialect.name == "postgresql"
         self.begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN"
+        self.pipelined = engine.dialect.name == "postgresql"
+        """Whether the driver sends statements without waiting for each answer (psycopg's
+        pipeline mode)."""
         shared = isinstance(engine.pool, StaticPool)
         self.exclusive: AbstractContextManager[Any] = threading.RLock() if shared else nullcontext()
         """Held around each use of a connection every thread shares (in-memory SQLite),
@@ -49,6 +52,11 @@ class DriverConnections:
             self.discard(invalidate=True)
             return self._checkout()
         return held.cursor
+
+    def lost(self) -> bool:
+        """Whether this thread's connection was lost (only PostgreSQL's can be)."""
+        driver = self._held.driver
+        return self._autocommit and driver is not None and bool(driver.closed)
 
     def rollback(self) -> None:
         """End a failed transaction; drop the connection if even that fails."""

@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 
 from engine.core.admin_journal import AdminEntry
-from engine.core.errors import Conflict, NotFound
+from engine.core.errors import Conflict, NotFound, TicketflowError
 from engine.core.journal import GENESIS, Event, seal
 from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer, sla_due
 from storage.admin_journal import AdminWriter
 from storage.codec import Codec
 from storage.connections import DriverConnections
-from storage.errors import map_db_errors
+from storage.errors import DatabaseBusy, DatabaseUnavailable, map_db_errors
 from storage.models import metadata
 from storage.rendered import Rendered, render, rows_getter
 from storage.search import IndexWriter, document_text
@@ -129,21 +129,47 @@ class HotPath:
         of columns that changed (an unchanged post, assignee, process or open flag costs
         nothing)."""
 
-    def select_tickets(self, statement: Select[Any]) -> list[Ticket]:
+    def select_tickets(self, statement: Select[Any], *, keep: bool = False) -> list[Ticket]:
         """The tickets a SELECT of every ticket column (in ``TICKET_COLUMNS`` order)
         returns, run on the driver connection and decoded as :meth:`load_ticket` does:
-        SQLAlchemy's result processing cost several times the query for a page (for
-        SQLite files, whose connections are never lost)."""
-        compiled: Any = statement.compile(dialect=self.sql.dialect,  # IN lists expanded
+        SQLAlchemy's result processing cost several times the query for a page.
+
+        ``keep``: remember the rows, as :meth:`load_ticket` does, for the updates that
+        follow (tickets read to be changed, not a page to show). Such a read fails on a
+        connection the server dropped, as :meth:`load_ticket` does (a worker then backs
+        off and reconnects); a page is read again on a new connection (:meth:`_fetch`).
+        """
+        compiled: Any = statement.compile(dialect=self.sql.dialect,
                                           compile_kwargs={"render_postcompile": True})
         values = {name: self.codec.time(value) if isinstance(value, datetime) else value
                   for name, value in compiled.params.items()}
         params = tuple([values[name] for name in compiled.positiontup]) \
             if compiled.positional else values
-        with map_db_errors(), self.connections.exclusive:
-            cursor = self.connections.cursor()
-            cursor.execute(str(compiled), params)
-            return [self._ticket(row) for row in cursor.fetchall()]
+        with map_db_errors():
+            rows = self._fetch(str(compiled), params, again=not keep)
+        if keep:
+            for row in rows:
+                self._keep(row)
+        with map_db_errors():  # decoding (a damaged column)
+            return [self._ticket(row) for row in rows]
+
+    def _fetch(self, sql: str, params: Any, *, again: bool) -> list[Any]:
+        """The rows of a read on this thread's connection. With ``again``, a read on a
+        connection the server dropped (PostgreSQL restarted, a backend killed) is sent once
+        more on a new one, as SQLAlchemy's pool ping would have: a read, unlike a write,
+        can be."""
+        connections = self.connections
+        with connections.exclusive:
+            try:
+                cursor = connections.cursor()
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+            except Exception:
+                if not (again and connections.lost()):
+                    raise
+            cursor = connections.cursor()  # a new connection
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
 
     def load_ticket(self, ticket_id: int) -> Ticket:
         """The ticket as stored now."""
@@ -154,11 +180,14 @@ class HotPath:
                 rows = cursor.fetchall()
             if not rows:
                 raise NotFound("no such ticket", ticket=ticket_id)
-            row, loaded = rows[0], self._loaded
-            if len(loaded) >= LOADED_ROWS:
-                loaded.clear()
-            loaded[(ticket_id, row[_VERSION_AT])] = row
-            return self._ticket(row)
+            self._keep(rows[0])
+            return self._ticket(rows[0])
+
+    def _keep(self, row: Sequence[Any]) -> None:
+        loaded = self._loaded
+        if len(loaded) >= LOADED_ROWS:
+            loaded.clear()
+        loaded[(row[0], row[_VERSION_AT])] = row
 
     def apply(self, change: Change, then: Along | None = None) -> None:
         """Commit a state change, or raise Conflict and write nothing.
@@ -179,12 +208,108 @@ class HotPath:
                 connections.rollback()
                 raise
 
-    def _write(self, cursor: Any, ticket: Ticket, change: Change) -> None:
-        """The writes of :meth:`apply`, inside its transaction."""
-        changed = self._update_ticket(cursor, ticket, change.expected_version)
+    def apply_all(self, changes: list[Change]) -> list[TicketflowError | None]:
+        """Commit changes of different tickets in one transaction, each all or nothing on
+        its own: what refused each (None: applied). A failure of the database as a whole
+        (unreachable, busy) ends the transaction and is raised: then none is applied.
+
+        SQLite runs each change in a savepoint. PostgreSQL sends the whole transaction in
+        pipeline mode (a round trip per statement was most of a change's time): every
+        write is sent, then the row counts are checked; when a change found its ticket or
+        timer moved on, the transaction is rolled back and sent again without it.
+        """
+        if not changes:
+            return []
+        if self.connections.pipelined:
+            return self._apply_pipelined(changes)
+        connections = self.connections
+        with map_db_errors(), connections.exclusive:
+            cursor = connections.cursor()
+            cursor.execute(connections.begin)
+            try:
+                refused = [self._write_alone(cursor, change) for change in changes]
+                cursor.execute("COMMIT")
+            except BaseException:
+                connections.rollback()
+                raise
+        return refused
+
+    def _apply_pipelined(self, changes: list[Change]) -> list[TicketflowError | None]:
+        refused: list[TicketflowError | None] = [None] * len(changes)
+        while True:
+            left = [at for at, error in enumerate(refused) if error is None]
+            try:
+                moved = self._pipeline([changes[at] for at in left])
+            except (DatabaseUnavailable, DatabaseBusy):
+                raise
+            except TicketflowError:  # a statement failed, no telling whose: each alone
+                for at in left:
+                    refused[at] = self._apply_one(changes[at])
+                return refused
+            if not moved:
+                return refused
+            for at in moved:
+                change = changes[left[at]]
+                refused[left[at]] = Conflict("changed by someone else while firing",
+                                             ticket=change.ticket.id)
+
+    def _pipeline(self, changes: list[Change]) -> list[int]:
+        """Send ``changes`` in one pipelined transaction; committed when every row count
+        checks out, else rolled back: the positions of the changes whose did not."""
+        connections = self.connections
+        with map_db_errors(), connections.exclusive:
+            cursor = connections.cursor()
+            try:
+                with cursor.connection.pipeline() as pipeline:
+                    cursor.execute(connections.begin)
+                    checks: list[list[Any]] = []
+                    for change in changes:
+                        checks.append([])
+                        self._write(cursor, change.ticket, change, checks[-1])
+                    pipeline.sync()
+                    moved = [at for at, mine in enumerate(checks)
+                             if any(own.rowcount != 1 for own in mine)]
+                    cursor.execute("ROLLBACK" if moved else "COMMIT")
+            except BaseException:
+                connections.rollback()
+                raise
+        return moved
+
+    def _apply_one(self, change: Change) -> TicketflowError | None:
+        try:
+            self.apply(change)
+        except (DatabaseUnavailable, DatabaseBusy):
+            raise
+        except TicketflowError as error:
+            return error
+        return None
+
+    def _write_alone(self, cursor: Any, change: Change) -> TicketflowError | None:
+        """The writes of one change in a savepoint: rolled back to it when refused."""
+        cursor.execute("SAVEPOINT change")
+        try:
+            with map_db_errors(ticket=change.ticket.id):
+                self._write(cursor, change.ticket, change)
+        except (DatabaseUnavailable, DatabaseBusy):
+            raise
+        except TicketflowError as error:
+            cursor.execute("ROLLBACK TO SAVEPOINT change")
+            return error
+        cursor.execute("RELEASE SAVEPOINT change")
+        return None
+
+    def _write(self, cursor: Any, ticket: Ticket, change: Change,
+               checks: list[Any] | None = None) -> None:
+        """The writes of :meth:`apply`, inside its transaction.
+
+        ``checks`` (pipeline mode): the ticket update and the timer firing each run on a
+        cursor of their own, added there for the caller to check that each changed one row
+        once the results are in, instead of checking at once.
+        """
+        changed = self._update_ticket(cursor, ticket, change.expected_version, checks)
         self._index(cursor, ticket, change.events, fields="data" in changed)
         if change.fired_timer is not None:
-            self._fire_timer(cursor, ticket, change.fired_timer)
+            self._fire_timer(cursor, ticket, change.fired_timer, checks)
         if change.cancel_states:
             self._cancel_timers(cursor, ticket.id, change.cancel_states)
         if change.cancel_kinds:
@@ -242,12 +367,19 @@ class HotPath:
                            set_={"fields": document_text(ticket.data.values())} if fields else {},
                            append={"notes": notes} if notes else {})
 
-    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int) -> tuple[str, ...]:
-        """Update the ticket from the version it was read at; the columns it set."""
+    def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int,
+                       checks: list[Any] | None = None) -> tuple[str, ...]:
+        """Update the ticket from the version it was read at; the columns it set.
+
+        ``checks`` (pipeline mode): the update is added there, its row count checked by
+        the caller once the results are in."""
         values = self._changed_values(ticket)
         names, sql, params = self._update_for(values,
                                               self._loaded.pop((ticket.id, expected), None))
         values["b_id"], values["b_version"] = ticket.id, expected
+        if checks is not None:
+            checks.append(_checked(cursor, sql, params(values)))
+            return names
         cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
             found = self._run(cursor, self.sql.version, {"b_id": ticket.id}).fetchall()
@@ -271,9 +403,13 @@ class HotPath:
             found = self._updates[names] = (statement.sql, params_getter(statement))
         return (names, *found)
 
-    def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int) -> None:
+    def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int,
+                    checks: list[Any] | None = None) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,
                   "fired_at": self.codec.time(ticket.updated_at)}
+        if checks is not None:
+            checks.append(_checked(cursor, self.sql.fire.sql, self.sql.fire.params(values)))
+            return
         if self._run(cursor, self.sql.fire, values).rowcount != 1:
             raise Conflict(f"timer {timer_id} was already fired or cancelled",
                            ticket=ticket.id, state=ticket.state)
@@ -389,6 +525,14 @@ class HotPath:
                       parent_id, version, seq, head,
                       read_time(state_since) if state_since is not None else None,
                       read_json(sla))
+
+
+def _checked(cursor: Any, sql: str, params: Any) -> Any:
+    """Send a statement on a new cursor of ``cursor``'s connection (pipeline mode: its row
+    count is read once the results are in); that cursor."""
+    own = cursor.connection.cursor()
+    own.execute(sql, params)
+    return own
 
 
 def params_getter(statement: Rendered) -> Callable[[Mapping[str, Any]], Any]:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from engine.core.admin_journal import AdminEntry
-from engine.core.errors import NotFound
+from engine.core.errors import NotFound, TicketflowError
 from engine.core.journal import Event
 from engine.core.model import (
     Account,
@@ -134,8 +134,23 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
         """Commit a state change in one transaction, or raise Conflict and write nothing."""
         self._hot.apply(change)
 
+    def apply_all(self, changes: list[Change]) -> list[TicketflowError | None]:
+        """Commit changes of different tickets in one transaction, each in a savepoint:
+        what refused each (None: applied)."""
+        return self._hot.apply_all(changes)
+
     def load_ticket(self, ticket_id: int) -> Ticket:
         return self._hot.load_ticket(ticket_id)
+
+    def load_tickets(self, ticket_ids: list[int]) -> dict[int, Ticket]:
+        """The tickets of these ids that exist, by id: one query per few hundred ids."""
+        found: dict[int, Ticket] = {}
+        ids = sorted(set(ticket_ids))
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            statement = (select(*(TICKETS.c[n] for n in TICKET_COLUMNS))
+                         .where(TICKETS.c.id.in_(ids[start:start + IDS_PER_QUERY])))
+            found.update((t.id, t) for t in self._hot.select_tickets(statement, keep=True))
+        return found
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
         """One page of tickets, keyset-paged by id (``after`` the last id seen)."""
@@ -145,11 +160,7 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
         statement = ordered(select(*(TICKETS.c[n] for n in TICKET_COLUMNS)).select_from(source)
                             .where(*conditions), query, tickets=TICKETS, key=key,
                             dialect=dialect).limit(max(query.limit, 0))
-        if dialect == "sqlite":
-            return self._hot.select_tickets(statement)
-        # PostgreSQL: SQLAlchemy's pool pings a connection before use, so the first read
-        # after a server restart reconnects instead of failing
-        return [Ticket(**row._mapping) for row in self._read(statement)]
+        return self._hot.select_tickets(statement)
 
     def count_tickets(self, query: TicketQuery) -> int:
         """How many tickets match the filters (paging fields ignored)."""

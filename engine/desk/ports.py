@@ -20,6 +20,7 @@ from typing import Protocol
 
 from engine.accounts.sessions import LoginSession
 from engine.core.admin_journal import AdminEntry
+from engine.core.errors import TicketflowError
 from engine.core.journal import Event
 from engine.core.model import (
     Account,
@@ -65,7 +66,17 @@ class Store(Protocol):
 
     def apply(self, change: Change) -> None: ...
 
+    def apply_all(self, changes: list[Change]) -> list[TicketflowError | None]:
+        """Commit changes of different tickets in one transaction, each all or nothing on
+        its own: what refused each (None: applied). An error of the database as a whole
+        (unreachable, busy) is raised, and then none is applied."""
+        ...
+
     def load_ticket(self, ticket_id: int) -> Ticket: ...
+
+    def load_tickets(self, ticket_ids: list[int]) -> dict[int, Ticket]:
+        """The tickets of these ids that exist, by id, as stored now."""
+        ...
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]: ...
 

@@ -161,6 +161,18 @@ def test_postgresql_connection_lost_between_calls(pg_desk: tuple[Setup, str]) ->
 
 
 @pytest.mark.pg
+def test_a_queue_page_is_read_again_on_a_new_connection(pg_desk: tuple[Setup, str]) -> None:
+    """A page is read on the driver connection the desk holds: when the server dropped it,
+    the read is sent again on a new one instead of failing (a read can be)."""
+    setup, name = pg_desk
+    desk, agent = setup.workspace.desk, setup.people["a1"]
+    ticket_id = desk.open("crash", agent, {"summary": "server restarts"}).id
+    assert [t.id for t in desk.tickets(TicketQuery(limit=5))] == [ticket_id]
+    assert _kill_backends(name) >= 1
+    assert [t.id for t in desk.tickets(TicketQuery(limit=5))] == [ticket_id]
+
+
+@pytest.mark.pg
 def test_postgresql_connection_lost_before_commit(pg_desk: tuple[Setup, str]) -> None:
     setup, name = pg_desk
     desk, agent = setup.workspace.desk, setup.people["a1"]

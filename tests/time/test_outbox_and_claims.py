@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -83,3 +84,41 @@ def test_a_ticket_s_timers_are_claimed_one_at_a_time_in_due_order(store: SqlStor
     store.apply(step(first, dest="submitted", fired_timer=claimed[0].id))
     assert [t.trigger for t in store.claim_due_timers(later, 10, worker="b", lease=lease)] == [
         "t2"]
+
+
+def test_changes_applied_together_each_stand_or_fall_alone(store: SqlStore) -> None:
+    """A worker applies a batch of firings in one transaction: the one made from a ticket
+    that changed meanwhile is refused, the others are committed, events and timers alike."""
+    opened = [store.open_ticket(opening(ticket(), timers=[timer(0, state="submitted",
+                                                                minutes=5)]))
+              for _ in range(4)]
+    timers = {t.ticket_id: t for t in store.pending_timers_between(opened[0].id, opened[-1].id)}
+    read = store.load_tickets([t.id for t in opened] + [10_000])
+    assert sorted(read) == [t.id for t in opened]  # a missing id is left out
+    store.apply(step(read[opened[2].id], dest="received", trigger="agent"))  # meanwhile
+    refused = store.apply_all([step(read[t.id], dest="closed", trigger="expire",
+                                    fired_timer=timers[t.id].id, cancel_states=["submitted"])
+                               for t in opened])
+    assert [type(error).__name__ if error else None for error in refused] == [
+        None, None, "Conflict", None]
+    assert [store.load_ticket(t.id).state for t in opened] == [
+        "closed", "closed", "received", "closed"]
+    assert [[e.trigger for e in store.events(t.id)] for t in opened] == [
+        [None, "expire"], [None, "expire"], [None, "agent"], [None, "expire"]]
+    assert [len(store.pending_timers(t.id)) for t in opened] == [0, 0, 1, 0]
+    assert store.apply_all([]) == []
+
+
+def test_a_change_the_database_refuses_does_not_hold_the_others_back(store: SqlStore) -> None:
+    """A row the database refuses (an event seq taken) fails its change alone: on SQLite
+    its savepoint is rolled back, on PostgreSQL the pipelined batch is sent again one by one."""
+    opened = [store.open_ticket(opening(ticket())) for _ in range(3)]
+    changes = [step(t, dest="received") for t in opened]
+    clash = changes[1]
+    changes[1] = replace(clash, events=[replace(clash.events[0], seq=1)])
+    refused = store.apply_all(changes)
+    assert [type(error).__name__ if error else None for error in refused] == [
+        None, "Conflict", None]
+    assert [store.load_ticket(t.id).state for t in opened] == [
+        "received", "submitted", "received"]
+    assert [len(store.events(t.id)) for t in opened] == [2, 1, 2]

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from engine.core.errors import Conflict
+from engine.core.model import TicketQuery
 from engine.desk.desk import Desk
 from engine.desk.workers import Backoff, TimerWorker
 from engine.process.load import load_process
@@ -71,6 +73,53 @@ def test_four_worker_processes_fire_every_timer_once_in_due_order(shared_store_u
     for event in check.store.iter_events():
         journals.setdefault(event.ticket_id, []).append(event.trigger)
     assert Counter(tuple(j) for j in journals.values()) == {tuple(TIMELINE): TICKETS}
+    assert all(check.store.pending_timers(ticket_id) == [] for ticket_id in journals)
+
+
+def complain(url: str, ids: list[int], results: Any) -> None:
+    """An agent's process: a complaint on every ticket while the workers fire, so that
+    batches meet tickets changed after the worker read them."""
+    try:
+        workspace = open_workspace(url, clock=VirtualClock(T0 + timedelta(days=2)))
+        ann = workspace.accounts.login("ann", PASSWORD)
+        for ticket_id in ids:
+            for _ in range(3):  # a conflict with a worker: read again and retry
+                try:
+                    workspace.desk.record(ticket_id, "complaint", ann, note="still broken")
+                    break
+                except Conflict:
+                    continue
+        results.put(("agent", len(ids)))
+    except BaseException as exc:
+        results.put(("agent", f"{type(exc).__name__}: {exc}"))
+
+
+def test_workers_firing_in_batches_retry_alone_what_an_agent_changed_meanwhile(
+        shared_store_url: str) -> None:
+    """Two worker processes fire batches while an agent's process changes the same tickets:
+    a firing whose ticket moved on is fired again alone, never lost, never twice."""
+    desk = desk_with_timers(shared_store_url, TICKETS)
+    ids = [t.id for t in desk.store.list_tickets(TicketQuery(limit=TICKETS))]
+    desk.store.close()
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    children = [context.Process(target=work, args=(shared_store_url, f"w{n}", results))
+                for n in range(2)]
+    children.append(context.Process(target=complain, args=(shared_store_url, ids, results)))
+    for child in children:
+        child.start()
+    handled = dict(results.get(timeout=300) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+    assert all(isinstance(count, int) for count in handled.values()), handled
+    assert handled["w0"] + handled["w1"] == TICKETS * 3
+    check = open_workspace(shared_store_url).desk
+    journals: dict[int, list[str | None]] = {}
+    for event in check.store.iter_events():
+        journals.setdefault(event.ticket_id, []).append(event.trigger)
+    assert Counter(tuple(t for t in j if t != "complaint") for j in journals.values()) == {
+        tuple(TIMELINE): TICKETS}
+    assert all(j.count("complaint") == 1 for j in journals.values())
     assert all(check.store.pending_timers(ticket_id) == [] for ticket_id in journals)
 
 
