@@ -192,6 +192,8 @@ class AccountRow(SQLModel, table=True):
     """Consecutive failed logins since the last successful one (or an unlock)."""
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """Logins are refused, whatever the password, until then (brute-force lock-out)."""
+    group: str | None = Field(default=None, max_length=64)
+    """The group of its post the account works in."""
 
 
 class VendorAccessRow(SQLModel, table=True):

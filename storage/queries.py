@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Table, bindparam, or_
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    bindparam,
+    false,
+    or_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -31,6 +42,10 @@ def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[
         conditions.append(or_(*readable))
     if query.overdue_at is not None:
         conditions.append(SlaOverdue(tickets.c.sla, query.overdue_at))
+    if query.group is not None:
+        conditions.append(or_(false(), *(
+            and_(tickets.c.post == post, DataText(tickets.c.data, field) == query.group)
+            for post, field in query.group_fields)))
     return conditions
 
 
@@ -66,3 +81,29 @@ def _postgresql_overdue(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -
     return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
             f"WHERE (clock.value ->> 'breached')::boolean "
             f"OR (clock.value ->> 'since' IS NOT NULL AND clock.value ->> 'due' < {moment}))")
+
+
+class DataText(ColumnElement[str]):
+    """A field of a ticket's ``data`` JSON as text (NULL when absent). The field is a
+    process field name (``[a-z][a-z0-9_]*``), checked again here since it is put in the SQL."""
+
+    type = String()
+    inherit_cache = False
+
+    def __init__(self, data: ColumnElement[Any], field: str) -> None:
+        if not _FIELD.match(field):
+            raise ValueError(f"not a field name: {field!r}")
+        self.data, self.field = data, field
+
+
+_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@compiles(DataText, "sqlite")
+def _sqlite_text(element: DataText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.data, **kw)}, '$.{element.field}')"
+
+
+@compiles(DataText, "postgresql")
+def _postgresql_text(element: DataText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.data, **kw)} ->> '{element.field}')"

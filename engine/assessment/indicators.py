@@ -33,6 +33,8 @@ class Count:
     """What it was measured against."""
     clock: str | None = None
     """For handling: the SLA clock (the state with the limit) that was timed."""
+    group: str | None = None
+    """The group of the post it was counted for (None: the post has no groups)."""
 
 
 Formula = Callable[[Record, IndicatorSpec, Period], Iterator[Count]]
@@ -54,7 +56,7 @@ def _waits(record: Record, tag: str, indicator: IndicatorSpec, period: Period
     for mark in record.marks:
         if mark.tag == tag and mark.post and mark.waited is not None and mark.at in period:
             yield Count(record.ticket_id, mark.post, mark.waited <= limit, mark.at,
-                        mark.waited, limit)
+                        mark.waited, limit, group=mark.group)
 
 
 def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Period
@@ -64,7 +66,7 @@ def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Peri
     for closing in record.closings:
         if closing.at in period:
             hit = closing.clean and (closing.confirmed or not needs_confirmation)
-            yield Count(record.ticket_id, closing.post, hit, closing.at)
+            yield Count(record.ticket_id, closing.post, hit, closing.at, group=closing.group)
 
 
 def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
@@ -72,26 +74,37 @@ def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterat
     for part in record.parts:
         if part.end in period:
             yield Count(record.ticket_id, part.post, part.timely, part.end, part.spent,
-                        part.limit, part.clock)
+                        part.limit, part.clock, part.group)
 
 
 def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Of the tickets a post held, those left pending there (at the end, or in the period)."""
     if indicator.counts == "during_period":
-        pended = {mark.post: mark.at for mark in record.marks
+        pended = {(mark.post, mark.group): mark.at for mark in record.marks
                   if mark.tag == "pend" and mark.at in period}
     else:
-        pended = {record.pending_post: period.end} if record.pending_post else {}
-    for post in record.held:
-        yield Count(record.ticket_id, post, post in pended, pended.get(post))
+        pended = ({(record.pending_post, record.pending_group): period.end}
+                  if record.pending_post else {})
+    yield from _held(record, pended, record.held_groups | {
+        key for key in pended if key[0] in record.held})
 
 
 def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Of the tickets a post held, those with a step tagged ``tag`` while it held them."""
-    hits = {mark.post: mark.at for mark in record.marks
-            if mark.tag == indicator.tag and mark.post and mark.at in period}
-    for post in record.held | hits.keys():
-        yield Count(record.ticket_id, post, post in hits, hits.get(post))
+    hits: dict[tuple[str | None, str | None], datetime] = {
+        (mark.post, mark.group): mark.at for mark in record.marks
+        if mark.tag == indicator.tag and mark.post and mark.at in period}
+    yield from _held(record, hits, record.held_groups | hits.keys())
+
+
+def _held(record: Record, hits: dict[tuple[str | None, str | None], datetime],
+          held: Iterable[tuple[str | None, str | None]]) -> Iterator[Count]:
+    """A count for each (post, group) in ``held``, on the numerator's side if it is in
+    ``hits``; per post (any group's hit decides), that is whether the post is in ``hits``."""
+    for post, group in sorted(held, key=lambda key: (key[0] or "", key[1] or "")):
+        if post is not None:
+            yield Count(record.ticket_id, post, (post, group) in hits, hits.get((post, group)),
+                        group=group)
 
 
 FORMULAS: dict[str, Formula] = {
@@ -104,18 +117,38 @@ ANY_OCCURRENCE = ("pending", "complaint")
 def tally(records: Iterable[Record], indicator: IndicatorSpec, period: Period
           ) -> dict[str, dict[int, Count]]:
     """Post → ticket → the count that decided its side, for the indicator's posts."""
-    formula = FORMULAS[indicator.formula]
-    deciding = indicator.formula in ANY_OCCURRENCE
     result: dict[str, dict[int, Count]] = {post: {} for post in indicator.posts}
+    for count in _counts(records, indicator, period):
+        _decide(result.get(count.post), count, indicator)
+    return result
+
+
+def tally_groups(records: Iterable[Record], indicator: IndicatorSpec, period: Period
+                 ) -> dict[tuple[str, str | None], dict[int, Count]]:
+    """(post, group) → ticket → the count that decided its side, for the indicator's posts;
+    a post's tickets with no group (its post has none, or the journal predates them) are
+    under the group None."""
+    result: dict[tuple[str, str | None], dict[int, Count]] = {}
+    for count in _counts(records, indicator, period):
+        if count.post in indicator.posts:
+            _decide(result.setdefault((count.post, count.group), {}), count, indicator)
+    return result
+
+
+def _counts(records: Iterable[Record], indicator: IndicatorSpec, period: Period
+            ) -> Iterator[Count]:
+    formula = FORMULAS[indicator.formula]
     processes = set(indicator.processes) if indicator.processes is not None else None
     for record in records:
-        if processes is not None and record.process not in processes:
-            continue
-        for count in formula(record, indicator, period):
-            tickets = result.get(count.post)
-            if tickets is None:
-                continue
-            seen = tickets.get(count.ticket_id)
-            if seen is None or (seen.hit != deciding and count.hit == deciding):
-                tickets[count.ticket_id] = count
-    return result
+        if processes is None or record.process in processes:
+            yield from formula(record, indicator, period)
+
+
+def _decide(tickets: dict[int, Count] | None, count: Count, indicator: IndicatorSpec) -> None:
+    """Keep the count that decides the ticket's side (see the module's docstring)."""
+    if tickets is None:
+        return
+    deciding = indicator.formula in ANY_OCCURRENCE
+    seen = tickets.get(count.ticket_id)
+    if seen is None or (seen.hit != deciding and count.hit == deciding):
+        tickets[count.ticket_id] = count

@@ -72,7 +72,8 @@ def account_snapshot(account: Account) -> dict[str, Any]:
     """What the journal keeps of an account: everything but its password."""
     return {"display_name": account.display_name, "roles": list(account.roles),
             "post": account.post, "vendor": account.vendor, "disabled": account.disabled,
-            "expires_at": account.expires_at.isoformat() if account.expires_at else None}
+            "expires_at": account.expires_at.isoformat() if account.expires_at else None,
+            **({"group": account.group} if account.group else {})}
 
 
 def account_entry(kind: str, account: Account, actor: str, at: datetime,

@@ -86,6 +86,8 @@ class Account:
     """Consecutive failed logins since the last successful one (or an unlock)."""
     locked_until: datetime | None = None
     """Logins are refused, whatever the password, until then (brute-force lock-out)."""
+    group: str | None = None
+    """The group of its post the account works in (a handling group, a vendor company)."""
 
     def can_act(self, now: datetime) -> bool:
         """Whether the account is enabled and not expired at ``now``."""
@@ -164,6 +166,11 @@ class TicketQuery:
     readable_by: tuple[str, str | None] | None = None
     """Only the tickets this (username, post) may read: at its post, assigned to it or
     opened by it (``engine.desk.reading``); None: no such restriction."""
+    group: str | None = None
+    """Only the tickets held by this group of their post (a group's queue)."""
+    group_fields: tuple[tuple[str, str], ...] = ()
+    """With ``group``: (post, field) for each post divided into groups, the field naming
+    the group (``Desk.group_fields``)."""
     after: int | None = None
     limit: int = 50
     descending: bool = False

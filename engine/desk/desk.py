@@ -121,6 +121,17 @@ class Desk:
             roles.update(self.compiled(version.digest).spec.roles)
         return roles - {SYSTEM_ROLE}
 
+    def group_fields(self) -> tuple[tuple[str, str], ...]:
+        """(post, field) for every post the deployed versions divide into groups."""
+        specs = [self.compiled(version.digest).spec for version in self.store.list_versions()]
+        return tuple(sorted({(post, groups.by) for spec in specs
+                             for post, groups in spec.groups.items()}))
+
+    def group_of(self, ticket: Ticket) -> str | None:
+        """The group holding a ticket at its post (None: the post has no groups, or no
+        group was named yet)."""
+        return self.compiled(ticket.digest).process.group(ticket.post, ticket.data)
+
     def versions(self, name: str | None = None) -> list[ProcessVersion]:
         """Deployed process versions, oldest first."""
         return self.store.list_versions(name)
@@ -332,6 +343,10 @@ class Desk:
             ensure_active(target, now)
             if ticket.post and target.post != ticket.post:
                 raise Forbidden(f"{username} is not at the post {ticket.post}",
+                                ticket=ticket.id, state=ticket.state)
+            group = self.group_of(ticket)
+            if group is not None and target.group not in (None, group):
+                raise Forbidden(f"{username} works in the group {target.group}, not {group}",
                                 ticket=ticket.id, state=ticket.state)
         after = plan.replace_fields(ticket, assignee=username)
         return self._commit_event(ticket, after, actor.username, "assign", "assign", None, now)

@@ -41,8 +41,10 @@ def _emit(workspace: Workspace, ticket: Ticket, json: bool,
         extra = {"credentials": [credential_record(c) for c in credentials or []]}
         print_json({**ticket_record(ticket, version), **(extra if credentials else {})})
         return
+    group = workspace.desk.group_of(ticket)
     typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.state}  "
-               f"post={safe(ticket.post)}  assignee={safe(ticket.assignee)}")
+               f"post={safe(ticket.post)}{'' if group is None else '  group=' + safe(group)}"
+               f"  assignee={safe(ticket.assignee)}")
     for key, value in ticket.data.items():
         typer.echo(f"  {key}: {safe(value, 200)}")
     for credential in credentials or []:
@@ -164,6 +166,8 @@ def history(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor =
 def list_(db: Db = DEFAULT_DB, json: Json = False,
           state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
           post: Annotated[str | None, typer.Option(help="Only this post.")] = None,
+          group: Annotated[str | None, typer.Option(
+              help="Only this group's queue (a handling group, a vendor company).")] = None,
           process: Annotated[str | None, typer.Option(help="Only this process.")] = None,
           mine: Annotated[bool, typer.Option("--mine", help="Only mine (needs --as).")] = False,
           closed: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
@@ -176,7 +180,8 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
     query = TicketQuery(state=state, post=post, process=process,
                         assignee=reader.username if mine else None,
                         is_open=None if closed else True, after=after, limit=limit,
-                        descending=True)
+                        descending=True, group=group,
+                        group_fields=workspace.desk.group_fields() if group else ())
     tickets = workspace.desk.tickets(readable(reader, query))
     if json:
         print_json([ticket_record(t) for t in tickets])
