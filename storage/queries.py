@@ -46,6 +46,9 @@ def ticket_filters(query: TicketQuery, *, tickets: Table) -> list[ColumnElement[
         conditions.append(or_(false(), *(
             and_(tickets.c.post == post, DataText(tickets.c.data, field) == query.group)
             for post, field in query.group_fields)))
+    if query.item is not None:
+        conditions.append(or_(false(), *(DataText(tickets.c.data, field) == query.item
+                                         for field in query.item_fields)))
     return conditions
 
 

@@ -30,6 +30,7 @@ ACCOUNT_LOCKED = "account_locked"
 ACCOUNT_UNLOCKED = "account_unlocked"
 SESSIONS_ENDED = "sessions_ended"
 SETTING_CHANGED = "setting_changed"
+ITEMS_LOADED = "items_loaded"
 ACCOUNT_KINDS = (ACCOUNT_CREATED, ACCOUNT_CHANGED, PASSWORD_CHANGED, VENDOR_OPENED,
                  VENDOR_CLOSED)
 """Entries whose details carry the account as it is afterwards (its ``account`` key)."""

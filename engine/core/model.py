@@ -171,6 +171,10 @@ class TicketQuery:
     group_fields: tuple[tuple[str, str], ...] = ()
     """With ``group``: (post, field) for each post divided into groups, the field naming
     the group (``Desk.group_fields``)."""
+    item: str | None = None
+    """Only the tickets linked to this configuration item."""
+    item_fields: tuple[str, ...] = ()
+    """With ``item``: the fields that link tickets to items (``Desk.item_fields``)."""
     after: int | None = None
     limit: int = 50
     descending: bool = False

@@ -34,6 +34,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
+from engine.desk.items import Item
 
 
 class Store(Protocol):
@@ -177,6 +178,15 @@ class Store(Protocol):
 
     def admin_head(self) -> tuple[int, str]:
         """The seq and hash of the admin journal's latest entry ((0, "") when empty)."""
+        ...
+
+    # configuration items
+    def save_items(self, items: list[Item], entry: AdminEntry) -> None:
+        """Add or replace the items with their relations, and journal ``entry``, at once."""
+        ...
+
+    def list_items(self) -> list[Item]:
+        """Every configuration item with its relations, by name."""
         ...
 
     # requesters

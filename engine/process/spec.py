@@ -90,6 +90,15 @@ class GroupsSpec(Model):
     company)."""
 
 
+class ItemLinkSpec(Model):
+    """How a ticket links to a configuration item, and what the item fills in."""
+
+    field: Name
+    """The text field that holds the item's name."""
+    fills: dict[Name, Literal["owner_group", "vendor", "kind", "criticality"]] = {}
+    """Field → the item's attribute it takes when the ticket opens without a value."""
+
+
 class StateSpec(Model):
     """One state a ticket can be in."""
 
@@ -281,6 +290,8 @@ class ProcessSpec(Model):
     """Every post (lane) the process mentions."""
     groups: dict[Name, GroupsSpec] = {}
     """Post → how it is divided into groups (handling groups, vendors by company)."""
+    item: ItemLinkSpec | None = None
+    """The field linking a ticket to a configuration item, and what the item fills in."""
     fields: dict[Name, FieldSpec] = {}
     """The ticket's data fields."""
     states: dict[Name, StateSpec]

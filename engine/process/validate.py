@@ -72,6 +72,7 @@ class Checker:
         """Run every check; the problems found, in file order."""
         self.check_fields()
         self.check_groups()
+        self.check_item()
         self.check_states()
         self.check_transitions()
         self.check_timers()
@@ -191,6 +192,17 @@ class Checker:
                     if name not in field.choices:
                         self.fail((*loc, "names", index), f"group {name!r} is not a choice "
                                   f"of the field {groups.by!r}")
+
+    def check_item(self) -> None:
+        link = self.spec.item
+        if link is None:
+            return
+        field = self.spec.fields.get(link.field)
+        if field is None or field.type != "text":
+            self.fail(("item", "field"), f"field {link.field!r} is not a declared text field")
+        for name in link.fills:
+            if name not in self.spec.fields:
+                self.fail(("item", "fills", name), f"field {name!r} is not declared", key=True)
 
     def check_states(self) -> None:
         starts = [name for name, state in self.spec.states.items() if state.kind == "start"]

@@ -13,6 +13,7 @@ from engine.core.model import Ticket, TicketQuery
 from engine.desk.desk import parse_assignments
 from engine.desk.reading import check_read, readable
 from engine.desk.requesters import Requesters
+from tui.commands.items import item_view, items_of, print_item
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
 from tui.records import (
@@ -120,17 +121,23 @@ def record(ticket: int, event: str,
 def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> None:
     """Show a ticket with its requester, pending timers and attachments."""
     workspace = open_workspace(db)
-    found = check_read(reading_account(workspace, actor), workspace.desk.ticket(ticket))
+    reader = reading_account(workspace, actor)
+    found = check_read(reader, workspace.desk.ticket(ticket))
     timers = workspace.desk.timers(ticket)
     requester = Requesters(workspace.desk).of_ticket(ticket)
     files = attachments(workspace.desk.history(ticket))
+    item_name = workspace.desk.item_of(found)
+    item = (item_view(workspace, reader, item_name, skip=found.id)
+            if item_name in {i.name for i in items_of(workspace).all()} else None)
     if json:
         version = workspace.store.get_version(found.digest).number
         print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers],
                     "requester": requester_record(requester) if requester else None,
-                    "attachments": files})
+                    "attachments": files, "item": item})
         return
     _emit(workspace, found, json)
+    if item is not None:
+        print_item(item, indent="  ")
     if requester is not None:
         typer.echo(f"  requester: {safe(requester.name)} <{safe(requester.email)}> "
                    f"(requester {requester.id})")
