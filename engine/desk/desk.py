@@ -123,12 +123,12 @@ class Desk:
 
     def group_fields(self) -> tuple[tuple[str, str], ...]:
         """(post, field) for every post the deployed versions divide into groups."""
-        return tuple(sorted({(post, groups.by) for spec in self._specs()
+        return tuple(sorted({(post, groups.by) for spec in self.specs()
                              for post, groups in spec.groups.items()}))
 
     def item_fields(self) -> tuple[str, ...]:
         """The fields that link tickets to configuration items, in the deployed versions."""
-        return tuple(sorted({spec.item.field for spec in self._specs() if spec.item}))
+        return tuple(sorted({spec.item.field for spec in self.specs() if spec.item}))
 
     def item_of(self, ticket: Ticket) -> str | None:
         """The name of the configuration item a ticket is linked to (None: none)."""
@@ -136,7 +136,8 @@ class Desk:
         name = ticket.data.get(link.field) if link is not None else None
         return name if isinstance(name, str) and name else None
 
-    def _specs(self) -> list[ProcessSpec]:
+    def specs(self) -> list[ProcessSpec]:
+        """The specs of every deployed process version."""
         return [self.compiled(version.digest).spec for version in self.store.list_versions()]
 
     def group_of(self, ticket: Ticket) -> str | None:
