@@ -202,6 +202,8 @@ class AccountRow(SQLModel, table=True):
     """Consecutive failed logins since the last successful one (or an unlock)."""
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """Logins are refused, whatever the password, until then (brute-force lock-out)."""
+    group: str | None = Field(default=None, max_length=64)
+    """The group of its post the account works in."""
 
 
 class VendorAccessRow(SQLModel, table=True):
@@ -438,3 +440,26 @@ class DeliveryAttemptRow(SQLModel, table=True):
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=500)
     seconds: float
+
+
+class ItemRow(SQLModel, table=True):
+    """A configuration item (the CMDB): what tickets are about, who owns and maintains it."""
+
+    __tablename__ = "items"
+
+    name: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=64)
+    owner_group: str | None = Field(default=None, max_length=64)
+    vendor: str | None = Field(default=None, max_length=64)
+    criticality: str = Field(max_length=16)
+
+
+class ItemRelationRow(SQLModel, table=True):
+    """One relation of an item to another: it ``runs_on`` or ``depends_on`` it."""
+
+    __tablename__ = "item_relations"
+    __table_args__ = (Index(None, "target"),)
+
+    item: str = Field(primary_key=True, max_length=64, foreign_key="items.name")
+    relation: str = Field(primary_key=True, max_length=16)
+    target: str = Field(primary_key=True, max_length=64, foreign_key="items.name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,9 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    String,
     Table,
+    and_,
     bindparam,
     case,
     false,
@@ -115,6 +118,13 @@ def ticket_filters(query: TicketQuery, *, tickets: Table, dialect: str
     if query.words:
         tokens = words(query.words)
         conditions.append(matches("ticket", tokens, dialect) if tokens else false())
+    if query.group is not None:
+        conditions.append(or_(false(), *(
+            and_(tickets.c.post == post, DataText(tickets.c.data, field) == query.group)
+            for post, field in query.group_fields)))
+    if query.item is not None:
+        conditions.append(or_(false(), *(DataText(tickets.c.data, field) == query.item
+                                         for field in query.item_fields)))
     return conditions
 
 
@@ -185,3 +195,29 @@ def _postgresql_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) ->
             f"WHERE clock.value ->> 'since' IS NOT NULL "
             f"AND NOT (clock.value ->> 'breached')::boolean "
             f"AND clock.value ->> 'warn' <= {moment} AND clock.value ->> 'due' > {moment})")
+
+
+class DataText(ColumnElement[str]):
+    """A field of a ticket's ``data`` JSON as text (NULL when absent). The field is a
+    process field name (``[a-z][a-z0-9_]*``), checked again here since it is put in the SQL."""
+
+    type = String()
+    inherit_cache = False
+
+    def __init__(self, data: ColumnElement[Any], field: str) -> None:
+        if not _FIELD.match(field):
+            raise ValueError(f"not a field name: {field!r}")
+        self.data, self.field = data, field
+
+
+_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@compiles(DataText, "sqlite")
+def _sqlite_text(element: DataText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.data, **kw)}, '$.{element.field}')"
+
+
+@compiles(DataText, "postgresql")
+def _postgresql_text(element: DataText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.data, **kw)} ->> '{element.field}')"

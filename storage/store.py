@@ -45,6 +45,7 @@ from storage.admin_journal import ADMIN, entry_from_row
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.integrations import IntegrationRows
+from storage.items import ItemRows
 from storage.journal_stream import sqlite_events
 from storage.mail import MailRows
 from storage.models import metadata
@@ -63,7 +64,7 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows):
+class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows, ItemRows):
     """Process versions, tickets, journals, timers, accounts, requesters, mail, API tokens,
     alerts and webhooks in one SQL database."""
 

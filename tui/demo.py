@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.core.errors import SpecError, TicketflowError
 from engine.core.model import Account, Ticket, TicketQuery
+from engine.desk.items import Item, Items
 from engine.process import yamlfile
 from engine.process.load import Process, load_process
 from engine.process.spec import FieldSpec, TransitionSpec
@@ -35,6 +36,19 @@ PEOPLE = [  # username, display name, role, post
 ]
 LOGINS = [DemoLogin(name, f"{name}-demo", role, post) for name, _, role, post in PEOPLE]
 """The demo's accounts and passwords, shown on the demo desk's login screen."""
+GROUPS = {"hal": "hardware_platform", "val": "Huawei"}
+"""The group each account of a divided post works in (a handling group, a vendor company)."""
+ITEMS = [
+    Item("san-tpe-1", "storage", "hardware_platform", "Huawei", "critical"),
+    Item("core-router-tpe", "network", "hardware_platform", "Ericsson", "critical"),
+    Item("db-host-bss", "server", "hardware_platform", "Huawei", "high", ("san-tpe-1",)),
+    Item("oracle-bss", "database", "system_software", "Oracle", "high", ("db-host-bss",)),
+    Item("billing-bss", "application", "business_software", None, "critical", (),
+         ("oracle-bss", "core-router-tpe")),
+    Item("inventory-oss", "application", "business_software", None, "medium", ("db-host-bss",)),
+    Item("eda-bus", "middleware", "system_software", "Oracle", "high", (), ("core-router-tpe",)),
+]
+"""The demo's configuration items: a small telecom CMDB (docs/items.md)."""
 
 TEXTS: dict[str, list[str]] = {
     "summary": ["Core router down in the Taipei data centre", "Billing batch (BSS) stuck at 40%",
@@ -107,6 +121,7 @@ def build_demo(workspace: Workspace, clock: VirtualClock, *, tickets: int = 220,
     """Create accounts, deploy, and work tickets from ``clock``'s time for three days."""
     people = _accounts(workspace)
     workspace.desk.deploy(shipped_processes(), people["amy"])
+    Items(workspace.store, clock).load(ITEMS, people["amy"])
     traffic = Traffic(workspace, clock, people, random.Random(seed))
     return traffic.run(tickets, clock.now() + SPAN)
 
@@ -116,7 +131,8 @@ def _accounts(workspace: Workspace) -> dict[str, Account]:
     def add(admin: Account | None, index: int) -> Account:
         name, display, role, post = PEOPLE[index]
         return workspace.accounts.add(admin, username=name, password=LOGINS[index].password,
-                                      roles=[role], post=post, display_name=display)
+                                      roles=[role], post=post, display_name=display,
+                                      group=GROUPS.get(name))
 
     admin = add(None, 0)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -133,6 +149,8 @@ class Traffic:
         self.clock = clock
         self.people = people
         self.rng = rng
+        self.items = random.Random(rng.getrandbits(32))
+        """Which tickets name a configuration item, apart from the steps' chances."""
         self.agenda: list[Visit] = []
         self.order = 0
 
@@ -210,6 +228,8 @@ class Traffic:
                 if field.required}
         if "priority" in spec.fields:
             data["priority"] = self.rng.choice(["critical", "high", "normal", "normal", "low"])
+        if spec.item is not None and self.items.random() < 0.6:
+            data[spec.item.field] = self.items.choice(ITEMS).name  # its own stream of chances
         return data
 
     def work(self, ticket: Ticket) -> Ticket:

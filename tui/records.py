@@ -42,7 +42,8 @@ def account_record(account: Account) -> dict[str, Any]:
     """An account as JSON-able data — never its password hash."""
     return {
         "username": account.username, "display_name": account.display_name,
-        "roles": account.roles, "post": account.post, "vendor": account.vendor,
+        "roles": account.roles, "post": account.post, "group": account.group,
+        "vendor": account.vendor,
         "expires_at": account.expires_at.isoformat() if account.expires_at else None,
         "disabled": account.disabled,
         "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,

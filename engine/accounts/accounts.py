@@ -56,6 +56,7 @@ BUILTIN_ROLES = frozenset({SUPERUSER, "auditor", "agent", "supervisor", VENDOR_R
                            "vendor_read_only", "vendor_operator"})
 """Roles the engine itself gives meaning to; processes declare more in ``roles:``."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&-]{0,63}$")
 
 Roles = Callable[[], set[str]]
 """The roles the deployed processes declare."""
@@ -84,6 +85,9 @@ def check_account(account: Account) -> None:
                          "not 'system')")
     if "\x00" in account.display_name or len(account.display_name) > 200:
         raise BadRequest("a display name has at most 200 characters and no NUL character")
+    if account.group is not None and (account.post is None or not _GROUP.match(account.group)):
+        raise BadRequest("a group is 1 to 64 letters, digits, spaces, . _ & - and needs the "
+                         "account to have a post (--post)")
     if account.vendor and SUPERUSER in account.roles:
         raise Forbidden(f"the {SUPERUSER} role can never be given to a vendor account")
     if "system" in account.roles:
@@ -239,13 +243,13 @@ class AccountBook:
 
     def add(self, actor: Account | None, *, username: str, password: str, roles: list[str],
             post: str | None, display_name: str | None = None, vendor: bool = False,
-            expires_at: datetime | None = None) -> Account:
+            expires_at: datetime | None = None, group: str | None = None) -> Account:
         """Create an account (admins only, or the very first admin when ``actor`` is None)."""
         self._require_admin(actor, allow_first=True)
         now = self.clock.now()
         account = Account(username=username, display_name=display_name or username,
                           roles=sorted(set(roles)), post=post, vendor=vendor,
-                          expires_at=expires_at, password_hash="", created_at=now)
+                          expires_at=expires_at, password_hash="", created_at=now, group=group)
         check_account(account)  # before looking the name up: PostgreSQL refuses a NUL in it
         check_roles(account.roles, self.roles())
         self._check_vendor_expiry(account, now)
@@ -257,8 +261,9 @@ class AccountBook:
 
     def update(self, actor: Account, username: str, *, roles: list[str] | None = None,
                post: str | None = None, disabled: bool | None = None,
-               expires_at: datetime | None = None) -> Account:
-        """Change an account's roles, post, expiry or disabled flag (admins only)."""
+               expires_at: datetime | None = None, group: str | None = None) -> Account:
+        """Change an account's roles, post, group (``""`` clears it), expiry or disabled
+        flag (admins only)."""
         self._require_admin(actor)
         now = self.clock.now()
         if roles is not None:
@@ -268,7 +273,8 @@ class AccountBook:
             after = replace(account, roles=sorted(set(roles)) if roles is not None
                             else account.roles, post=account.post if post is None else post,
                             disabled=account.disabled if disabled is None else disabled,
-                            expires_at=expires_at or account.expires_at)
+                            expires_at=expires_at or account.expires_at,
+                            group=account.group if group is None else group or None)
             check_account(after)
             if expires_at is not None:
                 self._check_vendor_expiry(after, now)

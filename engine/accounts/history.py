@@ -75,4 +75,4 @@ def snapshot_account(username: str, snapshot: dict[str, Any]) -> Account:
                    roles=list(snapshot.get("roles") or []), post=snapshot.get("post"),
                    password_hash="", vendor=bool(snapshot.get("vendor")),
                    expires_at=parse_timestamp(expires) if expires else None,
-                   disabled=bool(snapshot.get("disabled")))
+                   disabled=bool(snapshot.get("disabled")), group=snapshot.get("group"))

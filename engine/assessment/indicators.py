@@ -35,6 +35,8 @@ class Count:
     """For handling: the SLA clock (the state with the limit) that was timed."""
     reason: str = ""
     """Why the ticket is on its side, as a code the front ends put in words (REASONS)."""
+    group: str | None = None
+    """The group of the post it was counted for (None: the post has no groups)."""
 
 
 REASONS = {
@@ -64,7 +66,7 @@ def _waits(record: Record, tag: str, done: str, indicator: IndicatorSpec, period
         if mark.tag == tag and mark.post and mark.waited is not None and mark.at in period:
             hit = mark.waited <= limit
             yield Count(record.ticket_id, mark.post, hit, mark.at, mark.waited, limit,
-                        reason=f"{done}_{'in_time' if hit else 'late'}")
+                        reason=f"{done}_{'in_time' if hit else 'late'}", group=mark.group)
 
 
 def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Period
@@ -75,7 +77,8 @@ def first_time_resolution(record: Record, indicator: IndicatorSpec, period: Peri
         if closing.at in period:
             hit = closing.clean and (closing.confirmed or not needs_confirmation)
             reason = "first_time" if hit else "unconfirmed" if closing.clean else "returned"
-            yield Count(record.ticket_id, closing.post, hit, closing.at, reason=reason)
+            yield Count(record.ticket_id, closing.post, hit, closing.at, reason=reason,
+                        group=closing.group)
 
 
 def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
@@ -83,7 +86,7 @@ def handling(record: Record, indicator: IndicatorSpec, period: Period) -> Iterat
     for part in record.parts:
         if part.end in period:
             yield Count(record.ticket_id, part.post, part.timely, part.end, part.spent,
-                        part.limit, part.clock, _handling_reason(part))
+                        part.limit, part.clock, _handling_reason(part), part.group)
 
 
 def _handling_reason(part: Part) -> str:
@@ -97,22 +100,35 @@ def _handling_reason(part: Part) -> str:
 def pending(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Of the tickets a post held, those left pending there (at the end, or in the period)."""
     if indicator.counts == "during_period":
-        pended = {mark.post: mark.at for mark in record.marks
+        pended = {(mark.post, mark.group): mark.at for mark in record.marks
                   if mark.tag == "pend" and mark.at in period}
     else:
-        pended = {record.pending_post: period.end} if record.pending_post else {}
-    for post in record.held:
-        yield Count(record.ticket_id, post, post in pended, pended.get(post),
-                    reason="left_pending" if post in pended else "not_pending")
+        pended = ({(record.pending_post, record.pending_group): period.end}
+                  if record.pending_post else {})
+    yield from _held(record, pended, record.held_groups | {
+        key for key in pended if key[0] in record.held}, ("left_pending", "not_pending"))
 
 
 def complaint(record: Record, indicator: IndicatorSpec, period: Period) -> Iterator[Count]:
     """Of the tickets a post held, those with a step tagged ``tag`` while it held them."""
-    hits = {mark.post: mark.at for mark in record.marks
-            if mark.tag == indicator.tag and mark.post and mark.at in period}
-    for post in record.held | hits.keys():
-        yield Count(record.ticket_id, post, post in hits, hits.get(post),
-                    reason="complained" if post in hits else "no_complaint")
+    hits: dict[tuple[str | None, str | None], datetime] = {
+        (mark.post, mark.group): mark.at for mark in record.marks
+        if mark.tag == indicator.tag and mark.post and mark.at in period}
+    yield from _held(record, hits, record.held_groups | hits.keys(),
+                     ("complained", "no_complaint"))
+
+
+def _held(record: Record, hits: dict[tuple[str | None, str | None], datetime],
+          held: Iterable[tuple[str | None, str | None]], reasons: tuple[str, str]
+          ) -> Iterator[Count]:
+    """A count for each (post, group) in ``held``, on the numerator's side if it is in
+    ``hits``; per post (any group's hit decides), that is whether the post is in ``hits``.
+    ``reasons``: the reason of a hit, then of a miss."""
+    for post, group in sorted(held, key=lambda key: (key[0] or "", key[1] or "")):
+        if post is not None:
+            hit = (post, group) in hits
+            yield Count(record.ticket_id, post, hit, hits.get((post, group)),
+                        reason=reasons[0] if hit else reasons[1], group=group)
 
 
 FORMULAS: dict[str, Formula] = {
@@ -125,18 +141,38 @@ ANY_OCCURRENCE = ("pending", "complaint")
 def tally(records: Iterable[Record], indicator: IndicatorSpec, period: Period
           ) -> dict[str, dict[int, Count]]:
     """Post → ticket → the count that decided its side, for the indicator's posts."""
-    formula = FORMULAS[indicator.formula]
-    deciding = indicator.formula in ANY_OCCURRENCE
     result: dict[str, dict[int, Count]] = {post: {} for post in indicator.posts}
+    for count in _counts(records, indicator, period):
+        _decide(result.get(count.post), count, indicator)
+    return result
+
+
+def tally_groups(records: Iterable[Record], indicator: IndicatorSpec, period: Period
+                 ) -> dict[tuple[str, str | None], dict[int, Count]]:
+    """(post, group) → ticket → the count that decided its side, for the indicator's posts;
+    a post's tickets with no group (its post has none, or the journal predates them) are
+    under the group None."""
+    result: dict[tuple[str, str | None], dict[int, Count]] = {}
+    for count in _counts(records, indicator, period):
+        if count.post in indicator.posts:
+            _decide(result.setdefault((count.post, count.group), {}), count, indicator)
+    return result
+
+
+def _counts(records: Iterable[Record], indicator: IndicatorSpec, period: Period
+            ) -> Iterator[Count]:
+    formula = FORMULAS[indicator.formula]
     processes = set(indicator.processes) if indicator.processes is not None else None
     for record in records:
-        if processes is not None and record.process not in processes:
-            continue
-        for count in formula(record, indicator, period):
-            tickets = result.get(count.post)
-            if tickets is None:
-                continue
-            seen = tickets.get(count.ticket_id)
-            if seen is None or (seen.hit != deciding and count.hit == deciding):
-                tickets[count.ticket_id] = count
-    return result
+        if processes is None or record.process in processes:
+            yield from formula(record, indicator, period)
+
+
+def _decide(tickets: dict[int, Count] | None, count: Count, indicator: IndicatorSpec) -> None:
+    """Keep the count that decides the ticket's side (see the module's docstring)."""
+    if tickets is None:
+        return
+    deciding = indicator.formula in ANY_OCCURRENCE
+    seen = tickets.get(count.ticket_id)
+    if seen is None or (seen.hit != deciding and count.hit == deciding):
+        tickets[count.ticket_id] = count

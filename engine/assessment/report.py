@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.assessment.indicators import Count, tally
+from engine.assessment.indicators import Count, tally, tally_groups
 from engine.assessment.stints import Record, Versions, read_records
 from engine.assessment.table import Assessment, IndicatorSpec, Period, load_assessment, parse_period
 from engine.core.errors import BadRequest
@@ -105,6 +105,17 @@ class PostReport:
 
 
 @dataclass(frozen=True)
+class GroupReport(PostReport):
+    """A group's figures within its post (group None: the post's tickets with no group)."""
+
+    group: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"post": self.post, "group": self.group, **{
+            key: value for key, value in super().as_dict().items() if key != "post"}}
+
+
+@dataclass(frozen=True)
 class Report:
     """The assessment of some posts over a month or a year."""
 
@@ -113,6 +124,14 @@ class Report:
     assessment: str
     """The assessment file's content hash: the rules the figures were computed with."""
     posts: list[PostReport]
+    groups: list[GroupReport] | None = None
+    """With ``by group``: each post's groups (a post with none once, as group None)."""
+
+    def group(self, post: str, group: str | None) -> GroupReport:
+        for report in self.groups or []:
+            if (report.post, report.group) == (post, group):
+                return report
+        raise BadRequest(f"group {group!r} of the post {post!r} is not in this report")
 
     def post(self, name: str) -> PostReport:
         for report in self.posts:
@@ -123,7 +142,8 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {"period": self.period.label, "time_zone": self.time_zone,
                 "start": self.period.start.isoformat(), "end": self.period.end.isoformat(),
-                "assessment": self.assessment, "posts": [p.as_dict() for p in self.posts]}
+                "assessment": self.assessment, "posts": [p.as_dict() for p in self.posts],
+                **({} if self.groups is None else {"groups": [g.as_dict() for g in self.groups]})}
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,8 @@ class Explanation:
     """The desk's time zone, to show when things happened."""
     counted: list[Count] = field(default_factory=list)
     others: list[Count] = field(default_factory=list)
+    group: str | None = None
+    """With a group: the tickets counted for that group of the post."""
 
 
 class Assessor:
@@ -158,27 +180,49 @@ class Assessor:
         return list(read_records(self.journal.iter_events(tickets), versions,
                                  since=period.start, until=period.end))
 
-    def report(self, period: str, posts: list[str] | None = None) -> Report:
-        """Every assessed post's figures (or only these posts') for a period."""
+    def report(self, period: str, posts: list[str] | None = None, *,
+               by_group: bool = False) -> Report:
+        """Every assessed post's figures (or only these posts') for a period; ``by_group``:
+        also each group's within its post."""
         chosen = self._posts(posts)
         span = self.period(period)
-        tallies = self._tallies(self.records(span), span)
+        records = self.records(span)
+        tallies = self._tallies(records, span)
         return Report(span, self.spec.time_zone, self.assessment.digest, [
             PostReport(post, [self._figure(name, spec, tallies[name][post])
                               for name, spec in self.spec.for_post(post)])
-            for post in chosen])
+            for post in chosen], self._groups(records, span, chosen) if by_group else None)
 
     def explain(self, period: str, indicator: str, post: str,
-                records: list[Record] | None = None) -> Explanation:
-        """The tickets counted on each side of one indicator of one post (from ``records``,
-        the period's :meth:`records`, when the caller already read them)."""
+                records: list[Record] | None = None, *, group: str | None = None
+                ) -> Explanation:
+        """The tickets counted on each side of one indicator of one post (or of one group
+        of it: ``group``), from ``records`` (the period's :meth:`records`) when the caller
+        already read them."""
         spec = self._indicator(indicator, post)
         span = self.period(period)
-        counts = tally(self.records(span) if records is None else records, spec, span)[post]
+        records = self.records(span) if records is None else records
+        counts = (tally(records, spec, span)[post] if group is None else
+                  tally_groups(records, spec, span).get((post, group), {}))
         ordered = sorted(counts.values(), key=lambda c: c.ticket_id)
         return Explanation(span, post, self._figure(indicator, spec, counts),
                            self.spec.time_zone, [c for c in ordered if c.hit],
-                           [c for c in ordered if not c.hit])
+                           [c for c in ordered if not c.hit], group)
+
+    def _groups(self, records: list[Record], period: Period, posts: list[str]
+                ) -> list[GroupReport]:
+        """Each post's groups that counted something, by name (no group last); a post
+        with nothing counted, once, as group None."""
+        tallies = {name: tally_groups(records, spec, period)
+                   for name, spec in self.spec.indicators.items()}
+        reports = []
+        for post in posts:
+            found = {group for by in tallies.values() for (at, group) in by if at == post}
+            for group in sorted(found, key=lambda g: (g is None, g or "")) or [None]:
+                reports.append(GroupReport(post, [
+                    self._figure(name, spec, tallies[name].get((post, group), {}))
+                    for name, spec in self.spec.for_post(post)], group))
+        return reports
 
     def _tallies(self, records: list[Record], period: Period
                  ) -> dict[str, dict[str, dict[int, Count]]]:

@@ -47,6 +47,8 @@ class Mark:
     at: datetime
     waited: timedelta | None = None
     """receive: since the ticket was opened; reply: since handling finished."""
+    group: str | None = None
+    """The group of the post holding the ticket (None: the post has no groups)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Stint:
     start: datetime
     end: datetime | None
     """None: still held when the journal was read up to."""
+    group: str | None = None
+    """The group of the post that held it (the latest one named while it held it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,8 @@ class Part:
     """Ended by a timer while the clock ran (an escalation): late whatever was spent."""
     breached: bool = False
     """The SLA journaled a breach of this clock while it ran."""
+    group: str | None = None
+    """The group of the post (the latest one named while the clock ran)."""
 
     @property
     def timely(self) -> bool:
@@ -91,6 +97,8 @@ class Closing:
     """No ``return`` and no ``reopen`` step before."""
     confirmed: bool
     """A ``confirm`` step since it was handled."""
+    group: str | None = None
+    """The group of that post at the ``handled`` step."""
 
 
 @dataclass
@@ -105,8 +113,12 @@ class Record:
     closings: list[Closing] = field(default_factory=list)
     pending_post: str | None = None
     """The post the ticket was left pending at, if it was pending at the end of the read."""
+    pending_group: str | None = None
+    """The group of that post."""
     held: frozenset[str] = frozenset()
     """The posts that held the ticket at some moment of the period read for."""
+    held_groups: frozenset[tuple[str, str | None]] = frozenset()
+    """The (post, group) pairs that held the ticket at some moment of the period."""
 
 
 class VersionIndex:
@@ -147,7 +159,8 @@ class VersionIndex:
     def limit(self, clock: str, data: dict[str, Any]) -> timedelta | None:
         """A clock's limit for a ticket's data (None: no limit), each form parsed once."""
         limit = self.clocks[clock].limit
-        key = (clock, "" if isinstance(limit, str) or limit is None else str(data.get(limit.by)))
+        key = (clock, "" if isinstance(limit, str) or limit is None else str(data.get(limit.by))
+               + "/".join(self.process.groups_of(data) if limit.groups else ()))
         if key not in self.limits:
             self.limits[key] = self.process.limit(limit, data)
         return self.limits[key]
@@ -184,6 +197,7 @@ class ClockRun:
     since: datetime | None = None
     """When it last started running; None while paused."""
     breached: bool = False
+    group: str | None = None
 
 
 class Reader:
@@ -195,6 +209,9 @@ class Reader:
         self.data: dict[str, Any] = {key: after for key, (_, after) in opening.changes.items()}
         self.opened_at = opening.at
         self.stint_start: datetime | None = opening.at if self.post else None
+        self.group = version.process.group(self.post, self.data)
+        self.stint_group = self.group
+        self.handled_group: str | None = None
         self.clocks: dict[str, ClockRun] = {}
         self.open = self.state not in version.ends
         self.received = False
@@ -214,25 +231,41 @@ class Reader:
                 self.data[key] = value
         if event.kind == "sla" and event.trigger == BREACH:
             self.breach(event.details.get("clock"))
+        self.regroup(event.at, version.process.group(before, self.data))
         tags = version.tags(event)
         for tag in tags:
             self.mark(tag, event.at, before, after)
         if event.kind in MOVES and event.dest is not None and event.dest != self.state:
             self.move(event, version, after, "pend" in tags)
+            self.regroup(event.at, version.process.group(after, self.data))
         self.post = after
+
+    def regroup(self, at: datetime, group: str | None) -> None:
+        """The post's group as the data now names it: a stint and the clocks running for the
+        post take the first group named; another group begins a stint of its own."""
+        self.group = group
+        if group is None:
+            return
+        for clock in self.clocks.values():
+            if clock.post == self.post:
+                clock.group = group
+        if self.stint_start is not None and self.post and self.stint_group not in (None, group):
+            self.record.stints.append(Stint(self.post, self.stint_start, at, self.stint_group))
+            self.stint_start = at
+        self.stint_group = group
 
     def move(self, event: Event, version: VersionIndex, post: str | None, pended: bool) -> None:
         """The ticket changes state: clocks run or stop, stints end and begin."""
         dest, at = event.dest or "", event.at
         ending = dest in version.ends
         if self.stint_start is not None and self.post and (post != self.post or ending):
-            self.record.stints.append(Stint(self.post, self.stint_start, at))
+            self.record.stints.append(Stint(self.post, self.stint_start, at, self.stint_group))
             self.stint_start = None
         if ending and self.open:
             self.close(at)
         self.open = not ending
         if self.open and post and self.stint_start is None:
-            self.stint_start = at
+            self.stint_start, self.stint_group = at, None
         self.state, self.post, self.pending = dest, post, pended
         self.tick_clocks(event, version)
         self.start_clocks(at, version)
@@ -265,7 +298,8 @@ class Reader:
         runs = version.runs.get(self.state, False)
         for name in version.covering.get(self.state, ()):
             if name not in self.clocks:
-                self.clocks[name] = ClockRun(self.post, at, since=at if runs else None)
+                self.clocks[name] = ClockRun(self.post, at, since=at if runs else None,
+                                             group=version.process.group(self.post, self.data))
 
     def finish_clock(self, name: str, clock: ClockRun, event: Event, version: VersionIndex,
                      running: bool) -> None:
@@ -273,40 +307,42 @@ class Reader:
         if limit is None or clock.post is None:
             return
         self.record.parts.append(Part(name, clock.post, clock.start, event.at, clock.spent,
-                                      limit, running and event.kind == "timer", clock.breached))
+                                      limit, running and event.kind == "timer", clock.breached,
+                                      clock.group))
 
     def close(self, at: datetime) -> None:
         if self.handled_post is not None:
             self.record.closings.append(Closing(self.handled_post, at, self.clean,
-                                                self.confirmed))
+                                                self.confirmed, self.handled_group))
         self.handled_post, self.handled_at, self.confirmed = None, None, False
 
     def mark(self, tag: str, at: datetime, before: str | None, after: str | None) -> None:
         """Record what a tagged step means."""
-        marks = self.record.marks
+        marks, group = self.record.marks, self.group
         if tag == "receive" and not self.received:
             self.received = True
-            marks.append(Mark(tag, before, at, at - self.opened_at))
+            marks.append(Mark(tag, before, at, at - self.opened_at, group))
         elif tag == "handled":
-            self.handled_at, self.handled_post = at, before
+            self.handled_at, self.handled_post, self.handled_group = at, before, group
         elif tag == "reply" and self.handled_at is not None:
-            marks.append(Mark(tag, before, at, at - self.handled_at))
+            marks.append(Mark(tag, before, at, at - self.handled_at, group))
             self.handled_at = None
         elif tag in ("return", "reopen"):
             self.clean = False
         elif tag == "confirm":
             self.confirmed = True
         elif tag == "pend":
-            marks.append(Mark(tag, after, at))
+            marks.append(Mark(tag, after, at, group=group))
         elif tag not in STRUCTURAL:
-            marks.append(Mark(tag, before, at))
+            marks.append(Mark(tag, before, at, group=group))
 
     def finish(self) -> Record:
         """The record, with the stint still running and the pending post at the end."""
         if self.stint_start is not None and self.post is not None:
-            self.record.stints.append(Stint(self.post, self.stint_start, None))
+            self.record.stints.append(Stint(self.post, self.stint_start, None,
+                                            self.stint_group))
         if self.pending and self.open:
-            self.record.pending_post = self.post
+            self.record.pending_post, self.record.pending_group = self.post, self.group
         return self.record
 
 
@@ -322,8 +358,10 @@ def read_records(events: Iterable[Event], versions: Versions, *, since: datetime
         for event in ticket_events[1:]:
             reader.step(event, versions[event.digest])
         record = reader.finish()
-        record.held = frozenset(stint.post for stint in record.stints if stint.start < until
-                                and (stint.end is None or stint.end >= since))
+        held = [stint for stint in record.stints if stint.start < until
+                and (stint.end is None or stint.end >= since)]
+        record.held = frozenset(stint.post for stint in held)
+        record.held_groups = frozenset((stint.post, stint.group) for stint in held)
         yield record
 
 

@@ -30,6 +30,7 @@ ACCOUNT_LOCKED = "account_locked"
 ACCOUNT_UNLOCKED = "account_unlocked"
 SESSIONS_ENDED = "sessions_ended"
 SETTING_CHANGED = "setting_changed"
+ITEMS_LOADED = "items_loaded"
 ACCOUNT_KINDS = (ACCOUNT_CREATED, ACCOUNT_CHANGED, PASSWORD_CHANGED, VENDOR_OPENED,
                  VENDOR_CLOSED)
 """Entries whose details carry the account as it is afterwards (its ``account`` key)."""
@@ -72,7 +73,8 @@ def account_snapshot(account: Account) -> dict[str, Any]:
     """What the journal keeps of an account: everything but its password."""
     return {"display_name": account.display_name, "roles": list(account.roles),
             "post": account.post, "vendor": account.vendor, "disabled": account.disabled,
-            "expires_at": account.expires_at.isoformat() if account.expires_at else None}
+            "expires_at": account.expires_at.isoformat() if account.expires_at else None,
+            **({"group": account.group} if account.group else {})}
 
 
 def account_entry(kind: str, account: Account, actor: str, at: datetime,

@@ -101,6 +101,8 @@ class Account:
     """Consecutive failed logins since the last successful one (or an unlock)."""
     locked_until: datetime | None = None
     """Logins are refused, whatever the password, until then (brute-force lock-out)."""
+    group: str | None = None
+    """The group of its post the account works in (a handling group, a vendor company)."""
 
     def can_act(self, now: datetime) -> bool:
         """Whether the account is enabled and not expired at ``now``."""
@@ -193,6 +195,15 @@ class TicketQuery:
     """The order: ``id`` (the opening order), ``sla_due``, ``priority``, ``state``,
     ``assignee`` or ``requester`` (:data:`SORTS`), ties by id; ``after`` is still the last
     ticket seen, whose own sort value the store looks up."""
+    group: str | None = None
+    """Only the tickets held by this group of their post (a group's queue)."""
+    group_fields: tuple[tuple[str, str], ...] = ()
+    """With ``group``: (post, field) for each post divided into groups, the field naming
+    the group (``Desk.group_fields``)."""
+    item: str | None = None
+    """Only the tickets linked to this configuration item."""
+    item_fields: tuple[str, ...] = ()
+    """With ``item``: the fields that link tickets to items (``Desk.item_fields``)."""
     after: int | None = None
     limit: int = 50
     descending: bool = False

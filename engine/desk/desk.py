@@ -41,7 +41,7 @@ from engine.desk import alarms, approvals, plan, reading
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
 from engine.process.load import Process, parse_stored
-from engine.process.spec import ANY, SYSTEM_ROLE, TransitionSpec
+from engine.process.spec import ANY, SYSTEM_ROLE, ProcessSpec, TransitionSpec
 from engine.time import sla
 from engine.time.clock import Clock
 
@@ -122,6 +122,45 @@ class Desk:
             roles.update(self.compiled(version.digest).spec.roles)
         return roles - {SYSTEM_ROLE}
 
+    def group_fields(self) -> tuple[tuple[str, str], ...]:
+        """(post, field) for every post the deployed versions divide into groups."""
+        return tuple(sorted({(post, groups.by) for spec in self.specs()
+                             for post, groups in spec.groups.items()}))
+
+    def item_fields(self) -> tuple[str, ...]:
+        """The fields that link tickets to configuration items, in the deployed versions."""
+        return tuple(sorted({spec.item.field for spec in self.specs() if spec.item}))
+
+    def item_of(self, ticket: Ticket) -> str | None:
+        """The name of the configuration item a ticket is linked to (None: none)."""
+        link = self.compiled(ticket.digest).spec.item
+        name = ticket.data.get(link.field) if link is not None else None
+        return name if isinstance(name, str) and name else None
+
+    def specs(self) -> list[ProcessSpec]:
+        """The specs of every deployed process version."""
+        return [self.compiled(version.digest).spec for version in self.store.list_versions()]
+
+    def group_of(self, ticket: Ticket) -> str | None:
+        """The group holding a ticket at its post (None: the post has no groups, or no
+        group was named yet)."""
+        return self.compiled(ticket.digest).process.group(ticket.post, ticket.data)
+
+    def _filled(self, spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:
+        """The data with what the linked configuration item fills in (the owner group, the
+        vendor) where the opener gave nothing."""
+        link, name = spec.item, None
+        if link is not None:
+            name = data.get(link.field)
+        if link is None or not isinstance(name, str) or not name:
+            return data
+        item = next((i for i in self.store.list_items() if i.name == name), None)
+        if item is None:
+            raise BadRequest(f"no configuration item {name!r}")
+        filled = {field: getattr(item, attribute) for field, attribute in link.fills.items()
+                  if data.get(field) in (None, "") and getattr(item, attribute) is not None}
+        return {**data, **filled}
+
     def versions(self, name: str | None = None) -> list[ProcessVersion]:
         """Deployed process versions, oldest first."""
         return self.store.list_versions(name)
@@ -170,6 +209,7 @@ class Desk:
         elif not set(plan.OPENER_ROLES) & set(actor.roles):
             raise Forbidden(f"opening tickets needs the role {' or '.join(plan.OPENER_ROLES)}")
         compiled = self.current(process)
+        data = self._filled(compiled.spec, data or {})
         details = dict(details or {})
         if parent_id is not None:
             self.store.load_ticket(parent_id)
@@ -382,6 +422,10 @@ class Desk:
             ensure_active(target, now)
             if ticket.post and target.post != ticket.post:
                 raise Forbidden(f"{username} is not at the post {ticket.post}",
+                                ticket=ticket.id, state=ticket.state)
+            group = self.group_of(ticket)
+            if group is not None and target.group not in (None, group):
+                raise Forbidden(f"{username} works in the group {target.group}, not {group}",
                                 ticket=ticket.id, state=ticket.state)
         after = plan.replace_fields(ticket, assignee=username)
         return self._commit_event(ticket, after, actor.username, "assign", "assign", None, now)

@@ -36,6 +36,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
+from engine.desk.items import Item
 
 
 class Store(Protocol):
@@ -202,6 +203,15 @@ class Store(Protocol):
 
     def requester_names(self, ticket_ids: list[int]) -> dict[int, str]:
         """The requester's name of each of these tickets that has one."""
+        ...
+
+    # configuration items
+    def save_items(self, items: list[Item], entry: AdminEntry) -> None:
+        """Add or replace the items with their relations, and journal ``entry``, at once."""
+        ...
+
+    def list_items(self) -> list[Item]:
+        """Every configuration item with its relations, by name."""
         ...
 
     # requesters

@@ -64,8 +64,23 @@ class Process:
             return self._computed_limit(str(limit), data)
         if isinstance(limit, str):
             return parse_duration(limit)
-        chosen = limit.values.get(str(data.get(limit.by)), limit.default)
+        values = limit.values
+        for group in self.groups_of(data):
+            values = {**values, **limit.groups.get(group, {})}
+        chosen = values.get(str(data.get(limit.by)), limit.default)
         return parse_duration(chosen) if chosen else None
+
+    def groups_of(self, data: dict[str, Any]) -> list[str]:
+        """The group names the ticket's data gives (one per divided post that has one)."""
+        return [value for groups in self.spec.groups.values()
+                if isinstance(value := data.get(groups.by), str) and value]
+
+    def group(self, post: str | None, data: dict[str, Any]) -> str | None:
+        """The group holding a ticket at ``post``: its group field's value (None: the post
+        has no groups, or the field is unset)."""
+        groups = self.spec.groups.get(post or "")
+        value = data.get(groups.by) if groups is not None else None
+        return value if isinstance(value, str) and value else None
 
 
     def _computed_limit(self, text: str, data: dict[str, Any]) -> timedelta | None:

@@ -73,10 +73,32 @@ class LimitTable(Model):
     """Field value → ISO 8601 duration."""
     default: str | None = None
     """The duration used when the field's value is not in the table (none: no limit)."""
+    groups: dict[str, dict[str, str]] = {}
+    """Group → its own table (field value → duration), for the groups whose limits differ;
+    the group is the ticket's group at the post (``groups:`` at the top of the file)."""
 
 
 Limit = str | LimitTable
 """An ISO 8601 duration (``PT30M``) or a table keyed by a field."""
+
+
+class GroupsSpec(Model):
+    """How a post is divided into groups: the field whose value names the ticket's group."""
+
+    by: Name
+    """The field (text or choice) whose value is the group holding a ticket at the post."""
+    names: list[str] | None = None
+    """The post's groups, when they are a fixed list (none: any value, e.g. vendors by
+    company)."""
+
+
+class ItemLinkSpec(Model):
+    """How a ticket links to a configuration item, and what the item fills in."""
+
+    field: Name
+    """The text field that holds the item's name."""
+    fills: dict[Name, Literal["owner_group", "vendor", "kind", "criticality"]] = {}
+    """Field → the item's attribute it takes when the ticket opens without a value."""
 
 
 class StateSpec(Model):
@@ -307,6 +329,10 @@ class ProcessSpec(Model):
     """Every role the process mentions."""
     posts: list[Name]
     """Every post (lane) the process mentions."""
+    groups: dict[Name, GroupsSpec] = {}
+    """Post → how it is divided into groups (handling groups, vendors by company)."""
+    item: ItemLinkSpec | None = None
+    """The field linking a ticket to a configuration item, and what the item fills in."""
     fields: dict[Name, FieldSpec] = {}
     """The ticket's data fields."""
     states: dict[Name, StateSpec]

@@ -97,6 +97,8 @@ class Checker:
         """Run every check; the problems found, in file order."""
         self.check_decisions()
         self.check_fields()
+        self.check_groups()
+        self.check_item()
         self.check_states()
         self.check_transitions()
         self.check_timers()
@@ -158,6 +160,18 @@ class Checker:
             self.duration((*loc, "values", value), text)
         if table.default is not None:
             self.duration((*loc, "default"), table.default)
+        known = {name for groups in self.spec.groups.values() if groups.names is not None
+                 for name in groups.names}
+        free = any(groups.names is None for groups in self.spec.groups.values())
+        for group, values in table.groups.items():
+            if not self.spec.groups or not (free or group in known):
+                self.fail((*loc, "groups", group), f"group {group!r} is not declared in "
+                          "'groups:'", key=True)
+            for value, text in values.items():
+                if field is not None:
+                    self.literal((*loc, "groups", group, value), field, value,
+                                 f"{table.by} {value!r}", key=True)
+                self.duration((*loc, "groups", group, value), text)
 
     def duration(self, loc: Path_, text: str) -> None:
         try:
@@ -203,6 +217,34 @@ class Checker:
             compile_pattern(pattern)
         except PatternError as exc:
             self.fail(loc, f"invalid regular expression: {exc} ({RE2_REQUIRED})")
+
+    def check_groups(self) -> None:
+        for post, groups in self.spec.groups.items():
+            loc: Path_ = ("groups", post)
+            if post not in self.spec.posts:
+                self.fail(loc, f"post {post!r} is not declared", key=True)
+            field = self.spec.fields.get(groups.by)
+            if field is None:
+                self.fail((*loc, "by"), f"field {groups.by!r} is not declared")
+            elif field.type not in ("text", "choice"):
+                self.fail((*loc, "by"), f"field {groups.by!r} is {field.type}; a group is "
+                          "named by a text or choice field")
+            elif field.choices is not None and groups.names is not None:
+                for index, name in enumerate(groups.names):
+                    if name not in field.choices:
+                        self.fail((*loc, "names", index), f"group {name!r} is not a choice "
+                                  f"of the field {groups.by!r}")
+
+    def check_item(self) -> None:
+        link = self.spec.item
+        if link is None:
+            return
+        field = self.spec.fields.get(link.field)
+        if field is None or field.type != "text":
+            self.fail(("item", "field"), f"field {link.field!r} is not a declared text field")
+        for name in link.fills:
+            if name not in self.spec.fields:
+                self.fail(("item", "fills", name), f"field {name!r} is not declared", key=True)
 
     def check_states(self) -> None:
         starts = [name for name, state in self.spec.states.items() if state.kind == "start"]

@@ -4,6 +4,7 @@
 - expect_assessment:
     period: 2026-10            # a month (YYYY-MM) or a year (YYYY), in the desk's time zone
     post: service_desk
+    group: hardware_platform   # optional: one group of the post (null: its tickets with none)
     indicator: timely_response_rate
     rate: 0.9                  # numerator / denominator exactly; n/a when nothing counted
     score: 5                   # the tier's score; n/a when nothing counted
@@ -52,6 +53,8 @@ class AssessmentExpectation(StepModel):
     """A month ``YYYY-MM`` or a year ``YYYY``, in the assessment's time zone."""
     post: Name
     """The assessed post."""
+    group: str | None = None
+    """One group of the post (``ticketflow assess --by group``); absent: the whole post."""
     indicator: Name
     """The indicator's name in the assessment file."""
     rate: float | Literal["n/a"] | None = None
@@ -102,11 +105,17 @@ def run_assessment(stage: Stage, step: ExpectAssessmentStep) -> None:
     """Compute the figure from the desk's journal; a Mismatch if it is not as expected."""
     wanted = step.expect_assessment
     assessor = Assessor(stage.desk.store, _assessment(wanted))
-    figure = assessor.report(str(wanted.period), [wanted.post]).post(wanted.post).figure(
-        wanted.indicator)
+    grouped = "group" in wanted.model_fields_set
+    report = assessor.report(str(wanted.period), [wanted.post], by_group=grouped)
+    try:
+        found = report.group(wanted.post, wanted.group) if grouped else report.post(wanted.post)
+    except BadRequest as exc:
+        raise Mismatch(str(exc)) from None
+    figure = found.figure(wanted.indicator)
     misses = _misses(wanted, figure)
+    of = wanted.post + (f"/{wanted.group}" if grouped else "")
     if misses:
-        raise Mismatch(f"{wanted.indicator} of {wanted.post} in {wanted.period}: "
+        raise Mismatch(f"{wanted.indicator} of {of} in {wanted.period}: "
                        + "; ".join(misses) + f" ({figure.numerator} of {figure.denominator})")
 
 

@@ -51,6 +51,8 @@ class AccountSpec(StepModel):
 
     roles: list[Name]
     post: Name | None = None
+    group: str | None = None
+    """The group of its post the account works in."""
 
 
 class ScenarioSpec(StepModel):
@@ -287,7 +289,7 @@ def _account(desk: Desk, name: str, spec: AccountSpec, clock: VirtualClock) -> A
     """A throwaway account with a random strong password, saved on the run's desk."""
     account = Account(username=name, display_name=name, roles=sorted(set(spec.roles)),
                       post=spec.post, password_hash=_THROWAWAY.hash(random_password()),
-                      created_at=clock.now())
+                      created_at=clock.now(), group=spec.group)
     check_account(account)
     actor = "-" if name == RUNNER else RUNNER
     desk.store.append_admin([account_entry(ACCOUNT_CREATED, account, actor, clock.now())],

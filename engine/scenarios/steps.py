@@ -178,6 +178,28 @@ def _run_open(stage: Stage, step: OpenStep) -> None:
         raise Mismatch("expected no ticket opened by the refused step, got one")
 
 
+class AssignStep(StepModel):
+    assign: str
+    """The ticket to give."""
+    to: AccountName | None
+    """The account it goes to (null: unassigned)."""
+    actor: AccountName = Field(alias="as")
+    fails: FailKind | None = None
+
+
+def _check_assign(plan: Plan, step: AssignStep, fail: Fail) -> None:
+    plan.account(step.actor, ("as",), fail)
+    if step.to is not None:
+        plan.account(step.to, ("to",), fail)
+    plan.ticket(step.assign, ("assign",), fail)
+
+
+def _run_assign(stage: Stage, step: AssignStep) -> None:
+    ticket_id = stage.ticket_id(step.assign)
+    _attempt(step.fails, lambda: stage.desk.assign(ticket_id, step.to,
+                                                   stage.accounts[step.actor]))
+
+
 def _run_fire(stage: Stage, step: FireStep) -> None:
     before = stage.ticket(step.ticket)
     _attempt(step.fails, lambda: stage.desk.fire(before.id, step.fire,
@@ -252,6 +274,8 @@ class TicketExpectation(StepModel):
     """A subset of the ticket's data."""
     assignee: str | None = None
     post: str | None = None
+    group: str | None = None
+    """The group holding it at its post (null: none)."""
     open: bool | None = None
     timers: list[str] | None = None
     """The triggers of the ticket's pending timers (SLA clocks aside), in any order."""
@@ -287,6 +311,8 @@ def _run_expect(stage: Stage, step: ExpectStep) -> None:
               for key, attribute in (("state", "state"), ("assignee", "assignee"),
                                      ("post", "post"), ("open", "is_open"))
               if key in given]
+    if "group" in given:
+        misses.append(_differ("group", wanted.group, stage.desk.group_of(ticket)))
     for name, value in (wanted.data or {}).items():
         misses.append(_differ(f"data.{name}", value, ticket.data.get(name, _ABSENT)))
     if wanted.timers is not None:
@@ -336,6 +362,7 @@ def _same(expected: Any, got: Any) -> bool:
 for _name, _kind in {
     "open": StepKind(OpenStep, _run_open, _check_open, acts=True),
     "fire": StepKind(FireStep, _run_fire, _check_fire, acts=True),
+    "assign": StepKind(AssignStep, _run_assign, _check_assign, acts=True),
     "wait": StepKind(WaitStep, _run_wait, _check_wait, acts=True),
     "until": StepKind(UntilStep, _run_until, _check_until, acts=True),
     "expect": StepKind(ExpectStep, _run_expect, _check_expect),

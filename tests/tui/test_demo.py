@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.core.model import TicketQuery
+from engine.desk.items import Items
 from engine.time.clock import VirtualClock
 from tests.tui.conftest import DeskCopy
 from tui.cli import run
 from tui.commands.app_cmds import is_demo_desk
-from tui.demo import LOGINS, PEOPLE, build_demo
+from tui.demo import ITEMS, LOGINS, PEOPLE, build_demo
 from tui.wiring import open_workspace
 
 END = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
@@ -40,6 +41,10 @@ def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
     access = [t for t in tickets if t.process == "vendor_access" and t.state == "access_open"]
     assert access and accounts[access[0].data["vendor_account"]].vendor
     assert is_demo_desk(workspace)
+    assert (accounts["hal"].group, accounts["val"].group) == ("hardware_platform", "Huawei")
+    assert {i.name for i in Items(store, clock).all()} == {i.name for i in ITEMS}
+    linked = [t for t in tickets if desk.item_of(t) is not None]
+    assert linked and any(desk.group_of(t) is not None for t in tickets)
 
 
 def test_the_demo_command_refuses_a_desk_that_is_not_the_demo(desk: DeskCopy,

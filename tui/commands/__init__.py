@@ -66,6 +66,9 @@ COMMANDS: dict[str, Entry] = {
                           "page at a time.")),
     **_entries("requesters", "Working tickets",
                ("requesters", "The people the desk serves.")),
+    **_entries("items", "Working tickets",
+               ("items", "Configuration items (the CMDB): load a YAML or CSV file, list, show "
+                         "one with its open tickets and impact.")),
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
     **_entries("serve", "Serving other systems",

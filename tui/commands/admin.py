@@ -116,6 +116,9 @@ def users_add(
     name: str,
     role: Annotated[list[str], typer.Option("--role", help="A role, repeatable.")],
     post: Annotated[str | None, typer.Option(help="The account's post.")] = None,
+    group: Annotated[str | None, typer.Option(
+        help="The group of its post the account works in (a handling group, a vendor "
+             "company).")] = None,
     vendor: Annotated[bool, typer.Option("--vendor", help="A vendor's account.")] = False,
     expires: Annotated[str | None, typer.Option(help="ISO 8601 expiry.")] = None,
     display: Annotated[str | None, typer.Option("--display-name")] = None,
@@ -127,7 +130,8 @@ def users_add(
     admin = acting_account(workspace, actor)
     account = workspace.accounts.add(
         admin, username=name, password=read_new_password(password_stdin), roles=role,
-        post=post, display_name=display, vendor=vendor, expires_at=_expiry(expires))
+        post=post, display_name=display, vendor=vendor, expires_at=_expiry(expires),
+        group=group)
     if json:
         print_json(account_record(account))
     else:
@@ -143,10 +147,25 @@ def users_list(db: Db = DEFAULT_DB, json: Json = False, actor: Actor = None) -> 
     if json:
         print_json(accounts)
         return
-    print_table(["username", "roles", "post", "vendor", "expires", "disabled", "last login",
-                 "locked until"],
-                [[a["username"], ",".join(a["roles"]), a["post"], a["vendor"], a["expires_at"],
+    print_table(["username", "roles", "post", "group", "vendor", "expires", "disabled",
+                 "last login", "locked until"],
+                [[a["username"], ",".join(a["roles"]), a["post"], a["group"], a["vendor"],
+                  a["expires_at"],
                   a["disabled"], a["last_login_at"], a["locked_until"]] for a in accounts])
+
+
+@users.command("group")
+def users_group(
+    name: str,
+    group: Annotated[str, typer.Argument(help="The group of the account's post; '-' for "
+                                              "none.")],
+    db: Db = DEFAULT_DB, actor: Actor = None,
+) -> None:
+    """Put an account in a group of its post (admin); '-' takes it out."""
+    workspace = open_workspace(db)
+    account = workspace.accounts.update(acting_account(workspace, actor), name,
+                                        group="" if group == "-" else group)
+    typer.echo(f"account {name!r} is in the group {account.group or '-'}")
 
 
 @users.command("disable")

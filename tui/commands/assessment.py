@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from engine.assessment.indicators import Count
-from engine.assessment.report import Assessor, Explanation, Report, find_assessment
+from engine.assessment.report import Assessor, Explanation, PostReport, Report, find_assessment
 from engine.desk.reading import READ_ALL
 from engine.process.durations import format_duration
 from tui.i18n import _
@@ -36,6 +36,12 @@ def assess(
                                         "in the desk's time zone.")],
     post: Annotated[list[str] | None, typer.Option(
         "--post", help="Only this post (repeatable); --explain needs exactly one.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="group", help="'group': each group of each post as well (handling "
+        "groups, vendors by company).")] = None,
+    group: Annotated[str | None, typer.Option(
+        "--group", help="With --explain: the tickets counted for this group of --post.")
+        ] = None,
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="INDICATOR",
         help="List the tickets counted on each side of this indicator for --post.")] = None,
@@ -51,12 +57,20 @@ def assess(
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
     if explain is not None and len(post or []) != 1:
         raise typer.BadParameter("--explain needs exactly one --post", param_hint="--post")
+    if by not in (None, "group"):
+        raise typer.BadParameter("the only grouping is 'group'", param_hint="--by")
+    if group is not None and explain is None:
+        raise typer.BadParameter("--group goes with --explain (use --by group for every "
+                                 "group's figures)", param_hint="--group")
     rules = find_assessment(assessment)
     workspace = open_workspace(db)
     reading_account(workspace, actor, READ_ALL, "the assessment")
     assessor = Assessor(workspace.store, rules)
     if explain is not None:
-        show_explanation(assessor.explain(period, explain, (post or [""])[0]), json, csv)
+        show_explanation(assessor.explain(period, explain, (post or [""])[0], group=group),
+                         json, csv)
+    elif by is not None:
+        show_groups(assessor.report(period, post, by_group=True), json, csv)
     else:
         show_report(assessor.report(period, post), json, csv)
 
@@ -86,6 +100,34 @@ def show_report(report: Report, json: bool, csv: bool) -> None:
                      for f in post.figures])
 
 
+def show_groups(report: Report, json: bool, csv: bool) -> None:
+    """Print a report per post and group: JSON rows carry ``post`` and ``group``."""
+    groups = report.groups or []
+    if json:
+        print_json(report.as_dict())
+        return
+    if csv:
+        write_csv(["period", "post", "group", *REPORT_COLUMNS[2:]], [
+            [report.period.label, g.post, g.group or "", f.indicator, f.numerator,
+             f.denominator, "" if f.rate is None else float(f.rate), f.score, f.weight]
+            for g in groups for f in g.figures])
+        return
+    typer.echo(f"assessment {report.period.label} by group ({report.time_zone})")
+    print_table(["post", "group", "total", *(name for name in _indicators(report))],
+                [[g.post, g.group or "-", g.total,
+                  *(_cell(g, name) for name in _indicators(report))] for g in groups])
+
+
+def _indicators(report: Report) -> list[str]:
+    return list(dict.fromkeys(f.indicator for p in report.posts for f in p.figures))
+
+
+def _cell(report: PostReport, indicator: str) -> str:
+    """``score (counted/of)``; empty where the indicator does not apply to the post."""
+    found = [f for f in report.figures if f.indicator == indicator]
+    return "" if not found else f"{found[0].score} ({found[0].numerator}/{found[0].denominator})"
+
+
 def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
     """Print the tickets behind one figure."""
     figure, zone = explanation.figure, ZoneInfo(explanation.time_zone)
@@ -93,6 +135,7 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
         ("not counted", c) for c in explanation.others]
     if json:
         print_json({"period": explanation.period.label, "post": explanation.post,
+                    **({} if explanation.group is None else {"group": explanation.group}),
                     **figure.as_dict(),
                     "counted": [count_record(c, zone) for c in explanation.counted],
                     "others": [count_record(c, zone) for c in explanation.others]})
@@ -101,9 +144,10 @@ def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
         write_csv(EXPLAIN_COLUMNS, [[c.ticket_id, side, *count_cells(c, zone)]
                                     for side, c in sides])
         return
+    of = explanation.post + ("" if explanation.group is None else f"/{explanation.group}")
     line = _("{indicator} of {post} in {period}: {numerator} of {denominator} ({rate}), score {score}")  # noqa: E501
     typer.echo(line.format(
-        indicator=figure.indicator, post=explanation.post, period=explanation.period.label,
+        indicator=figure.indicator, post=of, period=explanation.period.label,
         numerator=figure.numerator, denominator=figure.denominator, rate=figure.rate_text,
         score=figure.score_text))
     if sides:

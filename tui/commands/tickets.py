@@ -133,6 +133,8 @@ def record(ticket: int, event: str,
 def list_(db: Db = DEFAULT_DB, json: Json = False,
           state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
           post: Annotated[str | None, typer.Option(help="Only this post.")] = None,
+          group: Annotated[str | None, typer.Option(
+              help="Only this group's queue (a handling group, a vendor company).")] = None,
           process: Annotated[str | None, typer.Option(help="Only this process.")] = None,
           mine: Annotated[bool, typer.Option("--mine", help="Only mine (needs --as).")] = False,
           closed: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
@@ -145,7 +147,8 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
     query = TicketQuery(state=state, post=post, process=process,
                         assignee=reader.username if mine else None,
                         is_open=None if closed else True, after=after, limit=limit,
-                        descending=True)
+                        descending=True, group=group,
+                        group_fields=workspace.desk.group_fields() if group else ())
     tickets = workspace.desk.tickets(readable(reader, query))
     if json:
         print_json([ticket_record(t) for t in tickets])

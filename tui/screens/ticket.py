@@ -21,6 +21,7 @@ from engine.desk.requesters import Requesters
 from engine.process.compiler import CompiledProcess
 from tui.output import safe
 from tui.screens.graph import GraphScreen
+from tui.screens.item import ItemScreen
 from tui.screens.replay import ReplayScreen
 from tui.screens.requester import RequesterScreen
 from tui.screens.ticket_actions import TicketActions
@@ -63,6 +64,7 @@ class TicketScreen(TicketActions):
         Binding("s", "graph", "State graph"),
         Binding("R", "replay", "Replay"),
         Binding("u", "requester", "Requester"),
+        Binding("i", "item", "Item"),
         Binding("r", "reload", "Reload"),
     ]
 
@@ -166,6 +168,14 @@ class TicketScreen(TicketActions):
 
     def action_replay(self) -> None:
         self.app.push_screen(ReplayScreen(self.ticket_id))
+
+    def action_item(self) -> None:
+        """The ticket's configuration item: its impact and its other open tickets."""
+        name = self.desk.item_of(self.ticket) if self.ticket is not None else None
+        if name is None:
+            self.notify("This ticket names no configuration item.", title="No item")
+            return
+        self.app.push_screen(ItemScreen(name))
 
     def action_requester(self) -> None:
         """The ticket's requester and their other tickets."""

@@ -211,10 +211,11 @@ class TicketActions(DeskScreen[None]):
         if ticket is None:
             return
         accounts = self.attempt(self.desk.store.list_accounts) or []
-        now = self.session.now()
+        now, group = self.session.now(), self.desk.group_of(ticket)
         choices = [(a.username, f"{a.username}  {a.display_name}") for a in accounts
                    if a.post == ticket.post and a.can_act(now)
-                   and {"agent", "supervisor"} & set(a.roles)]
+                   and {"agent", "supervisor"} & set(a.roles)
+                   and (None in (group, a.group) or a.group == group)]
         self.app.push_screen(ChoiceScreen(f"Assign #{ticket.id} to", [*choices,
                                                                        ("-", "nobody")]),
                              self.finish_assign)
