@@ -104,7 +104,8 @@ class Reader:
 
     def _all(self, kind: type[Row], table: str, where: str, *values: Any) -> list[Row]:
         names = [f.name for f in fields(kind)]
-        rows = self._rows(f"SELECT {', '.join(names)} FROM {table} WHERE {where}", *values)
+        columns = ", ".join(f'"{name}"' for name in names)  # quoted: a field may be a keyword
+        rows = self._rows(f"SELECT {columns} FROM {table} WHERE {where}", *values)
         with map_db_errors():  # decoding, too: a damaged column
             return [kind(**self._decoded(kind, dict(zip(names, row, strict=True))))
                     for row in rows]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.accounts.sessions import LoginSession
 from engine.core.admin_journal import AdminEntry
@@ -36,7 +36,9 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
-from engine.desk.items import Item
+
+if TYPE_CHECKING:  # items bring the YAML loader and pydantic: not for the light reads
+    from engine.desk.items import Item
 
 
 class Store(Protocol):

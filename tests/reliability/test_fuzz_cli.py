@@ -22,8 +22,8 @@ from tests.reliability.world import PASSWORD, prepare
 from tui.cli import _command, run
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-SKIPPED = {"tui", "demo", "worker"}
-"""Interactive, or running until stopped."""
+SKIPPED = {"tui", "demo", "worker", "serve"}
+"""Interactive, or running until stopped (`serve`: the API, and `mail serve`)."""
 
 
 GROUPS: set[tuple[str, ...]] = set()

@@ -46,7 +46,7 @@ def scenario(tmp_path: Path, steps: str, head: str = HEAD) -> Path:
     ("  - {fire: resolve, ticket: f, as: ann, fails: refused}\n", 8, 48,
      "fails: Input should be 'forbidden', 'guard'"),
     ("  - {fire: resolve, ticket: f, as: ann, when: later}\n", 8, 41, "unknown key 'when'"),
-    ("  - {sleep: PT1M}\n", 8, 5, "a step needs exactly one of open, fire, wait, until"),
+    ("  - {sleep: PT1M}\n", 8, 5, "a step needs exactly one of open, fire, assign, wait, until"),
     ("  - {expect: {ticket: f, colour: red}}\n", 8, 26, "unknown key 'colour'"),
 ])
 def test_a_broken_scenario_exits_2_at_path_line_column(

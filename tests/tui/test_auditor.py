@@ -17,7 +17,7 @@ def test_an_auditor_has_no_personal_queues_and_cannot_act(desk: DeskCopy) -> Non
         await login(pilot, "ian")
         nav = app.screen.query_one("#queue-nav", OptionList)
         assert [nav.get_option_at_index(i).id for i in range(nav.option_count)] == [
-            "unassigned", "overdue", "all"]
+            "unassigned", "overdue", "all", "at_risk"]
         await pilot.press("3", "enter")
         assert isinstance(app.screen, TicketScreen)
         actions = app.screen.query_one("#ticket-actions", OptionList)
