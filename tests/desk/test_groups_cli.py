@@ -82,6 +82,7 @@ def test_the_assessment_by_group(cli: Cli) -> None:
     code, out, _ = cli("assess", "--period", period, "--by", "group", user="root",
                        password=ADMIN)
     assert code == 0 and "hardware_platform" in out
+    assert "n/a (0/0)" in out and "None" not in out  # nothing counted: no score, not a word
     code, _, err = cli("assess", "--period", period, "--by", "post", user="root",
                        password=ADMIN)
     assert code == 2 and "'group'" in err

@@ -114,7 +114,7 @@ def show_groups(report: Report, json: bool, csv: bool) -> None:
         return
     typer.echo(f"assessment {report.period.label} by group ({report.time_zone})")
     print_table(["post", "group", "total", *(name for name in _indicators(report))],
-                [[g.post, g.group or "-", g.total,
+                [[g.post, g.group or "-", g.total_text,
                   *(_cell(g, name) for name in _indicators(report))] for g in groups])
 
 
@@ -125,7 +125,8 @@ def _indicators(report: Report) -> list[str]:
 def _cell(report: PostReport, indicator: str) -> str:
     """``score (counted/of)``; empty where the indicator does not apply to the post."""
     found = [f for f in report.figures if f.indicator == indicator]
-    return "" if not found else f"{found[0].score} ({found[0].numerator}/{found[0].denominator})"
+    return "" if not found else (f"{found[0].score_text} "
+                                 f"({found[0].numerator}/{found[0].denominator})")
 
 
 def show_explanation(explanation: Explanation, json: bool, csv: bool) -> None:
