@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.stdin import Piped
 from tui.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ class Desk:
         """Run a command in-process as ``user`` (its password by default; None: no login)."""
         self._identity(user, password)
         if stdin is not None:
-            self.monkeypatch.setattr("sys.stdin", _Lines(stdin))
+            self.monkeypatch.setattr("sys.stdin", Piped(stdin))
         code = run(list(argv))
         out, err = self.capsys.readouterr()
         assert "Traceback" not in out + err
@@ -68,16 +69,6 @@ class Desk:
         else:
             self.monkeypatch.setenv("TICKETFLOW_PASSWORD", password or PASSWORDS[user])
 
-
-class _Lines:
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines(keepends=True)
-
-    def readline(self) -> str:
-        return self.lines.pop(0) if self.lines else ""
-
-    def isatty(self) -> bool:
-        return False
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:

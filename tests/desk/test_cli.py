@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.stdin import Piped
 from tui.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,7 @@ class Cli:
             self.monkeypatch.setenv("TICKETFLOW_USER", user)
             self.monkeypatch.setenv("TICKETFLOW_PASSWORD", password or "")
         if stdin is not None:
-            self.monkeypatch.setattr("sys.stdin", _Lines(stdin))
+            self.monkeypatch.setattr("sys.stdin", Piped(stdin))
         code = run(list(argv))
         out, err = self.capsys.readouterr()
         assert "Traceback" not in out + err
@@ -39,16 +40,6 @@ class Cli:
         assert code == 0, err
         return json.loads(out)
 
-
-class _Lines:
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines(keepends=True)
-
-    def readline(self) -> str:
-        return self.lines.pop(0) if self.lines else ""
-
-    def isatty(self) -> bool:
-        return False
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from engine.mail.incoming import Incoming
 from storage.errors import SchemaError
 from storage.reader import Reader, open_reader
 from tests.mail.conftest import DESK, mail_settings
+from tests.stdin import Piped
 from tui.cli import run
 from tui.wiring import open_reading, open_workspace
 
@@ -37,7 +38,7 @@ def desk(shared_store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TICKETFLOW_DB", shared_store_url)
     monkeypatch.setenv("TICKETFLOW_HOME", str(tmp_path / "root"))
     monkeypatch.setenv("TICKETFLOW_PASSWORD", PASSWORD)
-    monkeypatch.setattr("sys.stdin", _OneLine(PASSWORD))
+    monkeypatch.setattr("sys.stdin", Piped(PASSWORD + "\n"))
     assert run(["init", "--admin", "root", "--password-stdin"]) == 0
     workspace = open_workspace(shared_store_url)
     root = workspace.store.get_account("root")
@@ -70,17 +71,6 @@ def _letter() -> EmailMessage:
                            filename="error.pdf")
     return message
 
-
-class _OneLine:
-    def __init__(self, text: str) -> None:
-        self.text = text + "\n"
-
-    def readline(self) -> str:
-        line, self.text = self.text, ""
-        return line
-
-    def isatty(self) -> bool:
-        return False
 
 
 def answers(name: str, home: Path, session: bool, monkeypatch: pytest.MonkeyPatch,

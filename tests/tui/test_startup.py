@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import typer
 
+from tests.stdin import Piped
 from tui.cli import run
 from tui.commands import COMMANDS
 
@@ -74,7 +75,7 @@ def _prepared(url: str, folder: Path) -> dict[str, str]:
         for name in ("TICKETFLOW_DB", "TICKETFLOW_HOME", "TICKETFLOW_USER",
                      "TICKETFLOW_PASSWORD"):
             patch.setenv(name, env[name])
-        patch.setattr("sys.stdin", _OneLine(PASSWORD))
+        patch.setattr("sys.stdin", Piped(PASSWORD + "\n"))
         assert run(["init", "--admin", "root", "--password-stdin"]) == 0
         assert run(["deploy", str(ROOT / "flows")]) == 0
         assert run(["open", "service_desk", "--set", "summary=start-up"]) == 0
@@ -90,17 +91,6 @@ def _logged_in(env: dict[str, str]) -> dict[str, str]:
         assert run(["login"]) == 0
     return {name: value for name, value in env.items() if name != "TICKETFLOW_PASSWORD"}
 
-
-class _OneLine:
-    def __init__(self, text: str) -> None:
-        self.text = text + "\n"
-
-    def readline(self) -> str:
-        line, self.text = self.text, ""
-        return line
-
-    def isatty(self) -> bool:
-        return False
 
 
 @pytest.mark.parametrize("argv", NO_TERMINAL, ids=" ".join)
