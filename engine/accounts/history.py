@@ -67,6 +67,13 @@ class AccountHistory:
     def usernames(self) -> list[str]:
         return sorted(self._snapshots)
 
+    def holding(self, role: str, moment: datetime) -> int:
+        """How many accounts held ``role`` and could act at ``moment`` (an approval's
+        eligible voters, counted as the desk counted them then)."""
+        found = (self.at(name, moment) for name in self._snapshots)
+        return sum(1 for account in found
+                   if account is not None and role in account.roles and account.can_act(moment))
+
 
 def snapshot_account(username: str, snapshot: dict[str, Any]) -> Account:
     """An account (without password) from a journal snapshot."""

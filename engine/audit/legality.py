@@ -27,6 +27,8 @@ from engine.process.spec import TransitionSpec
 
 Accounts = Callable[[str, datetime], Account | None]
 """The account of a name as it was at a moment (None: it did not exist)."""
+Holders = Callable[[str, datetime], int]
+"""How many accounts held a role and could act at a moment."""
 
 
 def reason(error: ServiceError) -> str:
@@ -39,10 +41,12 @@ class Legality:
     """Checks single events against the process versions and the accounts' history."""
 
     def __init__(self, versions: Callable[[str], CompiledProcess],
-                 deployed: list[ProcessVersion], accounts: Accounts) -> None:
+                 deployed: list[ProcessVersion], accounts: Accounts,
+                 holders: Holders) -> None:
         self.versions = versions
         self.deployed = {version.digest: version for version in deployed}
         self.accounts = accounts
+        self.holders = holders
         self.replanner = Replanner()
         self.opened: set[int] = set()
         """Tickets whose opening was checked in this run."""
@@ -199,15 +203,17 @@ class Legality:
 
     def _ballot(self, before: Ticket, event: Event, transition: TransitionSpec | None
                 ) -> approvals.Ballot | None:
-        """The vote an event records, with the round it joined; the number of eligible
-        approvers (for ``all`` and percentages) is the one recorded then."""
+        """The vote an event records, with the round it joined. The number of eligible
+        approvers (for ``all`` and percentages) is counted again from the accounts' history,
+        so a recorded count that differs from it shows as a changed detail."""
         vote = event.details.get("vote")
         if transition is None or (transition.approve is None and vote is None):
             return None
-        eligible = event.details.get("eligible")
+        spec = transition.approve
+        eligible = (self.holders(spec.by, event.at)
+                    if spec is not None and approvals.needs_eligible(spec) else None)
         return approvals.Ballot(str(vote or approvals.APPROVE),
-                                self.rounds.get(before.id, ()),
-                                eligible if isinstance(eligible, int) else None)
+                                self.rounds.get(before.id, ()), eligible)
 
     def _event(self, before: Ticket | None, event: Event) -> list[str]:
         assert before is not None

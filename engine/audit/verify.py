@@ -171,7 +171,8 @@ class Verifier:
     def check_tickets(self, ticket_ids: list[int] | None = None, *,
                       span: tuple[int, int] | None = None) -> None:
         """Every journal of these tickets (all when None; ids in ``span``)."""
-        legality = Legality(self.compiled, self.store.list_versions(), self._account_at)
+        legality = Legality(self.compiled, self.store.list_versions(), self._account_at,
+                            self.history.holding)
         if span is not None:
             listed = list(tickets_between(self.store, *span))
             ticket_ids = [ticket.id for ticket in listed]

@@ -7,6 +7,7 @@ same account voting from several processes at once gets exactly one vote.
 from __future__ import annotations
 
 import multiprocessing
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -142,6 +143,39 @@ def test_any_sequence_of_votes_settles_as_counted_and_verifies(
                 "declined" if counts[False] >= reject else "proposed")
     assert workspace.desk.ticket(ticket.id).state == expected
     assert Audit(workspace.store, workspace.desk.clock).verify().ok
+
+
+def _board(tmp_path: Any, quorum: str) -> tuple[Any, Any, list[Any]]:
+    workspace = open_workspace(f"sqlite:///{tmp_path}/desk.db", clock=VirtualClock(START))
+    root = workspace.accounts.add(None, username="root", password=PASSWORD, roles=["admin"],
+                                  post=None)
+    path = tmp_path / "board.yaml"
+    path.write_text(FLOW.replace("QUORUM", quorum).replace("REJECT", "3"))
+    workspace.desk.deploy([load_process(path)], root)
+    members = [workspace.accounts.add(root, username=f"m{n}", password=PASSWORD,
+                                      roles=["member"], post="desk") for n in range(4)]
+    return workspace, root, members
+
+
+def test_verify_counts_the_eligible_again_from_the_accounts_history(tmp_path: Any) -> None:
+    workspace, root, members = _board(tmp_path, "all")
+    ticket = workspace.desk.open("board", root, {"summary": "x"})
+    workspace.desk.approve(ticket.id, members[0])
+    workspace.desk.clock.advance(timedelta(minutes=1))
+    workspace.accounts.update(root, "m3", disabled=True)  # all: now three of three
+    workspace.desk.approve(ticket.id, members[1])
+    done = workspace.desk.approve(ticket.id, members[2])
+    assert done.state == "accepted"
+    assert [e.details["eligible"] for e in workspace.desk.history(ticket.id)
+            if "vote" in e.details] == [4, 3, 3]
+    assert Audit(workspace.store, workspace.desk.clock).verify().ok
+    # a journal that claims fewer approvers could act than the accounts' history says
+    with workspace.store.engine.begin() as connection:
+        connection.execute(text("UPDATE events SET details = replace(details, :was, :forged) "
+                                "WHERE ticket_id = :t AND seq = 4"),
+                           {"t": ticket.id, "was": '"eligible":3', "forged": '"eligible":2'})
+    report = Audit(workspace.store, workspace.desk.clock).verify()
+    assert any("eligible" in str(v) for v in report.violations), report.violations
 
 
 # -- the same account, from several processes at once ------------------------------------
