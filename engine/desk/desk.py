@@ -273,8 +273,9 @@ class Desk:
 
     def approve(self, ticket_id: int, actor: Account, *, reject: bool = False,
                 note: str | None = None, data: dict[str, Any] | None = None,
-                attempts: int = 3) -> Ticket:
-        """Cast the actor's vote on the approval the ticket waits for.
+                trigger: str | None = None, attempts: int = 3) -> Ticket:
+        """Cast the actor's vote on the approval the ticket waits for (``trigger`` names it
+        where the state waits for several; by default the first declared).
 
         Votes of others committed meanwhile make the ticket's version move on (a Conflict):
         the vote is counted again with them — and refused if one of them was the actor's.
@@ -282,18 +283,27 @@ class Desk:
         vote = approvals.REJECT if reject else approvals.APPROVE
         for attempt in range(attempts):
             ticket = self.store.load_ticket(ticket_id)
-            waiting = [t for t in self.compiled(ticket.digest).transitions_from(ticket.state)
-                       if t.approve is not None]
-            if not waiting:
-                raise InvalidTrigger("the ticket waits for no approval", ticket=ticket.id,
-                                     state=ticket.state)
+            chosen = self._approval(ticket, trigger)
             try:
-                return self.fire(ticket_id, waiting[0].trigger, actor, data=data, note=note,
+                return self.fire(ticket_id, chosen, actor, data=data, note=note,
                                  expected_version=ticket.version, vote=vote)
             except Conflict:
                 if attempt == attempts - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def _approval(self, ticket: Ticket, trigger: str | None) -> str:
+        """The approval trigger a vote is for: the one named, or the first the process
+        declares from this state (the written approval before the verbal one, say)."""
+        waiting = [t.trigger for t in self.compiled(ticket.digest).transitions_from(ticket.state)
+                   if t.approve is not None]
+        if not waiting:
+            raise InvalidTrigger("the ticket waits for no approval", ticket=ticket.id,
+                                 state=ticket.state)
+        if trigger is not None and trigger not in waiting:
+            raise InvalidTrigger(f"{trigger!r} is not an approval waiting here (waiting: "
+                                 f"{', '.join(waiting)})", ticket=ticket.id, state=ticket.state)
+        return trigger or waiting[0]
 
     def _ballot(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                 vote: str | None, now: datetime) -> approvals.Ballot | None:

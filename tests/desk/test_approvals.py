@@ -178,6 +178,27 @@ def test_verify_counts_the_eligible_again_from_the_accounts_history(tmp_path: An
     assert any("eligible" in str(v) for v in report.violations), report.violations
 
 
+def test_a_vote_names_its_approval_or_takes_the_first_declared(tmp_path: Any) -> None:
+    workspace, root, members = _board(tmp_path, "1")
+    two = FLOW.replace("QUORUM", "1").replace("REJECT", "1") + """\
+  - trigger: ratify
+    from: proposed
+    to: accepted
+    posts: ["*"]
+    approve: {by: member, rejected: declined}
+"""
+    workspace.desk.deploy([parse_process(two, "board.yaml")], root)
+    ticket = workspace.desk.open("board", root, {"summary": "x"})
+    with pytest.raises(InvalidTrigger, match="'veto' is not an approval waiting here"):
+        workspace.desk.approve(ticket.id, members[0], trigger="veto")
+    done = workspace.desk.approve(ticket.id, members[0], trigger="ratify")
+    assert (done.state, workspace.desk.history(ticket.id)[-1].trigger) == ("accepted",
+                                                                            "ratify")
+    other = workspace.desk.open("board", root, {"summary": "y"})
+    workspace.desk.approve(other.id, members[1])
+    assert workspace.desk.history(other.id)[-1].trigger == "vote"
+
+
 # -- the same account, from several processes at once ------------------------------------
 
 def _vote(url: str, name: str, ticket_id: int, start: Any, results: Any) -> None:

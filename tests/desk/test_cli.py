@@ -240,10 +240,14 @@ def test_supervisors_approve_through_the_cli(cli: Cli) -> None:
     number = str(opened["id"])
     code, out, _ = cli("approve", number, "--set", "approval_reference=W-1", user="sue",
                        password=HANDLER)
-    assert code == 0 and out.startswith("approved by sue: 1 of 2 needed")
+    assert code == 0 and out.startswith("approved by sue (approve): 1 of 2 needed")
     code, _, err = cli("approve", number, user="sue", password=HANDLER)
     assert code == 3 and err.count("\n") == 1 and "'sue' has already voted" in err
+    code, _, err = cli("approve", number, "--trigger", "refuse", user="sam", password=HANDLER)
+    assert code == 2 and err.count("\n") == 1 and ("'refuse' is not an approval waiting "
+                                                    "here (waiting: approve, approve_verbally)"
+                                                    ) in err
     code, out, _ = cli("approve", number, "--reject", "--note", "no contract", user="sam",
                        password=HANDLER)
-    assert code == 0 and out.startswith("rejected by sam: 1 of 1 needed")
+    assert code == 0 and out.startswith("rejected by sam (approve): 1 of 1 needed")
     assert "state=refused" in out

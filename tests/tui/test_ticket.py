@@ -7,6 +7,7 @@ import re
 from rich.text import Text
 from textual.widgets import OptionList, Select, Static
 
+from engine.core.model import TicketQuery
 from tests.tui.conftest import DeskCopy, choose, fill, login, notices, plain
 from tui.screens.choice import ChoiceScreen
 from tui.screens.field_form import FieldFormScreen
@@ -270,3 +271,25 @@ def test_sla_times_read_as_people_say_them(desk: DeskCopy) -> None:
         assert "PT" not in panel and not re.search(r"\b\d\d:\d\d:\d\d\b", panel)
 
     desk.run(scenario)
+
+
+def test_a_supervisor_votes_against_an_approval_with_a_reason(desk: DeskCopy) -> None:
+    waiting = [t.id for t in desk.workspace.desk.tickets(TicketQuery(is_open=True))
+               if t.process == "vendor_access" and t.state == "requested"]
+    assert waiting
+
+    async def scenario(pilot, app):
+        await login(pilot, "sue")
+        await open_ticket(pilot, waiting[0])
+        assert {"fire:approve", "reject:approve"} <= set(options(app))
+        await choose(pilot, "#ticket-actions", "reject:approve")
+        assert isinstance(app.screen, FieldFormScreen)
+        await pilot.press(*"No contract on file", "ctrl+s")
+        await pilot.pause()
+        assert notices(app)[-1] == f"Rejected: #{waiting[0]}: voted against approve"
+
+    desk.run(scenario)
+    last = desk.workspace.desk.history(waiting[0])[-1]
+    assert (last.actor, last.details["vote"], last.note) == ("sue", "reject",
+                                                               "No contract on file")
+    assert desk.workspace.desk.ticket(waiting[0]).state == "refused"

@@ -83,18 +83,21 @@ def approve(ticket: int, set_: Sets = None, db: Db = DEFAULT_DB, actor: Actor = 
             json: Json = False,
             reject: Annotated[bool, typer.Option(
                 "--reject", help="Vote against: enough rejections refuse the request.")] = False,
-            note: Annotated[str | None, typer.Option(help="A note for the journal.")] = None
+            note: Annotated[str | None, typer.Option(help="A note for the journal.")] = None,
+            trigger: Annotated[str | None, typer.Option(
+                help="The approval voted on, where the ticket waits for several "
+                     "(default: the first the process declares).")] = None
             ) -> None:
     """Vote on the approval a ticket waits for (approve, or --reject); once per account."""
     workspace = open_workspace(db)
     account = acting_account(workspace, actor)
-    moved = workspace.desk.approve(ticket, account, reject=reject, note=note,
+    moved = workspace.desk.approve(ticket, account, reject=reject, note=note, trigger=trigger,
                                    data=parse_assignments(set_ or []))
-    vote = workspace.desk.history(ticket)[-1].details
+    last = workspace.desk.history(ticket)[-1]
     if not json:
         done = "rejected" if reject else "approved"
-        typer.echo(f"{done} by {account.username}: {vote.get('votes')} of "
-                   f"{vote.get('needed')} needed")
+        typer.echo(f"{done} by {account.username} ({last.trigger}): "
+                   f"{last.details.get('votes')} of {last.details.get('needed')} needed")
     _emit(workspace, moved, json)
 
 

@@ -71,8 +71,13 @@ class TicketActions(DeskScreen[None]):
 
     def show_actions(self) -> None:
         """List the actions in the actions pane."""
-        options = [Option(Content(f"▶ {t.title or t.trigger}  → {destination(t)}"),
-                          id=f"fire:{t.trigger}") for t in self.allowed_triggers()]
+        options = []
+        for t in self.allowed_triggers():
+            options.append(Option(Content(f"▶ {t.title or t.trigger}  → {destination(t)}"),
+                                  id=f"fire:{t.trigger}"))
+            if t.approve is not None:
+                options.append(Option(Content(f"✗ Reject: {t.title or t.trigger}  → "
+                                              f"{t.approve.rejected}"), id=f"reject:{t.trigger}"))
         if self.check_action("claim", ()):
             options.append(Option("⇄ Claim", id="claim"))
         if self.check_action("assign", ()):
@@ -90,6 +95,8 @@ class TicketActions(DeskScreen[None]):
         kind, _, name = (event.option.id or "").partition(":")
         if kind == "fire":
             self.start_fire(name)
+        elif kind == "reject":
+            self.start_reject(name)
         elif kind == "event":
             self.start_record(name)
         elif kind == "claim":
@@ -155,6 +162,30 @@ class TicketActions(DeskScreen[None]):
         self.reload()
         if callable(again):
             self.call_after_refresh(again)
+
+    def start_reject(self, trigger: str) -> None:
+        """A vote against an approval: only a note, no fields."""
+        draft = self.session.drafts.setdefault((self.ticket_id, "reject:" + trigger), {})
+        self.app.push_screen(FieldFormScreen(f"Reject: {trigger}", [], draft=draft,
+                                             explain="A vote against: say why in the note"),
+                             lambda result: self.finish_reject(trigger, result))
+
+    def finish_reject(self, trigger: str, result: FormResult | None) -> None:
+        if result is None:
+            return
+        try:
+            self.desk.approve(self.ticket_id, self.session.account, reject=True,
+                              trigger=trigger, note=result.note or None)
+        except RETRY as exc:
+            self.refused_with_draft(exc, lambda: self.start_reject(trigger))
+            return
+        except TicketflowError as exc:
+            self.report(exc)
+            self.reload()
+            return
+        self.session.drafts.pop((self.ticket_id, "reject:" + trigger), None)
+        self.notify(f"#{self.ticket_id}: voted against {trigger}", title="Rejected")
+        self.reload()
 
     # -- recording, claiming, assigning -------------------------------------------------
 
