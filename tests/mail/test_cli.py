@@ -76,7 +76,8 @@ def test_mail_commands_need_settings_and_check_them(desk_cli: Cli, tmp_path: Pat
     code, _, err = cli("outbox", "--mail", "--status", "lost", user="root", password=ADMIN)
     assert (code, err.strip()) == (2, "error: unknown delivery status 'lost' (pending, sent "
                                       "or failed)")
-    code, _, err = cli("mail", "attachment", "0" * 64, "-o", str(tmp_path / "x"))
+    code, _, err = cli("mail", "attachment", "0" * 64, "-o", str(tmp_path / "x"),
+                       user="root", password=ADMIN)
     assert (code, err.strip()) == (2, "error: no attachment 000000000000")
 
 
@@ -118,3 +119,38 @@ def test_requesters_link_prints_a_link_the_desk_accepts(desk_cli: Cli, tmp_path:
     code, _, err = cli("requesters", "link", str(other["id"]), "--config", config,
                        **AGENT_LOGIN)
     assert (code, err.strip()) == (2, f"error: ticket {other['id']} is not for a requester")
+
+
+def test_the_desks_mail_and_its_files_are_read_only_by_those_who_may(
+        desk_cli: Cli, shared_store_url: str, tmp_path: Path) -> None:
+    from engine.mail.incoming import Incoming
+    from tests.mail.test_incoming import PDF, letter
+    from tui.wiring import open_workspace
+
+    cli = desk_cli
+    assert cli("users", "add", "hal", "--role", "agent", "--post", "handling_group",
+               "--password-stdin", user="root", password=ADMIN, stdin=AGENT + "\n")[0] == 0
+    message = letter()
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="error.pdf")
+    workspace = open_workspace(shared_store_url)
+    inbound = Incoming(workspace.desk, mail_settings(25)).take(message.as_bytes(),
+                                                              "mei@example.com")
+    workspace.store.close()
+    digest = cli.json("show", str(inbound.ticket_id), **AGENT_LOGIN)["attachments"][0]["hash"]
+    out = tmp_path / "file.pdf"
+    for who in ({"user": "hal", "password": AGENT}, AGENT_LOGIN):
+        code, _, err = cli("mail", "received", **who)
+        assert code == 3 and err.count("\n") == 1 and "the desk's mail" in err
+    assert [m["status"] for m in cli.json("mail", "received", user="root",
+                                          password=ADMIN)] == ["opened"]
+    code, _, err = cli("mail", "attachment", digest, "-o", str(out), **AGENT_LOGIN)
+    assert (code, err.strip()) == (2, "error: name the ticket the file came with: --ticket N")
+    code, _, err = cli("mail", "attachment", digest, "-o", str(out), "--ticket",
+                       str(inbound.ticket_id), user="hal", password=AGENT)
+    assert code == 3 and not out.exists()  # the ticket is at another post
+    code, _, err = cli("mail", "attachment", "0" * 64, "-o", str(out), "--ticket",
+                       str(inbound.ticket_id), **AGENT_LOGIN)
+    assert code == 3 and "no file 000000000000 came with ticket" in err
+    code, _, err = cli("mail", "attachment", digest, "-o", str(out), "--ticket",
+                       str(inbound.ticket_id), **AGENT_LOGIN)
+    assert code == 0 and out.read_bytes() == PDF

@@ -153,7 +153,8 @@ def test_mail_opens_agent_replies_requester_confirms_ticket_closes(
                      (requester, "event", "comment"), (requester, "fire", "confirm")]
     code, out, err = cli("audit", "verify", user="root", password=ADMIN)
     assert code == 0, out + err
-    outcomes = [m["status"] for m in cli.json("mail", "received")]
+    outcomes = [m["status"] for m in cli.json("mail", "received", user="root",
+                                                              password=ADMIN)]
     assert outcomes == ["opened", "confirmed"]
     assert {d["status"] for d in cli.json("outbox", "--mail", user="root", password=ADMIN)
             } == {"sent"}
@@ -176,10 +177,11 @@ def test_the_lmtp_server_refuses_strangers_and_oversized_and_quarantines_loops(
     lmtp_send(port, auto)
     lmtp_send(port, first_mail(), sender="")
     assert cli.json("list", "--all") == []
-    reasons = [m["reason"] for m in cli.json("mail", "quarantine")]
+    reasons = [m["reason"] for m in cli.json("mail", "quarantine", user="root",
+                                             password=ADMIN)]
     assert reasons == ["automatic mail (Auto-Submitted: auto-replied, RFC 3834)",
                        "a null return path (a bounce or an automatic reply)"]
-    code, out, _ = cli("mail", "quarantine")
+    code, out, _ = cli("mail", "quarantine", user="root", password=ADMIN)
     assert code == 0 and "Auto-Submitted" in out
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0

@@ -10,12 +10,15 @@ from typing import Annotated
 
 import typer
 
-from engine.core.errors import BadRequest
+from engine.core.errors import BadRequest, Forbidden
+from engine.desk.reading import READ_ALL, check_read, reads_all
 from engine.mail.incoming import Incoming
 from engine.mail.settings import MailSettings, load_settings
-from tui.options import DEFAULT_DB, Config, Db, Json
+from tui.commands.reading import attachments
+from tui.options import DEFAULT_DB, Actor, Config, Db, Json
 from tui.output import print_json, print_table
 from tui.records import inbound_record
+from tui.session import reading_account
 from tui.wiring import UNAVAILABLE, open_workspace
 
 STATUSES = ("opened", "comment", "confirmed", "duplicate", "quarantined")
@@ -69,11 +72,15 @@ def received(db: Db = DEFAULT_DB, json: Json = False,
              status: Annotated[str | None, typer.Option(
                  help=f"Only this outcome: {', '.join(STATUSES)}.")] = None,
              after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
-             limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
-    """List received mail and what became of it, oldest first."""
+             limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+             actor: Actor = None) -> None:
+    """List received mail and what became of it, oldest first (admins, auditors and
+    supervisors: mail comes for any ticket, and from anyone)."""
     if status is not None and status not in STATUSES:
         raise BadRequest(f"unknown status {status!r} (known: {', '.join(STATUSES)})")
-    mails = open_workspace(db).store.inbound_mail(status=status, after=after, limit=limit)
+    workspace = open_workspace(db)
+    reading_account(workspace, actor, READ_ALL, "the desk's mail")
+    mails = workspace.store.inbound_mail(status=status, after=after, limit=limit)
     if json:
         print_json([inbound_record(m) for m in mails])
         return
@@ -84,15 +91,27 @@ def received(db: Db = DEFAULT_DB, json: Json = False,
 
 def quarantine(db: Db = DEFAULT_DB, json: Json = False,
                after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
-               limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
+               limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+               actor: Actor = None) -> None:
     """List quarantined mail with the reason each was not taken in."""
-    received(db=db, json=json, status="quarantined", after=after, limit=limit)
+    received(db=db, json=json, status="quarantined", after=after, limit=limit, actor=actor)
 
 
 def attachment(digest: Annotated[str, typer.Argument(help="The attachment's SHA-256.")],
                output: Annotated[Path, typer.Option("--output", "-o", help="Write it here.")],
-               db: Db = DEFAULT_DB) -> None:
-    """Write a stored attachment to a file."""
-    content = open_workspace(db).store.attachment(digest.strip().lower())
+               ticket: Annotated[int | None, typer.Option(
+                   help="The ticket it came with (needed by those who read only some).")
+               ] = None,
+               db: Db = DEFAULT_DB, actor: Actor = None) -> None:
+    """Write a stored attachment to a file: one that came with a ticket the account reads."""
+    workspace, digest = open_workspace(db), digest.strip().lower()
+    reader = reading_account(workspace, actor)
+    if not reads_all(reader):
+        if ticket is None:
+            raise BadRequest("name the ticket the file came with: --ticket N")
+        check_read(reader, workspace.desk.ticket(ticket))
+        if digest not in {a["hash"] for a in attachments(workspace.desk.history(ticket))}:
+            raise Forbidden(f"no file {digest[:12]} came with ticket {ticket}")
+    content = workspace.store.attachment(digest)
     output.write_bytes(content)
     typer.echo(f"{len(content)} bytes written to {output}")
