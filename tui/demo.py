@@ -120,14 +120,14 @@ def build_demo(workspace: Workspace, clock: VirtualClock, *, tickets: int = 220,
                seed: int = 7) -> int:
     """Create accounts, deploy, and work tickets from ``clock``'s time for three days."""
     people = _accounts(workspace)
-    workspace.desk.deploy(shipped_processes(), people["amy"])
     Items(workspace.store, clock).load(ITEMS, people["amy"])
     traffic = Traffic(workspace, clock, people, random.Random(seed))
     return traffic.run(tickets, clock.now() + SPAN)
 
 
 def _accounts(workspace: Workspace) -> dict[str, Account]:
-    """The first admin, then everyone else at once (hashing a password takes a while)."""
+    """The first admin, who deploys the processes (they name the groups), then everyone
+    else at once (hashing a password takes a while)."""
     def add(admin: Account | None, index: int) -> Account:
         name, display, role, post = PEOPLE[index]
         return workspace.accounts.add(admin, username=name, password=LOGINS[index].password,
@@ -135,6 +135,7 @@ def _accounts(workspace: Workspace) -> dict[str, Account]:
                                       group=GROUPS.get(name))
 
     admin = add(None, 0)
+    workspace.desk.deploy(shipped_processes(), admin)
     with ThreadPoolExecutor(max_workers=4) as pool:
         others = list(pool.map(lambda index: add(admin, index), range(1, len(PEOPLE))))
     return {account.username: account for account in [admin, *others]}

@@ -56,7 +56,8 @@ def open_workspace(url: str, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     desk = Desk(store, clock)
     return Workspace(url=url, store=store, desk=desk,
-                     accounts=AccountBook(store, clock, roles=desk.declared_roles),
+                     accounts=AccountBook(store, clock, roles=desk.declared_roles,
+                                          groups=desk.declared_groups),
                      tokens=ApiTokens(store, clock), webhooks=Webhooks(store, clock))
 
 

@@ -60,6 +60,8 @@ _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&-]{0,63}$")
 
 Roles = Callable[[], set[str]]
 """The roles the deployed processes declare."""
+Groups = Callable[[], dict[str, set[str] | None]]
+"""Post → the groups the deployed processes divide it into (None: any name)."""
 
 
 def verify_password(account: Account, password: str) -> bool:
@@ -107,6 +109,18 @@ def check_roles(roles: list[str], declared: set[str]) -> None:
         if role not in known:
             raise BadRequest(f"unknown role {role!r}: the roles are "
                              f"{', '.join(sorted(known))}")
+
+
+def check_group(account: Account, declared: dict[str, set[str] | None]) -> None:
+    """Refuse a group that no deployed process divides the account's post into."""
+    if account.group is None or account.post is None:
+        return
+    if account.post not in declared:
+        raise BadRequest(f"no deployed process divides the post {account.post!r} into groups")
+    names = declared[account.post]
+    if names is not None and account.group not in names:
+        raise BadRequest(f"unknown group {account.group!r} at {account.post!r}: the groups "
+                         f"are {', '.join(sorted(names))}")
 
 
 def ensure_active(account: Account, now: datetime) -> None:
@@ -165,10 +179,12 @@ class AccountStore(Protocol):
 class AccountBook:
     """Creating, changing and authenticating accounts through the store port."""
 
-    def __init__(self, store: AccountStore, clock: Clock, roles: Roles | None = None) -> None:
+    def __init__(self, store: AccountStore, clock: Clock, roles: Roles | None = None,
+                 groups: Groups | None = None) -> None:
         self.store = store
         self.clock = clock
         self.roles = roles or set
+        self.groups = groups
 
     def login(self, username: str, password: str) -> Account:
         """The account, if the password is right and it may act; journals the attempt.
@@ -252,6 +268,7 @@ class AccountBook:
                           expires_at=expires_at, password_hash="", created_at=now, group=group)
         check_account(account)  # before looking the name up: PostgreSQL refuses a NUL in it
         check_roles(account.roles, self.roles())
+        self._check_group(account)
         self._check_vendor_expiry(account, now)
         account = replace(account, password_hash=hash_password(password))
         actor_name = actor.username if actor else "-"
@@ -268,6 +285,7 @@ class AccountBook:
         now = self.clock.now()
         if roles is not None:
             check_roles(sorted(set(roles)), self.roles())
+        declared = self.groups() if self.groups and (group or post is not None) else None
 
         def change(account: Account, accounts: list[Account]) -> Account:
             after = replace(account, roles=sorted(set(roles)) if roles is not None
@@ -276,6 +294,8 @@ class AccountBook:
                             expires_at=expires_at or account.expires_at,
                             group=account.group if group is None else group or None)
             check_account(after)
+            if declared is not None:
+                check_group(after, declared)
             if expires_at is not None:
                 self._check_vendor_expiry(after, now)
             keep_an_admin(account, after, accounts, now)
@@ -331,6 +351,10 @@ class AccountBook:
             at=self.clock.now(), actor=actor.username, kind=SETTING_CHANGED, subject=key,
             details={"value": value}))
         return value
+
+    def _check_group(self, account: Account) -> None:
+        if self.groups is not None:
+            check_group(account, self.groups())
 
     def _check_vendor_expiry(self, account: Account, now: datetime) -> None:
         """A vendor account expires, and no later than the desk's vendor limit."""

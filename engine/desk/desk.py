@@ -127,6 +127,16 @@ class Desk:
         return tuple(sorted({(post, groups.by) for spec in self.specs()
                              for post, groups in spec.groups.items()}))
 
+    def declared_groups(self) -> dict[str, set[str] | None]:
+        """Post → its groups in the deployed versions (None: any name, vendors by company)."""
+        found: dict[str, set[str] | None] = {}
+        for spec in self.specs():
+            for post, groups in spec.groups.items():
+                known = found.get(post, set())
+                found[post] = (None if known is None or groups.names is None
+                               else known | set(groups.names))
+        return found
+
     def item_fields(self) -> tuple[str, ...]:
         """The fields that link tickets to configuration items, in the deployed versions."""
         return tuple(sorted({spec.item.field for spec in self.specs() if spec.item}))

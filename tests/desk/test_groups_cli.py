@@ -59,6 +59,24 @@ def test_accounts_queues_and_assigning_by_group(cli: Cli) -> None:
     assert code == 2 and err.startswith("error: a group is 1 to 64")
 
 
+def test_a_group_must_be_one_the_deployed_processes_divide_the_post_into(cli: Cli) -> None:
+    code, _, err = cli("users", "group", "hw", "hardware", user="root", password=ADMIN)
+    assert (code, err.strip()) == (2, "error: unknown group 'hardware' at 'handling_group': "
+                                      "the groups are business_software, hardware_platform, "
+                                      "system_software")
+    code, _, err = cli("users", "group", "ann", "front", user="root", password=ADMIN)
+    assert (code, err.strip()) == (2, "error: no deployed process divides the post "
+                                      "'service_desk' into groups")
+    code, _, err = cli("users", "add", "vic", "--role", "agent", "--post", "vendor",
+                       "--group", "Acme Storage", "--password-stdin", stdin=AGENT + "\n",
+                       user="root", password=ADMIN)
+    assert code == 0, err  # vendors are grouped by company: any name
+    accounts = {a["username"]: a for a in cli.json("users", "list", user="root",
+                                                    password=ADMIN)}
+    assert (accounts["hw"]["group"], accounts["vic"]["group"]) == ("hardware_platform",
+                                                                    "Acme Storage")
+
+
 def test_the_assessment_by_group(cli: Cli) -> None:
     for group in ("hardware_platform", "system_software"):
         ticket = routed(cli, group)
