@@ -247,7 +247,7 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
-        self._check_requester(ticket, actor)
+        self._check_actor(ticket, actor)
         change, credentials, ended = self._fire_change(ticket, trigger, actor, data or {},
                                                        note, now, timer, vote)
         self.store.apply(change)
@@ -381,17 +381,21 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
-        self._check_requester(ticket, actor)
+        self._check_actor(ticket, actor)
         compiled = self.compiled(ticket.digest)
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
         return self._commit_event(ticket, after, actor.username, "event", name, note, now,
                                   details)
 
-    def _check_requester(self, ticket: Ticket, actor: Account) -> None:
-        """A requester acts only on their own tickets."""
+    def _check_actor(self, ticket: Ticket, actor: Account) -> None:
+        """A requester acts only on their own tickets, an account only on those it may read
+        (its answer would show it what it may not read)."""
         requester = plan.requester_of(actor)
-        if requester is not None and self.store.ticket_requester(ticket.id) != requester:
-            raise Forbidden("this ticket is not yours", ticket=ticket.id)
+        if requester is not None:
+            if self.store.ticket_requester(ticket.id) != requester:
+                raise Forbidden("this ticket is not yours", ticket=ticket.id)
+        elif actor is not SYSTEM:
+            reading.check_read(actor, ticket)
 
     def journal_change(self, ticket: Ticket, name: str, note: str | None,
                        details: dict[str, Any] | None = None) -> Change:
@@ -433,6 +437,7 @@ class Desk:
         """Give a ticket to an account of its post (None: unassign)."""
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
+        self._check_actor(ticket, actor)
         if not ticket.is_open:
             raise InvalidTrigger("a closed ticket cannot be assigned", ticket=ticket.id,
                                  state=ticket.state)

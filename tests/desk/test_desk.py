@@ -158,6 +158,19 @@ def test_events_comments_and_assignment(world: DeskWorld) -> None:
     assert kinds[1:] == [("event", "complaint"), ("event", "comment"), ("assign", "assign")]
 
 
+def test_an_account_acts_only_on_tickets_it_may_read(world: DeskWorld) -> None:
+    ann, hal = world.people["ann"], world.people["hal"]
+    ticket = world.desk.open("service_desk", ann, {"summary": "printer jams"})
+    refusals = [lambda: world.desk.record(ticket.id, "comment", hal, note="seen it"),
+                lambda: world.desk.fire(ticket.id, "withdraw", hal, note="not ours"),
+                lambda: world.desk.claim(ticket.id, hal)]
+    for refused in refusals:
+        with pytest.raises(Forbidden, match="'hal' may not read this ticket"):
+            refused()
+    assert [e.kind for e in world.desk.history(ticket.id)] == ["open"]
+    assert world.desk.record(ticket.id, "comment", ann, note="mine").version == 2
+
+
 def test_timers_fire_as_the_system_after_their_delay(world: DeskWorld) -> None:
     ann = world.people["ann"]
     ticket_id = mini(world)
