@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -161,9 +162,10 @@ def test_events_comments_and_assignment(world: DeskWorld) -> None:
 def test_an_account_acts_only_on_tickets_it_may_read(world: DeskWorld) -> None:
     ann, hal = world.people["ann"], world.people["hal"]
     ticket = world.desk.open("service_desk", ann, {"summary": "printer jams"})
-    refusals = [lambda: world.desk.record(ticket.id, "comment", hal, note="seen it"),
-                lambda: world.desk.fire(ticket.id, "withdraw", hal, note="not ours"),
-                lambda: world.desk.claim(ticket.id, hal)]
+    refusals: list[Callable[[], object]] = [
+        lambda: world.desk.record(ticket.id, "comment", hal, note="seen it"),
+        lambda: world.desk.fire(ticket.id, "withdraw", hal, note="not ours"),
+        lambda: world.desk.claim(ticket.id, hal)]
     for refused in refusals:
         with pytest.raises(Forbidden, match="'hal' may not read this ticket"):
             refused()
