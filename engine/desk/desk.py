@@ -247,7 +247,8 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
-        self._check_actor(ticket, actor)
+        transition = self.compiled(ticket.digest).transition_for(ticket.state, trigger)
+        self._check_actor(ticket, actor, transition.posts if transition else None)
         change, credentials, ended = self._fire_change(ticket, trigger, actor, data or {},
                                                        note, now, timer, vote)
         self.store.apply(change)
@@ -381,20 +382,23 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
-        self._check_actor(ticket, actor)
         compiled = self.compiled(ticket.digest)
+        declared = compiled.spec.events.get(name)  # not the built-in comment
+        self._check_actor(ticket, actor, declared.posts if declared else None)
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
         return self._commit_event(ticket, after, actor.username, "event", name, note, now,
                                   details)
 
-    def _check_actor(self, ticket: Ticket, actor: Account) -> None:
+    def _check_actor(self, ticket: Ticket, actor: Account,
+                     posts: list[str] | None = None) -> None:
         """A requester acts only on their own tickets, an account only on those it may read
-        (its answer would show it what it may not read)."""
+        (its answer would show it what it may not read) — unless the process lets every
+        post take this step (``posts: ["*"]``)."""
         requester = plan.requester_of(actor)
         if requester is not None:
             if self.store.ticket_requester(ticket.id) != requester:
                 raise Forbidden("this ticket is not yours", ticket=ticket.id)
-        elif actor is not SYSTEM:
+        elif actor is not SYSTEM and ANY not in (posts or ()):
             reading.check_read(actor, ticket)
 
     def journal_change(self, ticket: Ticket, name: str, note: str | None,

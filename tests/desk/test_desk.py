@@ -19,7 +19,8 @@ from engine.core.errors import (
 from engine.core.journal import GENESIS, compute_hash
 from engine.core.model import TicketQuery
 from engine.desk.desk import Desk
-from tests.desk.conftest import DeskWorld
+from engine.process.load import load_process
+from tests.desk.conftest import ROOT, DeskWorld
 
 
 def mini(world: DeskWorld, **data: object) -> int:
@@ -164,13 +165,18 @@ def test_an_account_acts_only_on_tickets_it_may_read(world: DeskWorld) -> None:
     ticket = world.desk.open("service_desk", ann, {"summary": "printer jams"})
     refusals: list[Callable[[], object]] = [
         lambda: world.desk.record(ticket.id, "comment", hal, note="seen it"),
-        lambda: world.desk.fire(ticket.id, "withdraw", hal, note="not ours"),
+        lambda: world.desk.fire(ticket.id, "receive", hal),
         lambda: world.desk.claim(ticket.id, hal)]
     for refused in refusals:
         with pytest.raises(Forbidden, match="'hal' may not read this ticket"):
             refused()
     assert [e.kind for e in world.desk.history(ticket.id)] == ["open"]
     assert world.desk.record(ticket.id, "comment", ann, note="mine").version == 2
+    # a step the process opens to every post (posts: ["*"]) is the process's grant
+    world.desk.deploy([load_process(ROOT / "tests/flows/family/child.yaml")],
+                      world.people["root"])
+    child = world.desk.open("child", ann, {"summary": "x"})
+    assert world.desk.fire(child.id, "close", hal).state == "closed"
 
 
 def test_timers_fire_as_the_system_after_their_delay(world: DeskWorld) -> None:

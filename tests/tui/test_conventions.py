@@ -125,8 +125,9 @@ def test_a_refusal_becomes_a_notification_never_a_traceback(desk: DeskCopy) -> N
                                  data={"assigned_group": "hardware_platform"})
         await pilot.press("c")
         assert app.is_running and isinstance(app.screen, QueueScreen)
-        assert notices(app)[-1] == ("Not allowed: ticket 4 in state 'dispatched': assigning "
-                                    "is for the post handling_group, not service_desk")
+        assert notices(app)[-1] == ("Not allowed: ticket 4: 'ann' may not read this ticket "
+                                    "(it is not at their post, assigned to them or opened "
+                                    "by them)")
         assert desk.workspace.desk.ticket(4).assignee is None  # dispatching unassigns it
 
     desk.run(scenario)
