@@ -184,7 +184,9 @@ class Desk:
         """The transitions this account may fire on the ticket now (guards aside)."""
         compiled = self.compiled(ticket.digest)
         return [t for t in compiled.transitions_from(ticket.state)
-                if plan.may_fire(t, ticket, actor)]
+                if plan.may_fire(t, ticket, actor)] + [
+            t for inner in ticket.branches.values() for t in compiled.transitions_from(inner)
+            if plan.may_fire(t, plan.in_branch(compiled, ticket, inner), actor)]
 
     # -- opening and firing ------------------------------------------------------------
 
@@ -282,8 +284,8 @@ class Desk:
         vote = approvals.REJECT if reject else approvals.APPROVE
         for attempt in range(attempts):
             ticket = self.store.load_ticket(ticket_id)
-            waiting = [t for t in self.compiled(ticket.digest).transitions_from(ticket.state)
-                       if t.approve is not None]
+            waiting = [t for t in self.compiled(ticket.digest).transitions_now(
+                ticket.state, ticket.branches) if t.approve is not None]
             if not waiting:
                 raise InvalidTrigger("the ticket waits for no approval", ticket=ticket.id,
                                      state=ticket.state)
@@ -298,7 +300,7 @@ class Desk:
     def _ballot(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                 vote: str | None, now: datetime) -> approvals.Ballot | None:
         """The round an approval's vote joins, read from the journal (None: no approval)."""
-        transition = compiled.transition_for(ticket.state, trigger)
+        transition = compiled.step_for(ticket.state, ticket.branches, trigger)
         if transition is None or transition.approve is None:
             return None if vote in (None, approvals.APPROVE) else approvals.Ballot(str(vote))
         eligible = None

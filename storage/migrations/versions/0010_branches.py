@@ -1,0 +1,27 @@
+"""Parallel branches: a forked ticket's active branch states.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0010'
+down_revision: str | None = '0009'
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('tickets') as batch:
+        batch.add_column(sa.Column('branches', sa.JSON(), nullable=False,
+                                   server_default='{}'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('branches')
