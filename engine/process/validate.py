@@ -453,6 +453,10 @@ class Checker:
             if fork.then in self.forks.region:
                 self.fail((*loc, "then"), f"state {fork.then!r} is inside a branch; a fork "
                           "joins into a state outside its branches")
+        for index, timer in enumerate(self.spec.timers):
+            if timer.state in self.forks.region:
+                self.fail(("timers", index, "state"), f"{timer.state!r} is a branch state; "
+                          "a branch is timed by its clock (its 'limit:'), not by timers")
         owner: dict[tuple[str, str], str] = {}
         for index, transition in enumerate(self.spec.transitions):
             self.check_border(("transitions", index), transition)
