@@ -88,7 +88,7 @@ def expand(spec: ProcessSpec) -> ProcessSpec:
     states = dict(spec.states)
     for _, _, branch, name, state in _branch_states(spec):
         if name not in states:
-            post = state.post or branch.post
+            post = state.post or (branch.post if branch.post in spec.posts else None)
             states[name] = state.model_copy(update={"post": post, "kind": _kind(state)})
     return spec.model_copy(update={"states": states})
 
@@ -130,6 +130,9 @@ def _fork_problems(loc: Loc, state: StateSpec, spec: ProcessSpec) -> Found:
         found.append(((*loc, "fork"), "a fork needs at least two branches"))
     if state.then is None:
         found.append((loc, "a fork needs 'then:', the state its branches join into"))
+    elif state.then in {inner for _, _, _, inner, _ in _branch_states(spec)}:
+        found.append(((*loc, "then"), f"state {state.then!r} is inside a branch; a fork "
+                      "joins into a state outside its branches"))
     elif state.then not in spec.states:
         found.append(((*loc, "then"), f"state {state.then!r} does not exist (a fork joins "
                       "into a state outside its branches)"))
@@ -165,9 +168,10 @@ def _overlaps(spec: ProcessSpec) -> Found:
     found: Found = []
     for fork, state in spec.states.items():
         for name in state.fork or {}:
-            found += _claim(names, name, f"branch of {fork!r}", ("states", fork, "fork", name))
+            found += _claim(names, name, f"a branch of {fork!r}",
+                            ("states", fork, "fork", name))
     for fork, name, _, inner, _ in _branch_states(spec):
-        found += _claim(states, inner, f"state of branch {name!r}",
+        found += _claim(states, inner, f"a state of branch {name!r}",
                         state_loc(fork, name, inner))
     return found
 

@@ -450,9 +450,6 @@ class Checker:
                 self.limit((*loc, "fork", region.name, "limit"), branch.limit)
             if fork.join is not None:
                 self.join_condition((*loc, "join"), fork.join, set(fork.regions))
-            if fork.then in self.forks.region:
-                self.fail((*loc, "then"), f"state {fork.then!r} is inside a branch; a fork "
-                          "joins into a state outside its branches")
         for index, timer in enumerate(self.spec.timers):
             if timer.state in self.forks.region:
                 self.fail(("timers", index, "state"), f"{timer.state!r} is a branch state; "
