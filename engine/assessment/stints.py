@@ -257,9 +257,9 @@ class Reader:
                 self.record.stints.append(Stint(post, start, event.at, None))
                 del self.branches[name]
         for name, state in active.items():
-            post = version.posts.get(state)
-            if name not in self.branches and post and state not in version.ends:
-                self.branches[name] = (post, event.at)
+            holder = version.posts.get(state)
+            if name not in self.branches and holder and state not in version.ends:
+                self.branches[name] = (holder, event.at)
 
     def regroup(self, at: datetime, group: str | None) -> None:
         """The post's group as the data now names it: a stint and the clocks running for the
