@@ -56,9 +56,6 @@ class Forks:
         self.region = {state: region for fork in self.forks.values()
                        for region in fork.regions.values() for state in region.states}
 
-    def __bool__(self) -> bool:
-        return bool(self.forks)
-
     def entered(self, state: str) -> dict[str, str]:
         """The active branch states of a ticket entering ``state`` (none: not a fork)."""
         fork = self.forks.get(state)
