@@ -17,11 +17,10 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets') as batch:
-        batch.add_column(sa.Column('branches', sa.JSON(), nullable=False,
-                                   server_default='{}'))
+    # no batch: copying the tickets table on SQLite would break the keys pointing at it
+    op.add_column('tickets', sa.Column('branches', sa.JSON(), nullable=False,
+                                       server_default='{}'))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets') as batch:
-        batch.drop_column('branches')
+    op.execute("ALTER TABLE tickets DROP COLUMN branches")
