@@ -79,6 +79,8 @@ class TicketOut(BaseModel):
     process: str
     digest: str
     state: str
+    branches: dict[str, str] = Field(
+        default_factory=dict, description="In a fork: branch → its active state.")
     data: dict[str, Any]
     post: str | None
     assignee: str | None
@@ -169,7 +171,8 @@ class Me(BaseModel):
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
     """A ticket as the API shows it."""
     return {"id": ticket.id, "process": ticket.process, "digest": ticket.digest,
-            "state": ticket.state, "data": ticket.data, "post": ticket.post,
+            "state": ticket.state, "branches": ticket.branches, "data": ticket.data,
+            "post": ticket.post,
             "assignee": ticket.assignee, "open": ticket.is_open, "parent": ticket.parent_id,
             "opened_at": ticket.opened_at, "opened_by": ticket.opened_by,
             "updated_at": ticket.updated_at, "revision": ticket.version, "events": ticket.seq}

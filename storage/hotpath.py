@@ -492,7 +492,8 @@ class HotPath:
                 "updated_at": time(ticket.updated_at), "opened_by": ticket.opened_by,
                 "parent_id": ticket.parent_id, "version": ticket.version, "seq": ticket.seq,
                 "head": ticket.head, "state_since": time(ticket.state_since),
-                "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla))}
+                "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla)),
+                "branches": json(ticket.branches)}
 
     def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
         """The values of :data:`TICKET_CHANGES` (what an update sets)."""
@@ -502,7 +503,7 @@ class HotPath:
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
                 "state_since": time(ticket.state_since), "sla": json(ticket.sla),
-                "sla_due": time(sla_due(ticket.sla))}
+                "sla_due": time(sla_due(ticket.sla)), "branches": json(ticket.branches)}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)
@@ -518,13 +519,13 @@ class HotPath:
 
     def _ticket(self, row: Sequence[Any]) -> Ticket:
         (id_, process, digest, state, data, post, assignee, is_open, opened_at, updated_at,
-         opened_by, parent_id, version, seq, head, state_since, sla) = row
+         opened_by, parent_id, version, seq, head, state_since, sla, branches) = row
         read_time, read_json = self.codec.read_time, self.codec.read_json
         return Ticket(id_, process, digest, state, read_json(data), post, assignee,
                       bool(is_open), read_time(opened_at), read_time(updated_at), opened_by,
                       parent_id, version, seq, head,
                       read_time(state_since) if state_since is not None else None,
-                      read_json(sla))
+                      read_json(sla), read_json(branches))
 
 
 def _checked(cursor: Any, sql: str, params: Any) -> Any:

@@ -117,6 +117,9 @@ class TicketRow(SQLModel, table=True):
         "server_default": NO_DUE_TEXT})
     """The earliest due time of its SLA clocks (``engine.core.model.sla_due``), kept by the
     hot path with ``sla``: queues sort by it through an index."""
+    branches: dict[str, str] = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={
+        "server_default": "{}"})
+    """In a fork: branch → its active state (``engine.core.model.Ticket.branches``)."""
 
     @declared_attr  # type: ignore[arg-type]
     def __mapper_args__(cls) -> dict[str, Any]:

@@ -17,7 +17,8 @@ def ticket_record(ticket: Ticket, version: int | None = None) -> dict[str, Any]:
     """A ticket as JSON-able data (``version``: the process version number)."""
     return {
         "id": ticket.id, "process": ticket.process, "version": version,
-        "digest": ticket.digest, "state": ticket.state, "data": ticket.data,
+        "digest": ticket.digest, "state": ticket.state, "branches": ticket.branches,
+        "data": ticket.data,
         "post": ticket.post, "assignee": ticket.assignee, "open": ticket.is_open,
         "parent": ticket.parent_id, "opened_at": ticket.opened_at.isoformat(),
         "opened_by": ticket.opened_by, "updated_at": ticket.updated_at.isoformat(),

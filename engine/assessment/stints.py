@@ -219,6 +219,8 @@ class Reader:
         self.handled_post: str | None = None
         self.clean, self.confirmed, self.pending = True, False, False
         self.record = Record(opening.ticket_id, version.name)
+        self.branches: dict[str, tuple[str, datetime]] = {}
+        """Active branch → the post holding it and since when (a stint of its own)."""
         self.start_clocks(opening.at, version)
 
     def step(self, event: Event, version: VersionIndex) -> None:
@@ -239,6 +241,25 @@ class Reader:
             self.move(event, version, after, "pend" in tags)
             self.regroup(event.at, version.process.group(after, self.data))
         self.post = after
+        if event.kind in ("fire", "timer"):
+            self.follow_branches(event, version)
+
+    def follow_branches(self, event: Event, version: VersionIndex) -> None:
+        """Parallel branches: each branch's post holds the ticket from the fork (or from
+        the branch step that hands it there) until the branch is done or joined."""
+        active = event.details.get("branches")
+        active = active if isinstance(active, dict) else {}
+        if not active and not self.branches:
+            return
+        for name, (post, start) in list(self.branches.items()):
+            state = active.get(name)
+            if state is None or state in version.ends or version.posts.get(state) != post:
+                self.record.stints.append(Stint(post, start, event.at, None))
+                del self.branches[name]
+        for name, state in active.items():
+            holder = version.posts.get(state)
+            if name not in self.branches and holder and state not in version.ends:
+                self.branches[name] = (holder, event.at)
 
     def regroup(self, at: datetime, group: str | None) -> None:
         """The post's group as the data now names it: a stint and the clocks running for the
@@ -337,10 +358,12 @@ class Reader:
             marks.append(Mark(tag, before, at, group=group))
 
     def finish(self) -> Record:
-        """The record, with the stint still running and the pending post at the end."""
+        """The record, with the stints still running and the pending post at the end."""
         if self.stint_start is not None and self.post is not None:
             self.record.stints.append(Stint(self.post, self.stint_start, None,
                                             self.stint_group))
+        self.record.stints += [Stint(post, start, None, None)
+                               for post, start in self.branches.values()]
         if self.pending and self.open:
             self.record.pending_post, self.record.pending_group = self.post, self.group
         return self.record

@@ -178,7 +178,7 @@ class Legality:
             return [*problems, actor]
         compiled = self.versions(before.digest)
         trigger = event.trigger or ""
-        transition = compiled.transition_for(before.state, trigger)
+        transition = compiled.step_for(before.state, before.branches, trigger)
         given = {}
         if event.changes and transition is not None:
             allowed = (*transition.requires, *transition.accepts)

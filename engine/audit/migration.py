@@ -44,7 +44,21 @@ def destination(target: CompiledProcess, ticket: Ticket, mapping: dict[str, str]
     if state.kind == "end":
         raise BadRequest(f"{dest!r} is an end state: a migration never closes a ticket",
                          ticket=ticket.id, state=ticket.state)
+    _check_unforked(target, ticket, dest)
     return dest
+
+
+def _check_unforked(target: CompiledProcess, ticket: Ticket, dest: str) -> None:
+    """Parallel branches are not migrated: neither a forked ticket nor into a fork."""
+    if ticket.branches:
+        active = ", ".join(f"{branch}: {inner}" for branch, inner in ticket.branches.items())
+        raise BadRequest(f"the ticket is in parallel branches ({active}); migrate it once "
+                         "they have joined", ticket=ticket.id, state=ticket.state)
+    forks = target.process.forks
+    if dest in forks.forks or dest in forks.region:
+        raise BadRequest(f"{dest!r} is a fork or a branch state: a migration does not enter "
+                         "parallel branches (map the ticket to another state)",
+                         ticket=ticket.id, state=ticket.state)
 
 
 def plan_move(target: CompiledProcess, ticket: Ticket, dest: str, actor: Account,

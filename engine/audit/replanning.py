@@ -53,7 +53,7 @@ class Replanner:
         (``transition``: the one the trigger takes from the ticket's state, if known; an
         approval's vote, with its round, is planned afresh each time)."""
         if transition is None:
-            transition = compiled.transition_for(ticket.state, trigger)
+            transition = compiled.step_for(ticket.state, ticket.branches, trigger)
         key = None if transition is None or ballot is not None else self._key(
             compiled, transition, ticket, actor, given, timer)
         if key is None:
@@ -85,7 +85,7 @@ class Replanner:
              actor: Account, given: dict[str, Any], timer: Timer | None
              ) -> tuple[Any, ...] | None:
         reads = self._fields_read(compiled, transition)
-        if reads is None:
+        if reads is None or ticket.branches:  # a branch step reads the other branches
             return None
         data = ticket.data
         # the input, and the values before it of the fields it gives that the plan reads not

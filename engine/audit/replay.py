@@ -52,6 +52,8 @@ def apply(ticket: Ticket, event: Event, compiled: CompiledProcess) -> None:
         if event.kind in MOVES and event.dest != ticket.state:
             ticket.state_since = event.at
         ticket.state = event.dest
+        if event.kind in MOVES:
+            ticket.branches = dict(event.details.get("branches", {}))
         state = compiled.spec.states.get(event.dest)
         ticket.is_open = state is None or state.kind != "end"
     ticket.digest, ticket.seq, ticket.head = event.digest, event.seq, event.hash
@@ -81,8 +83,8 @@ def meaningful(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-COMPARED = ("state", "post", "assignee", "is_open", "digest", "seq", "head", "parent_id",
-            "opened_by", "opened_at")
+COMPARED = ("state", "branches", "post", "assignee", "is_open", "digest", "seq", "head",
+            "parent_id", "opened_by", "opened_at")
 
 
 def differences(stored: Ticket, replayed: Ticket) -> list[str]:

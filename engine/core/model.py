@@ -41,6 +41,16 @@ class Ticket:
     """When the ticket entered its current state."""
     sla: dict[str, Any] = field(default_factory=dict)
     """SLA bookkeeping: time spent, due times (see engine.time.sla)."""
+    branches: dict[str, str] = field(default_factory=dict)
+    """In a fork (``state`` is the fork): branch → its active state (an end state once the
+    branch is done); empty otherwise (see engine.process.forks)."""
+
+    def where(self) -> str:
+        """The state as people read it: ``checks [hardware: hardware_check, software:
+        software_checked]`` in a fork, else the state alone."""
+        if not self.branches:
+            return self.state
+        return f"{self.state} [{', '.join(f'{b}: {s}' for b, s in self.branches.items())}]"
 
     def __copy__(self) -> Ticket:
         """A shallow copy; ``copy.copy``'s generic path was the costliest step of planning."""

@@ -194,7 +194,9 @@ class Desk:
         """The transitions this account may fire on the ticket now (guards aside)."""
         compiled = self.compiled(ticket.digest)
         return [t for t in compiled.transitions_from(ticket.state)
-                if plan.may_fire(t, ticket, actor)]
+                if plan.may_fire(t, ticket, actor)] + [
+            t for inner in ticket.branches.values() for t in compiled.transitions_from(inner)
+            if plan.may_fire(t, plan.in_branch(compiled, ticket, inner), actor)]
 
     # -- opening and firing ------------------------------------------------------------
 
@@ -247,8 +249,7 @@ class Desk:
         """
         now = self._active(actor)
         ticket = self._load(ticket_id, expected_version)
-        transition = self.compiled(ticket.digest).transition_for(ticket.state, trigger)
-        self._check_actor(ticket, actor, transition.posts if transition else None)
+        self._check_step(ticket, trigger, actor)
         change, credentials, ended = self._fire_change(ticket, trigger, actor, data or {},
                                                        note, now, timer, vote)
         self.store.apply(change)
@@ -306,8 +307,8 @@ class Desk:
     def _approval(self, ticket: Ticket, trigger: str | None) -> str:
         """The approval trigger a vote is for: the one named, or the first the process
         declares from this state (the written approval before the verbal one, say)."""
-        waiting = [t.trigger for t in self.compiled(ticket.digest).transitions_from(ticket.state)
-                   if t.approve is not None]
+        waiting = [t.trigger for t in self.compiled(ticket.digest).transitions_now(
+            ticket.state, ticket.branches) if t.approve is not None]
         if not waiting:
             raise InvalidTrigger("the ticket waits for no approval", ticket=ticket.id,
                                  state=ticket.state)
@@ -319,7 +320,7 @@ class Desk:
     def _ballot(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                 vote: str | None, now: datetime) -> approvals.Ballot | None:
         """The round an approval's vote joins, read from the journal (None: no approval)."""
-        transition = compiled.transition_for(ticket.state, trigger)
+        transition = compiled.step_for(ticket.state, ticket.branches, trigger)
         if transition is None or transition.approve is None:
             return None if vote in (None, approvals.APPROVE) else approvals.Ballot(str(vote))
         eligible = None
@@ -388,6 +389,16 @@ class Desk:
         after = plan.plan_record(compiled, ticket, name, actor, note, data or {}, now)
         return self._commit_event(ticket, after, actor.username, "event", name, note, now,
                                   details)
+
+    def _check_step(self, ticket: Ticket, trigger: str, actor: Account) -> None:
+        """The actor may take this step: it reads the ticket, or in a fork one of its
+        active branches (at the branch's post)."""
+        compiled = self.compiled(ticket.digest)
+        transition = compiled.step_for(ticket.state, ticket.branches, trigger)
+        views = [ticket, *(plan.in_branch(compiled, ticket, inner)
+                           for inner in ticket.branches.values())]
+        seen = next((view for view in views if reading.may_read(actor, view)), ticket)
+        self._check_actor(seen, actor, transition.posts if transition else None)
 
     def _check_actor(self, ticket: Ticket, actor: Account,
                      posts: list[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from engine.core.model import SLA_KINDS, Account, Change, NewTicket, Ticket, Tim
 from engine.desk import approvals
 from engine.desk.approvals import Ballot
 from engine.process.compiler import CompiledProcess
+from engine.process.expressions import ExpressionError
 from engine.process.fields import DEFAULT_MAX_LENGTH, coerce, parse_timestamp
 from engine.process.spec import (
     ANY,
@@ -194,10 +195,12 @@ def event_spec(spec: ProcessSpec, name: str) -> EventSpec | None:
 
 
 def with_post(compiled: CompiledProcess, ticket: Ticket, dest: str) -> Ticket:
-    """The ticket in ``dest``: its post follows the state's post; open unless an end."""
+    """The ticket in ``dest``: its post follows the state's post; open unless an end; in
+    every branch's first state when ``dest`` forks (out of its branches when it leaves)."""
     state = compiled.spec.states[dest]
+    branches = ticket.branches if dest == ticket.state else compiled.process.forks.entered(dest)
     return replace_fields(ticket, state=dest, post=state.post or ticket.post,
-                          is_open=state.kind != "end")
+                          is_open=state.kind != "end", branches=branches)
 
 
 def replace_fields(ticket: Ticket, **values: Any) -> Ticket:
@@ -236,9 +239,15 @@ def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor:
 
     The part of :func:`plan_fire` that ``verify`` re-runs for every recorded step. An
     approval's firing is one vote (``ballot``): it moves the ticket only when it settles
-    the round.
+    the round. A trigger of one of the ticket's active branches is planned as a step of
+    that branch (:func:`branch_outcome`).
     """
     transition = compiled.transition_for(ticket.state, trigger)
+    if transition is None and ticket.branches:
+        branch = compiled.branch_of(ticket.branches, trigger)
+        if branch is not None:
+            return branch_outcome(compiled, ticket, branch, trigger, actor, data, now, timer,
+                                  ballot)
     if transition is None:
         raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,
                              state=ticket.state)
@@ -268,7 +277,57 @@ def plan_outcome(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor:
     details.update(counted.details if counted else {})
     if transition.do:
         details[vendor.DETAILS_KEY] = vendor.actions_for(transition.do, ticket, moved.data, now)
+    if moved.branches:
+        details["branches"] = dict(moved.branches)
     return Outcome(transition, moved, ticket_changes(ticket, moved), details, names)
+
+
+def branch_outcome(compiled: CompiledProcess, ticket: Ticket, branch: str, trigger: str,
+                   actor: Account, data: dict[str, Any], now: datetime,
+                   timer: Timer | None = None, ballot: Ballot | None = None) -> Outcome:
+    """A step in one branch of a forked ticket: planned on the branch's state alone (its
+    post, roles and guards), then folded back; the branches join when all are done or the
+    fork's ``join:`` condition holds, and the ticket moves on to the fork's ``then:``."""
+    inner = ticket.branches[branch]
+    step = plan_outcome(compiled, in_branch(compiled, ticket, inner), trigger, actor, data,
+                        now, timer, ballot)
+    branches = {**ticket.branches, branch: step.moved.state}
+    moved = replace_fields(step.moved, state=ticket.state, post=ticket.post,
+                           is_open=ticket.is_open, state_since=ticket.state_since,
+                           branches=branches, assignee=step.moved.assignee
+                           if step.transition.assign else ticket.assignee)
+    details = {**step.details, "branch": branch, "step": [inner, step.moved.state]}
+    fork = compiled.process.forks.forks[ticket.state]
+    if joins(compiled, fork.name, branches, {**step.names, **moved.data}):
+        moved = with_post(compiled, moved, fork.then)
+        moved.state_since = now
+        moved.assignee = ticket.assignee if moved.post == ticket.post else None
+        details["joined"] = True
+    details.pop("branches", None)
+    if moved.branches:
+        details["branches"] = dict(moved.branches)
+    return Outcome(step.transition, moved, ticket_changes(ticket, moved), details, step.names)
+
+
+def in_branch(compiled: CompiledProcess, ticket: Ticket, inner: str) -> Ticket:
+    """The ticket as one of its branches sees it: in the branch's state, at its post."""
+    return replace_fields(ticket, state=inner, branches={},
+                          post=compiled.spec.states[inner].post or ticket.post)
+
+
+def joins(compiled: CompiledProcess, fork: str, branches: dict[str, str],
+          names: dict[str, Any]) -> bool:
+    """Whether a fork's branches join: every one is done, or its ``join:`` holds (reading
+    the fields and, by name, whether each branch is done; an error reads as false)."""
+    done = compiled.process.forks.done(fork, branches)
+    condition = compiled.process.forks.forks[fork].join
+    if all(done.values()) or condition is None:
+        return all(done.values())
+    try:
+        return bool(compiled.process.expression(condition).evaluate(
+            compiled.process.scope({**names, **done})))
+    except ExpressionError:
+        return False
 
 
 def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,

@@ -53,7 +53,8 @@ class CompiledProcess:
     def _expand(self, sources: list[str]) -> list[str]:
         if ANY not in sources:
             return sources
-        return [name for name, state in self.spec.states.items() if state.kind != "end"]
+        return [name for name, state in self.spec.states.items()
+                if state.kind != "end" and name not in self.process.forks.region]
 
     def _edges(self, transition: TransitionSpec, source: str) -> list[dict[str, Any]]:
         guard = [self._condition(transition.when)] if transition.when else []
@@ -84,6 +85,29 @@ class CompiledProcess:
     def transitions_from(self, state: str) -> list[TransitionSpec]:
         """Every transition that may be fired from a state, in file order."""
         return [t for (source, _), t in self._by_source.items() if source == state]
+
+    def branch_of(self, branches: dict[str, str], trigger: str) -> str | None:
+        """The active branch whose state the trigger may be fired from (None: none)."""
+        return next((branch for branch, state in branches.items()
+                     if (state, trigger) in self._by_source), None)
+
+    def step_for(self, state: str, branches: dict[str, str], trigger: str
+                 ) -> TransitionSpec | None:
+        """The transition a trigger takes on a ticket: from its state, else from the state
+        of one of its active branches."""
+        found = self._by_source.get((state, trigger))
+        if found is None and branches:
+            branch = self.branch_of(branches, trigger)
+            found = self._by_source.get((branches[branch], trigger)) if branch else None
+        return found
+
+    def transitions_now(self, state: str, branches: dict[str, str]) -> list[TransitionSpec]:
+        """Every transition that may be fired on a ticket: from its state and from the
+        state of each active branch."""
+        result = self.transitions_from(state)
+        for inner in branches.values():
+            result += self.transitions_from(inner)
+        return result
 
     def fire(self, ticket: Any, trigger: str, names: Names) -> str:
         """Move ``ticket`` (a plain object with ``state`` and ``id``) by ``trigger``.

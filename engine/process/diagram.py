@@ -4,7 +4,10 @@ Edges read like UML: ``trigger [guard] / actions ⏱ timer``; an approval reads
 ``trigger ✔ QUORUM × ROLE``, with a second edge ``trigger ✘ N × ROLE`` to its
 rejected state. Start and end states are
 joined to ``[*]``; an exclusive gateway becomes a ``<<choice>>`` state whose branches carry
-their conditions (``else`` for the default).
+their conditions (``else`` for the default). A fork is a ``<<fork>>`` pseudo-state leading
+into a composite state with one concurrent region (``--``) per branch, each with its own
+states and steps; the composite leads to a ``<<join>>`` into the fork's ``then:`` state,
+labelled ``all done`` (and its ``join:`` condition when it has one).
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from engine.process.spec import ANY, Limit, ProcessSpec, TimerSpec, TransitionSpec
+from engine.process.spec import (
+    ANY,
+    Limit,
+    ProcessSpec,
+    StateSpec,
+    TimerSpec,
+    TransitionSpec,
+)
 
 _UNSAFE = re.compile(r"[#:;]")
 """Characters that end a Mermaid label (``:``, ``;``) or start an entity code (``#``)."""
@@ -21,38 +31,95 @@ _UNSAFE = re.compile(r"[#:;]")
 def mermaid(spec: ProcessSpec) -> str:
     """The process's state graph as Mermaid ``stateDiagram-v2`` source."""
     lines = ["stateDiagram-v2", f"    %% {spec.process}: {_flat(spec.title)}"]
-    lines += [f"    {line}" for line in _states(spec)]
-    lines += [f"    {line}" for line in _edges(spec)]
+    inner = _branch_states(spec)
+    lines += [f"    {line}" for line in _states(spec, inner)]
+    lines += [f"    {line}" for line in _edges(spec, inner)]
+    lines += [f"    {line}" for line in _forks(spec)]
     lines += [f"    {line}" for line in _events(spec)]
     return "\n".join(lines) + "\n"
 
 
-def _states(spec: ProcessSpec) -> Iterator[str]:
+def _branch_states(spec: ProcessSpec) -> set[str]:
+    """The states inside branches (drawn in their fork's composite state)."""
+    return {inner for state in spec.states.values() for branch in (state.fork or {}).values()
+            for inner in branch.states}
+
+
+def _states(spec: ProcessSpec, inner: set[str]) -> Iterator[str]:
     for name, state in spec.states.items():
+        if name in inner:
+            continue
         title = state.title or name
         yield f"{name} : {_text(title + (f' ({state.post})' if state.post else ''))}"
     yield f"[*] --> {spec.start_state()}"
     for name, state in spec.states.items():
-        if state.kind == "end":
+        if state.kind == "end" and name not in inner:
             yield f"{name} --> [*]"
 
 
-def _edges(spec: ProcessSpec) -> Iterator[str]:
+def _forks(spec: ProcessSpec) -> Iterator[str]:
+    """Each fork: ``<<fork>>``, a composite of concurrent branch regions, ``<<join>>``."""
+    for name, state in spec.states.items():
+        if not state.fork:
+            continue
+        yield f"state {name}_fork <<fork>>"
+        yield f"{name}_fork --> {name}"
+        yield f"state {name} {{"
+        for number, branch in enumerate(state.fork.values()):
+            if number:
+                yield "    --"
+            yield from (f"    {line}" for line in _region(spec, branch.states))
+        yield "}"
+        condition = f" or [{state.join}]" if state.join else ""
+        yield f"state {name}_join <<join>>"
+        yield f"{name} --> {name}_join"
+        yield f"{name}_join --> {state.then} : {_text('all done' + condition)}"
+
+
+def _region(spec: ProcessSpec, states: dict[str, StateSpec]) -> Iterator[str]:
+    first = next(iter(states))
+    yield f"[*] --> {first}"
+    for name, state in states.items():
+        full = spec.states.get(name, state)
+        title = (full.title or name) + (f" ({full.post})" if full.post else "")
+        yield f"{name} : {_text(title)}"
+        if state.kind == "end":
+            yield f"{name} --> [*]"
+    for transition in spec.transitions:
+        for source in transition.sources:
+            if source in states:
+                yield from _targets(spec, transition, [source], set(spec.states))
+
+
+def _edges(spec: ProcessSpec, inner: set[str]) -> Iterator[str]:
     choices: set[str] = set(spec.states)
     for transition in spec.transitions:
-        sources = _sources(spec, transition)
-        if transition.to:
-            for source in sources:
-                yield f"{source} --> {transition.to} : {_label(spec, transition, source)}"
-                yield from _rejection(transition, source)
-            continue
-        choice = _unique(f"{transition.trigger}_choice", choices)
-        yield f"state {choice} <<choice>>"
+        sources = [source for source in _sources(spec, transition) if source not in inner]
+        if sources:
+            yield from _targets(spec, transition, sources, choices)
+
+
+def _targets(spec: ProcessSpec, transition: TransitionSpec, sources: list[str],
+             choices: set[str]) -> Iterator[str]:
+    """The edges of one transition from its sources (a fork is entered by its ``<<fork>>``)."""
+    if transition.to:
         for source in sources:
-            yield f"{source} --> {choice} : {_label(spec, transition, source)}"
-        for branch in transition.choose or []:
-            condition = f"[{branch.when}]" if branch.when else "else"
-            yield f"{choice} --> {branch.to} : {_text(condition)}"
+            yield f"{source} --> {_dest(spec, transition.to)} : " \
+                  f"{_label(spec, transition, source)}"
+            yield from _rejection(transition, source)
+        return
+    choice = _unique(f"{transition.trigger}_choice", choices)
+    yield f"state {choice} <<choice>>"
+    for source in sources:
+        yield f"{source} --> {choice} : {_label(spec, transition, source)}"
+    for branch in transition.choose or []:
+        condition = f"[{branch.when}]" if branch.when else "else"
+        yield f"{choice} --> {_dest(spec, branch.to)} : {_text(condition)}"
+
+
+def _dest(spec: ProcessSpec, name: str) -> str:
+    state = spec.states.get(name)
+    return f"{name}_fork" if state is not None and state.fork else name
 
 
 def _rejection(transition: TransitionSpec, source: str) -> Iterator[str]:

@@ -52,6 +52,12 @@ def clocks_of(spec: ProcessSpec) -> dict[str, ClockSpec]:
         name = tier_name(tier)
         clocks[name] = ClockSpec(name, frozenset(tier_states_of(spec, tier)),
                                  tier_limit(spec, tier), tier.breach)
+    for state in spec.states.values():
+        for branch, fork in (state.fork or {}).items():
+            if fork.limit is not None:
+                clocks[branch] = ClockSpec(branch, frozenset(
+                    name for name, inner in fork.states.items() if inner.kind != "end"),
+                    fork.limit)
     return clocks
 
 

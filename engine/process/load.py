@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from engine.core.errors import DamagedVersion, MissingField, Problem, SpecError
 from engine.core.model import ProcessVersion
-from engine.process import ladder, yamlfile
+from engine.process import forks, ladder, yamlfile
 from engine.process.durations import parse_duration
 from engine.process.expressions import Expression, ExpressionError, is_expression
 from engine.process.spec import Limit, ProcessSpec
@@ -31,6 +31,7 @@ class Process:
     path: str
     digest: str
     expressions: dict[str, Expression] = field(repr=False)
+    forks: forks.Forks = field(repr=False)
 
     @property
     def name(self) -> str:
@@ -127,14 +128,14 @@ def parse_process(source: str, path: str) -> Process:
         spec = ProcessSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError(shape_problems(exc, raw, path)) from None
-    timing = ladder.time_problems(spec)  # calendar and escalation ladder
-    spec = ladder.expand(spec)
+    timing = forks.problems(spec) + ladder.time_problems(spec)  # shapes of forks, time
+    spec = ladder.expand(forks.expand(spec))
     checker = Checker(spec, raw, path)
     problems = [Problem(path, *locate(raw, loc), message) for loc, message in timing]
     problems += checker.run()
     if problems:
         raise SpecError(problems)
-    return Process(spec, source, path, digest_of(source), checker.expressions)
+    return Process(spec, source, path, digest_of(source), checker.expressions, checker.forks)
 
 
 def shape_problems(exc: ValidationError, raw: Any, path: str) -> list[Problem]:

@@ -116,11 +116,33 @@ class StateSpec(Model):
     """How long the post may take here: an ISO 8601 duration or a table keyed by a field."""
     sla: Literal["run", "pause"] | None = None
     """Whether the SLA clock runs or pauses here (default: pause in waiting, run elsewhere)."""
+    fork: dict[Name, BranchSpec] | None = None
+    """Parallel branches entered together when a ticket enters this state (a fork)."""
+    join: str | None = None
+    """For a fork: a condition that joins the branches before all of them are done."""
+    then: Name | None = None
+    """For a fork: the state the ticket goes to when its branches join."""
 
     @property
     def sla_runs(self) -> bool:
         """Whether the SLA clock counts time spent in this state."""
         return self.sla == "run" if self.sla else self.kind not in ("waiting", "end")
+
+
+class BranchSpec(Model):
+    """One parallel branch of a fork: its own states, post and SLA clock."""
+
+    title: str | None = None
+    """A human label for the branch."""
+    post: Name | None = None
+    """The post working on the branch (its states' post unless they name one)."""
+    limit: Limit | None = None
+    """The branch's SLA clock: how long it may take from the fork to its end."""
+    states: dict[Name, StateSpec]
+    """The branch's states: it starts in the first; an end state finishes it."""
+
+
+StateSpec.model_rebuild()
 
 
 class Branch(Model):

@@ -23,6 +23,7 @@ from engine.process.expressions import (
     is_expression,
 )
 from engine.process.fields import RE2_REQUIRED, PatternError, coerce, compile_pattern
+from engine.process.forks import Forks, state_loc
 from engine.process.spec import (
     ACTIONS,
     ANY,
@@ -88,6 +89,7 @@ class Checker:
         self.names = set(spec.fields)
         self.triggers = {t.trigger for t in spec.transitions}
         self.decisions: dict[str, Decision | Unusable] = {}
+        self.forks = Forks(spec)
 
     def fail(self, loc: Path_, message: str, *, key: bool = False) -> None:
         line, column = locate(self.raw, loc, key=key)
@@ -104,6 +106,7 @@ class Checker:
         self.check_timers()
         self.check_events()
         self.check_requester_steps()
+        self.check_forks()
         if not self.problems:
             self.check_graph()
         return self.problems
@@ -253,12 +256,19 @@ class Checker:
         for extra in starts[1:]:
             self.fail(("states", extra, "kind"), f"a second start state {extra!r} (the start "
                       f"is {starts[0]!r}); a process has exactly one")
-        if not any(state.kind == "end" for state in self.spec.states.values()):
+        if not any(state.kind == "end" and name not in self.forks.region
+                   for name, state in self.spec.states.items()):
             self.fail(("states",), "a process needs at least one end state (kind: end)")
         for name, state in self.spec.states.items():
             if state.post and state.post not in self.spec.posts:
-                self.fail(("states", name, "post"), f"post {state.post!r} is not declared")
-            self.limit(("states", name, "limit"), state.limit)
+                self.fail((*self.where(name), "post"), f"post {state.post!r} is not declared")
+            self.limit((*self.where(name), "limit"), state.limit)
+
+    def where(self, state: str) -> Path_:
+        """Where a state is in the file (a branch's states are under its fork)."""
+        region = self.forks.region.get(state)
+        return ("states", state) if region is None else state_loc(region.fork, region.name,
+                                                                 state)
 
     def check_transitions(self) -> None:
         seen: dict[tuple[str, str], int] = {}
@@ -286,7 +296,8 @@ class Checker:
 
     def expand(self, sources: list[str]) -> list[str]:
         """Source names with ``"*"`` replaced by every state that is not an end state."""
-        every = [name for name, state in self.spec.states.items() if state.kind != "end"]
+        every = [name for name, state in self.spec.states.items()
+                 if state.kind != "end" and name not in self.forks.region]
         return [name for source in sources for name in (every if source == ANY else [source])]
 
     def check_sources(self, loc: Path_, transition: TransitionSpec) -> None:
@@ -428,12 +439,69 @@ class Checker:
                               f"transition {first + 1}; one per state")
                     break
 
+    # -- parallel branches -----------------------------------------------------------------
+
+    def check_forks(self) -> None:
+        """Branch limits and join conditions; no transition crosses a branch's border."""
+        for fork in self.forks.forks.values():
+            loc: Path_ = ("states", fork.name)
+            for region in fork.regions.values():
+                branch = (self.spec.states[fork.name].fork or {})[region.name]
+                self.limit((*loc, "fork", region.name, "limit"), branch.limit)
+            if fork.join is not None:
+                self.join_condition((*loc, "join"), fork.join, set(fork.regions))
+        for index, timer in enumerate(self.spec.timers):
+            if timer.state in self.forks.region:
+                self.fail(("timers", index, "state"), f"{timer.state!r} is a branch state; "
+                          "a branch is timed by its clock (its 'limit:'), not by timers")
+        owner: dict[tuple[str, str], str] = {}
+        for index, transition in enumerate(self.spec.transitions):
+            self.check_border(("transitions", index), transition)
+            self.check_owner(("transitions", index, "trigger"), transition, owner)
+
+    def check_owner(self, loc: Path_, transition: TransitionSpec,
+                    owner: dict[tuple[str, str], str]) -> None:
+        """One trigger names one step of a forked ticket: of one branch, or of the fork."""
+        for source in self.expand(transition.sources):
+            region = self.forks.region.get(source)
+            fork, part = (region.fork, region.name) if region else (source, source)
+            if fork not in self.forks.forks:
+                continue
+            first = owner.setdefault((fork, transition.trigger), part)
+            if first != part:
+                self.fail(loc, f"{transition.trigger!r} is fired in {first!r} and in {part!r} "
+                          f"of the fork {fork!r}; name each branch's triggers apart")
+                return
+
+    def join_condition(self, loc: Path_, text: str, branches: set[str]) -> None:
+        """A join reads the fields and, by name, whether each branch is done."""
+        source = text.removeprefix("=").strip()
+        try:
+            self.expressions[source] = Expression(source, self.names | branches,
+                                                  self.decisions)
+        except ExpressionError as exc:
+            self.fail(loc, str(exc))
+
+    def check_border(self, loc: Path_, transition: TransitionSpec) -> None:
+        """A branch's steps stay in it; nothing enters a branch but its fork."""
+        regions = {self.forks.region.get(s) for s in self.expand(transition.sources)}
+        for target in destinations(transition):
+            inside = self.forks.region.get(target)
+            for region in regions:
+                if region is not None and inside is not region:
+                    self.fail(loc, f"a step of branch {region.name!r} cannot lead to "
+                              f"{target!r}, outside the branch; the branch ends in an end "
+                              "state and its fork joins")
+                elif region is None and inside is not None:
+                    self.fail(loc, f"{target!r} is a state of branch {inside.name!r}; a "
+                              f"ticket enters it through the fork {inside.fork!r}")
+
     # -- the graph -------------------------------------------------------------------------
 
     def check_graph(self) -> None:
         reachable = self.reachable()
         for name, state in self.spec.states.items():
-            loc: Path_ = ("states", name)
+            loc = self.where(name)
             if name not in reachable:
                 self.fail(loc, f"state {name!r} cannot be reached from the start", key=True)
             elif state.kind != "end" and not any(self.exits(name)):
@@ -445,6 +513,10 @@ class Checker:
         for transition in self.spec.transitions:
             if state in self.expand(transition.sources):
                 yield from destinations(transition)
+        fork = self.forks.forks.get(state)
+        if fork is not None:
+            yield fork.then
+            yield from (region.start for region in fork.regions.values())
 
     def reachable(self) -> set[str]:
         seen: set[str] = set()

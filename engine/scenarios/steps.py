@@ -279,6 +279,8 @@ class TicketExpectation(StepModel):
     open: bool | None = None
     timers: list[str] | None = None
     """The triggers of the ticket's pending timers (SLA clocks aside), in any order."""
+    branches: dict[str, str] | None = None
+    """In a fork: branch → its active state (``{}``: not in a fork)."""
 
 
 class ExpectStep(StepModel):
@@ -309,7 +311,8 @@ def _run_expect(stage: Stage, step: ExpectStep) -> None:
     given = wanted.model_fields_set
     misses = [_differ(key, getattr(wanted, key), getattr(ticket, attribute))
               for key, attribute in (("state", "state"), ("assignee", "assignee"),
-                                     ("post", "post"), ("open", "is_open"))
+                                     ("post", "post"), ("open", "is_open"),
+                                     ("branches", "branches"))
               if key in given]
     if "group" in given:
         misses.append(_differ("group", wanted.group, stage.desk.group_of(ticket)))

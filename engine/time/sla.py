@@ -25,6 +25,7 @@ from engine.process.calendars import WorkingTime, build_calendar
 from engine.process.durations import format_duration, spoken
 from engine.process.ladder import ClockSpec, clocks_of
 from engine.process.load import Process
+from engine.process.spec import StateSpec
 
 WARNING, BREACH = SLA_KINDS
 
@@ -89,7 +90,7 @@ class Clocks:
         old: dict[str, Record] = (before.sla if before else {}).get("clocks", {})
         if not old and not self.definitions:
             return ClockPlan(after.sla)
-        if not old and after.state not in self.clocked:  # no clock runs, none starts
+        if not old and after.state not in self.clocked and not self._branch_clocked(after):
             return ClockPlan({"clocks": {}, "done": [*(before.sla if before else {}).get(
                 "done", [])]})
         state = self.spec.states[after.state]
@@ -97,17 +98,31 @@ class Clocks:
         ended = []
         for name, record in old.items():
             definition = self.definitions.get(name)
-            covered = definition is not None and after.state in definition.states
-            if definition is None or state.kind == "end" or not (covered or not state.sla_runs):
+            held = self._holder(definition, after) if definition else None
+            if definition is None or state.kind == "end" or not (held or not state.sla_runs):
                 ended.append(self._finish(name, record, now))
             else:
                 clocks[name] = self._settle(record, definition, after,
-                                            covered and state.sla_runs, now)
+                                            held is not None and held.sla_runs, now)
         for name, definition in self.definitions.items():
-            if name not in clocks and after.state in definition.states and state.kind != "end":
-                clocks[name] = self._start(definition, after, state.sla_runs, now)
+            held = self._holder(definition, after)
+            if name not in clocks and held is not None and state.kind != "end":
+                clocks[name] = self._start(definition, after, held, now)
         done = [*(before.sla if before else {}).get("done", []), *ended]
         return self._plan(before, after, old, {"clocks": clocks, "done": done})
+
+    def _branch_clocked(self, ticket: Ticket) -> bool:
+        return any(inner in self.clocked for inner in ticket.branches.values())
+
+    def _holder(self, definition: ClockSpec, ticket: Ticket) -> StateSpec | None:
+        """The state a clock times the ticket in now: its state, or an active branch's
+        (None: neither is one of the clock's states)."""
+        if ticket.state in definition.states:
+            return self.spec.states[ticket.state]
+        for inner in ticket.branches.values():
+            if inner in definition.states:
+                return self.spec.states[inner]
+        return None
 
     def _plan(self, before: Ticket | None, after: Ticket, old: dict[str, Record],
               sla: dict[str, Any]) -> ClockPlan:
@@ -118,9 +133,10 @@ class Clocks:
             return ClockPlan(sla)
         return ClockPlan(sla, armed, cancel=True)
 
-    def _start(self, definition: ClockSpec, ticket: Ticket, running: bool, now: datetime
+    def _start(self, definition: ClockSpec, ticket: Ticket, held: StateSpec, now: datetime
                ) -> Record:
-        record = {"post": ticket.post, "started": now.isoformat(), "spent": 0.0,
+        running = held.sla_runs
+        record = {"post": held.post or ticket.post, "started": now.isoformat(), "spent": 0.0,
                   "since": None, "limit": None, "due": None, "warn": None,
                   "warned": False, "breached": False}
         return self._settle(record, definition, ticket, running, now, force=True)
@@ -212,7 +228,8 @@ class Clocks:
         details = {"clock": timer.trigger, "due_at": timer.due_at.isoformat(),
                    "limit": format_duration(_seconds(record["limit"] or 0)),
                    "spent": format_duration(self.spent(record, now)), "post": ticket.post}
-        posts = [ticket.post, *(rule.notify if rule else [])]
+        owner = record["post"] if ticket.branches else ticket.post  # a branch's own post
+        posts = [owner, *(rule.notify if rule else [])]
         data = self._raised(ticket, rule.raise_ if rule else None)
         text = _message(ticket, timer.kind, timer.trigger, record, self.spent(record, now))
         notes = [Notification(post=post, ticket_id=ticket.id, kind=timer.kind, message=text,

@@ -12,9 +12,11 @@ from engine.process.load import load_process, parse_process
 from tui.cli import run
 
 FLOWS = Path(__file__).resolve().parent.parent.parent / "flows"
-LINE = re.compile(r"    (%% .*|state \w+ <<choice>>|\[\*\] --> \w+|\w+ --> \[\*\]"
-                  r"|\w+ --> \w+ : [^:;\n]+|\w+ : [^:;\n]+)")
-"""What every line of our output may look like: no ':' or ';' inside a label."""
+LINE = re.compile(r"    (    )?(%% .*|state \w+ <<(choice|fork|join)>>|\[\*\] --> \w+"
+                  r"|\w+ --> \[\*\]|\w+ --> \w+( : [^:;\n]+)?|\w+ : [^:;\n]+"
+                  r"|state \w+ \{|\}|--)")
+"""What every line of our output may look like: no ':' or ';' inside a label; a fork's
+branches are concurrent regions (``--``) of a composite state, indented once more."""
 
 
 def diagram_of(name: str) -> str:

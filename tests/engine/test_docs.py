@@ -11,6 +11,7 @@ from engine.process.expressions import CONTEXT_NAMES, FUNCTIONS
 from engine.process.spec import (
     ACTIONS,
     Branch,
+    BranchSpec,
     ChildStart,
     EventSpec,
     FieldSpec,
@@ -23,8 +24,8 @@ from engine.process.spec import (
 
 DOC = (Path(__file__).resolve().parent.parent.parent / "docs" / "processes.md").read_text(
     encoding="utf-8")
-MODELS = [ProcessSpec, FieldSpec, StateSpec, LimitTable, TransitionSpec, Branch, ChildStart,
-          TimerSpec, EventSpec]
+MODELS = [ProcessSpec, FieldSpec, StateSpec, BranchSpec, LimitTable, TransitionSpec, Branch,
+          ChildStart, TimerSpec, EventSpec]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)

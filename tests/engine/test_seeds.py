@@ -87,6 +87,9 @@ FAULT_ESCALATION: list[Case] = [
     ("vendor_tier", "request_vendor_access", {}, "remote_access"),
     ("remote_access", "access_finished", {}, "vendor_tier"),
     ("confirming", "confirm", {}, "closed"),
+    ("handling_tier", "check_in_parallel", {}, "checks"),
+    ("hardware_check", "report_hardware", {}, "hardware_checked"),
+    ("software_check", "report_software", {}, "software_checked"),
 ] + [(tier, "resolve", {}, "confirming") for tier in TIERS] \
   + [(tier, "pend", {}, "pending") for tier in TIERS] \
   + [("pending", "resume", {"pended_in": tier}, tier) for tier in TIERS] \

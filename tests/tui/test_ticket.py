@@ -293,3 +293,33 @@ def test_a_supervisor_votes_against_an_approval_with_a_reason(desk: DeskCopy) ->
     assert (last.actor, last.details["vote"], last.note) == ("sue", "reject",
                                                                "No contract on file")
     assert desk.workspace.desk.ticket(waiting[0]).state == "refused"
+
+
+def test_a_forked_ticket_shows_its_branches_and_fires_its_branch_step(desk: DeskCopy) -> None:
+    workspace, people = desk.workspace, desk.people
+    rob = workspace.accounts.add(people["amy"], username="rob", password="Str0ng-pass",
+                                 roles=["agent"], post="response_group")
+    fault = workspace.desk.open("fault_escalation", people["ann"],
+                                {"summary": "Array slow", "level": 3})
+    workspace.desk.fire(fault.id, "hand_up", people["ann"])
+    workspace.desk.fire(fault.id, "hand_up", rob, data={"group": "hardware_platform"})
+    workspace.desk.fire(fault.id, "check_in_parallel", people["hal"])
+
+    async def scenario(pilot, app):
+        await login(pilot, "hal")
+        await open_ticket(pilot, fault.id)
+        card = plain(app, "#ticket-card")
+        assert "branch hardware" in card and "The handling group checks the equipment" in card
+        assert "branch software" in card and "response_group" in card
+        assert "checks [hardware: hardware_check, software: software_check]" in app.screen.sub_title
+        assert "fire:report_hardware" in options(app)
+        assert "fire:report_software" not in options(app)  # the response group's branch
+        await choose(pilot, "#ticket-actions", "fire:report_hardware")
+        assert isinstance(app.screen, FieldFormScreen)
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # the first choice: sound
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert "hardware: hardware_checked" in app.screen.sub_title
+        assert "done" in plain(app, "#ticket-card")
+
+    desk.run(scenario)

@@ -56,7 +56,7 @@ def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = No
 
 def echo_ticket(ticket: Ticket, version: int) -> None:
     """A ticket's line and its data, as text."""
-    typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.state}  "
+    typer.echo(f"#{ticket.id} {ticket.process} v{version}  state={ticket.where()}  "
                f"post={safe(ticket.post)}  assignee={safe(ticket.assignee)}")
     for key, value in ticket.data.items():
         typer.echo(f"  {key}: {safe(value, 200)}")

@@ -157,7 +157,7 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
         print_json([ticket_record(t) for t in tickets])
         return
     print_table(["id", "process", "state", "post", "assignee", "summary"],
-                [[t.id, t.process, t.state, t.post, t.assignee, t.data.get("summary")]
+                [[t.id, t.process, t.where(), t.post, t.assignee, t.data.get("summary")]
                  for t in tickets])
 
 

@@ -19,10 +19,13 @@ class GraphScreen(DeskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "mermaid", "Mermaid text")]
 
-    def __init__(self, digest: str, current: str | None = None) -> None:
+    def __init__(self, digest: str, current: str | None = None,
+                 branches: list[str] | None = None) -> None:
         super().__init__()
         self.digest = digest
         self.current = current
+        self.branches = branches or []
+        """The ticket's active branch states, highlighted with its state."""
         self.as_mermaid = False
 
     def compose(self) -> ComposeResult:
@@ -38,7 +41,8 @@ class GraphScreen(DeskScreen[None]):
             return
         self.title = compiled.spec.title
         self.sub_title = self.digest[:12] + (f" · at {self.current}" if self.current else "")
-        self.query_one(StateGraph).show(compiled.spec, self.current)
+        current = [self.current, *self.branches] if self.current else None
+        self.query_one(StateGraph).show(compiled.spec, current)
         self.query_one("#graph-mermaid", Static).update(mermaid(compiled.spec))
         self.query_one("#graph-mermaid").display = False
         self.query_one("#graph-scroll").focus()

@@ -111,7 +111,7 @@ class TicketScreen(TicketActions):
         local = self.session.local
         version = self.attempt(lambda: self.desk.store.get_version(ticket.digest).number) or 0
         self.title = f"#{ticket.id} {safe(ticket.data.get('summary', ''), 80)}"
-        self.sub_title = f"{ticket.process} · {ticket.state}"
+        self.sub_title = f"{ticket.process} · {ticket.where()}"
         self.query_one(TicketCard).show(ticket, compiled.spec, version, local)
         journal = self.query_one("#ticket-journal", VerticalScroll)
         journal.border_title = self.query_one(Timeline).show(self.events, local)
@@ -164,7 +164,8 @@ class TicketScreen(TicketActions):
 
     def action_graph(self) -> None:
         if self.ticket is not None:
-            self.app.push_screen(GraphScreen(self.ticket.digest, self.ticket.state))
+            self.app.push_screen(GraphScreen(self.ticket.digest, self.ticket.state,
+                                             list(self.ticket.branches.values())))
 
     def action_replay(self) -> None:
         self.app.push_screen(ReplayScreen(self.ticket_id))

@@ -111,7 +111,7 @@ class TicketActions(DeskScreen[None]):
         ticket, compiled = self.ticket, self.compiled
         if ticket is None or compiled is None:
             return
-        transition = compiled.transition_for(ticket.state, trigger)
+        transition = compiled.step_for(ticket.state, ticket.branches, trigger)
         if transition is None:
             self.notify(f"{trigger!r} is not possible in {ticket.state!r} any more",
                         title="Not possible now", severity="warning")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.process.spec import ANY, Limit, LimitTable, ProcessSpec, TransitionSpec
+from engine.process.spec import ANY, Limit, LimitTable, ProcessSpec, StateSpec, TransitionSpec
 
 KIND_MARKS = {"start": "◆", "task": "●", "waiting": "◌", "end": "■"}
 
@@ -49,15 +51,20 @@ def _edge(text: Text, transition: TransitionSpec, states: set[str]) -> None:
         text.append("  " + "  ".join(extras) + "\n", style="dim")
 
 
-def graph_text(spec: ProcessSpec, current: str | None = None) -> Text:
-    """The graph of a process; ``current`` (a ticket's state) is highlighted."""
+def graph_text(spec: ProcessSpec, current: str | Collection[str] | None = None) -> Text:
+    """The graph of a process; ``current`` (a ticket's state, or its state and active
+    branch states) is highlighted. A fork shows its branches (⑂) and its join (⑃); a
+    branch's states are drawn under it, marked ┃."""
     text = Text()
     names = set(spec.states)
+    marked = {current} if isinstance(current, str) else set(current or ())
+    inner = _branch_of(spec)
     for name, state in spec.states.items():
-        facts = [state.kind, state.post or "", limit_text(state.limit)]
-        line = f"{KIND_MARKS.get(state.kind, '●')} {name}"
-        text.append(line, style="reverse bold" if name == current else "bold magenta")
+        facts = [state.kind, state.post or "", limit_text(state.limit), inner.get(name, "")]
+        line = f"{'┃ ' if name in inner else ''}{KIND_MARKS.get(state.kind, '●')} {name}"
+        text.append(line, style="reverse bold" if name in marked else "bold magenta")
         text.append("  " + " · ".join(f for f in facts if f) + "\n", style="dim")
+        _fork_lines(text, state)
         for transition in spec.transitions:
             if name in transition.sources:
                 _edge(text, transition, names)
@@ -73,9 +80,27 @@ def graph_text(spec: ProcessSpec, current: str | None = None) -> Text:
     return text
 
 
+def _branch_of(spec: ProcessSpec) -> dict[str, str]:
+    """Branch state → ``branch B of F`` (its place)."""
+    return {inner: f"branch {branch} of {fork}" for fork, state in spec.states.items()
+            for branch, spec_ in (state.fork or {}).items() for inner in spec_.states}
+
+
+def _fork_lines(text: Text, state: StateSpec) -> None:
+    """A fork's branches (first state, post, clock) and its join."""
+    for branch, spec in (state.fork or {}).items():
+        clock = f"  clock {limit_text(spec.limit)}" if spec.limit else ""
+        text.append(f"    ⑂ {branch} ──▶ {next(iter(spec.states), '')}", style="green")
+        text.append(f"  [{spec.post or 'post of its states'}]{clock}\n", style="dim")
+    if state.fork:
+        condition = f", or when {state.join}" if state.join else ""
+        text.append(f"    ⑃ join ──▶ {state.then}", style="green")
+        text.append(f"  when every branch is done{condition}\n", style="dim")
+
+
 class StateGraph(Static):
     """Shows a process's graph; the screen hands it the spec and the state to highlight."""
 
-    def show(self, spec: ProcessSpec, current: str | None = None) -> None:
+    def show(self, spec: ProcessSpec, current: str | Collection[str] | None = None) -> None:
         self.border_title = f"{spec.process} · {len(spec.states)} states"
         self.update(graph_text(spec, current))

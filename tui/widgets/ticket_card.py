@@ -24,6 +24,14 @@ def shown(value: Any, limit: int = 500) -> str:
     return safe(value, limit)
 
 
+def _branch_text(spec: ProcessSpec, inner: str) -> str:
+    """An active branch: its state's title, post, and whether it is done."""
+    state = spec.states.get(inner)
+    title = state.title if state and state.title else inner
+    done = " · done" if state is not None and state.kind == "end" else ""
+    return f"{title} · {safe(state.post if state else None)}{done}"
+
+
 def card(ticket: Ticket, spec: ProcessSpec, version: int, local: Local) -> Table:
     """The ticket as a two-column grid: label, value."""
     grid = Table.grid(padding=(0, 2), expand=True)
@@ -42,6 +50,8 @@ def card(ticket: Ticket, spec: ProcessSpec, version: int, local: Local) -> Table
     ]
     if ticket.parent_id is not None:
         rows.append(("parent", f"#{ticket.parent_id}"))
+    rows[2:2] = [(f"branch {branch}", _branch_text(spec, inner))
+                 for branch, inner in ticket.branches.items()]
     for label, value in rows:
         grid.add_row(label, Text(value))
     grid.add_row("", "")
