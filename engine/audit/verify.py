@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -184,7 +185,26 @@ class Verifier:
         if span is not None:
             covered = set(range(span[0], span[1] + 1))
         self._seal_heads(None if ticket_ids is None else covered)
+        if ticket_ids is None and span is None:  # both sides of every link are here
+            self._problem_links(legality)
         self.report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
+
+    def _problem_links(self, legality: Legality) -> None:
+        """Each link journaled on both tickets, and the links stored as the journals say."""
+        sides = Counter((ticket, problem, linked, at, actor)
+                        for _, ticket, problem, linked, at, actor in legality.sides)
+        for on_problem, ticket, problem, linked, at, actor in legality.sides:
+            if sides[(ticket, problem, linked, at, actor)] != 2:
+                where, other = (problem, ticket) if on_problem else (ticket, problem)
+                self.flag(where, None, f"the {'link' if linked else 'unlink'} with ticket "
+                                       f"{other} at {at.isoformat()} is not in that "
+                                       "ticket's journal")
+        stored = {link.ticket_id: link.problem_id for link in self.store.problem_links()}
+        journaled = {t: p for t, p in legality.links.items() if p is not None}
+        for ticket in sorted(set(stored) | set(journaled)):
+            if stored.get(ticket) != journaled.get(ticket):
+                self.flag(ticket, None, f"the ticket is linked to problem {stored.get(ticket)}, "
+                                        f"its journal says {journaled.get(ticket)}")
 
     def _stored_timers(self, ticket_ids: list[int] | None, span: tuple[int, int] | None
                        ) -> dict[int, list[Timer]]:
