@@ -394,11 +394,11 @@ class Desk:
                                   "event", name, note, self.clock.now(), details)
 
     def link_change(self, ticket: Ticket, name: str, actor: Account, note: str | None,
-                    details: dict[str, Any]) -> Change:
+                    details: dict[str, Any], now: datetime) -> Change:
         """The journal entry of a problem link on one of its two tickets (kind ``link``),
         planned but not applied: both are applied together with the link's row."""
         return self._event_change(ticket, plan.replace_fields(ticket), actor.username,
-                                  problems.LINK, name, note, self.clock.now(), details)
+                                  problems.LINK, name, note, now, details)
 
     def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
                       note: str | None, now: datetime,

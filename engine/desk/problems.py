@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.core.errors import BadRequest, Conflict, InvalidTrigger
+from engine.core.errors import BadRequest, Conflict
 from engine.core.journal import Event
 from engine.core.model import Account, Change, Notification, Ticket, TicketQuery
 
@@ -139,26 +139,25 @@ class Problems:
         now = self.desk.check_active(actor)
         ticket, problem = self._pair(ticket_id, problem_id, actor)
         if not problem.is_open:
-            raise InvalidTrigger(f"problem {problem.id} is closed: link to an open problem",
-                                 ticket=problem.id, state=problem.state)
+            raise BadRequest(f"problem {problem.id} is closed: link to an open problem")
         existing = self.store.problem_link(ticket.id)
         if existing is not None:
             raise Conflict(f"ticket {ticket.id} is linked to problem {existing.problem_id} "
                            "already; unlink it first")
         link = ProblemLink(ticket.id, problem.id, now, actor.username)
-        self.store.save_problem_link(self._changes(ticket, problem, True, actor, note),
+        self.store.save_problem_link(self._changes(ticket, problem, True, actor, note, now),
                                      add=link)
         return link
 
     def unlink(self, ticket_id: int, actor: Account, note: str | None = None) -> ProblemLink:
         """Undo a ticket's link to its problem, journaled on both."""
-        self.desk.check_active(actor)
+        now = self.desk.check_active(actor)
         link = self.store.problem_link(ticket_id)
         if link is None:
             self.desk.ticket(ticket_id)  # NotFound names a ticket that does not exist
             raise BadRequest(f"ticket {ticket_id} is linked to no problem")
         ticket, problem = self._pair(ticket_id, link.problem_id, actor)
-        self.store.save_problem_link(self._changes(ticket, problem, False, actor, note),
+        self.store.save_problem_link(self._changes(ticket, problem, False, actor, note, now),
                                      remove=link)
         return link
 
@@ -173,15 +172,15 @@ class Problems:
         return ticket, problem
 
     def _changes(self, ticket: Ticket, problem: Ticket, linked: bool, actor: Account,
-                 note: str | None) -> list[Change]:
+                 note: str | None, now: datetime) -> list[Change]:
         from engine.desk import plan
 
         if note is not None:
             plan.check_note(note, ticket)
         return [self.desk.link_change(ticket, ON_TICKET[linked], actor, note,
-                                      {"problem": problem.id}),
+                                      {"problem": problem.id}, now),
                 self.desk.link_change(problem, ON_PROBLEM[linked], actor, note,
-                                      {"ticket": ticket.id})]
+                                      {"ticket": ticket.id}, now)]
 
     # -- reading -----------------------------------------------------------------------
 
