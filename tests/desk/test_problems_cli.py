@@ -7,17 +7,26 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.desk.test_cli import ADMIN, AGENT, HANDLER, Cli, cli  # noqa: F401  (the fixture)
+from tests.desk.test_cli import ADMIN, AGENT, HANDLER, ROOT, Cli
 
 PAT = "Pr0blem-pass"
 
 
 @pytest.fixture
-def desk(cli: Cli) -> Cli:
-    code, _, err = cli("users", "add", "pat", "--role", "agent", "--post",
-                       "problem_management", "--password-stdin", stdin=PAT + "\n",
-                       user="root", password=ADMIN)
-    assert code == 0, err
+def desk(shared_store_url: str, capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Faults 1-3 opened by ann at the desk, problem 4; hal at a handling group, pat the
+    problem manager."""
+    cli = Cli(shared_store_url, capsys, monkeypatch)
+    assert cli("init", "--admin", "root", "--password-stdin", stdin=ADMIN + "\n")[0] == 0
+    assert cli("deploy", str(ROOT / "flows"), user="root", password=ADMIN)[0] == 0
+    for name, post, password in (("ann", "service_desk", AGENT),
+                                 ("hal", "handling_group", HANDLER),
+                                 ("pat", "problem_management", PAT)):
+        code, _, err = cli("users", "add", name, "--role", "agent", "--post", post,
+                           "--password-stdin", stdin=password + "\n", user="root",
+                           password=ADMIN)
+        assert code == 0, err
     for summary in ("disk errors", "disk errors again", "printer jam"):
         cli.json("open", "fault_escalation", "--set", f"summary={summary}", "--set",
                  "level=2", user="ann", password=AGENT)
@@ -25,8 +34,8 @@ def desk(cli: Cli) -> Cli:
     return cli
 
 
-def triggers(cli: Cli, ticket: int) -> list[tuple[str, str | None, dict[str, int]]]:
-    return [(e["kind"], e["trigger"], e["details"]) for e in cli.json("history", str(ticket))
+def triggers(desk: Cli, ticket: int) -> list[tuple[str, str | None, dict[str, int]]]:
+    return [(e["kind"], e["trigger"], e["details"]) for e in desk.json("history", str(ticket))
             if e["kind"] == "link"]
 
 
