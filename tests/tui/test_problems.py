@@ -4,7 +4,8 @@ a linked ticket's view shows its problem and, while it is a known error, the wor
 from __future__ import annotations
 
 from engine.desk.problems import Problems
-from tests.tui.conftest import DeskCopy, choose, login, plain
+from engine.process.load import load_process
+from tests.tui.conftest import ROOT, DeskCopy, choose, login, plain
 from tests.tui.test_ticket import open_ticket, options
 from tui.screens.problems import ProblemsScreen
 from tui.screens.ticket import TicketScreen
@@ -13,6 +14,7 @@ from tui.screens.ticket import TicketScreen
 def known_error(desk: DeskCopy) -> int:
     """A problem with tickets 1 and 2 linked, documented as a known error; its id."""
     world, ann, hal = desk.workspace.desk, desk.people["ann"], desk.people["hal"]
+    world.deploy([load_process(ROOT / "flows" / "problem.yaml")], desk.people["amy"])
     problem = world.open("problem", ann, {"summary": "Core switch firmware leaks memory"})
     for ticket in (1, 2):
         Problems(world).link(ticket, problem.id, ann, "same switch")
