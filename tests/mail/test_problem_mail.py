@@ -49,7 +49,7 @@ def test_a_webhook_subscribed_to_problem_closed_gets_it(world: DeskWorld) -> Non
         subscription = world.workspace.webhooks.add(
             world.people["root"], receiver.url, ["notification:problem_closed"])
         receiver.secret = subscription.secret
-        fault, problem = closed_problem(world)
+        fault, _ = closed_problem(world)
         dispatcher = Dispatcher(store=world.workspace.webhooks.store, clock=world.clock,
                                 send=delivery.post, worker="w1", report=lambda message: None)
         while dispatcher.pass_once():
