@@ -3,6 +3,8 @@ and the assignee's) and by webhook (``notification:problem_closed``), through th
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine.desk.problems import Problems
 from engine.desk.webhooks import Dispatcher
 from engine.mail.outgoing import Outgoing
@@ -50,6 +52,7 @@ def test_a_webhook_subscribed_to_problem_closed_gets_it(world: DeskWorld) -> Non
             world.people["root"], receiver.url, ["notification:problem_closed"])
         receiver.secret = subscription.secret
         fault, _ = closed_problem(world)
+        world.clock.advance(timedelta(minutes=1))  # settled: no older row may still commit
         dispatcher = Dispatcher(store=world.workspace.webhooks.store, clock=world.clock,
                                 send=delivery.post, worker="w1", report=lambda message: None)
         while dispatcher.pass_once():
