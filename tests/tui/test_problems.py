@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.desk.problems import Problems
 from engine.process.load import load_process
-from tests.tui.conftest import ROOT, DeskCopy, choose, login, plain
+from tests.tui.conftest import ROOT, DeskCopy, choose, login, notices, plain
 from tests.tui.test_ticket import open_ticket, options
 from tui.screens.problems import ProblemsScreen
 from tui.screens.ticket import TicketScreen
@@ -60,3 +60,23 @@ def test_the_ticket_view_shows_its_problem_and_the_workaround(desk: DeskCopy) ->
         assert not app.screen.query_one("#ticket-problem").display
 
     desk.run(scenario)
+
+
+def test_an_agent_links_a_ticket_from_its_actions_and_unlinks_it(desk: DeskCopy) -> None:
+    problem = known_error(desk)
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await open_ticket(pilot, 3)
+        assert "link" in options(app) and "unlink" not in options(app)
+        await choose(pilot, "#ticket-actions", "link")
+        await choose(pilot, "#choice-list", str(problem))
+        assert notices(app)[-1] == f"Problem: #3 linked to problem #{problem}"
+        assert "Reboot the core switch at night" in plain(app, "#ticket-problem")
+        await choose(pilot, "#ticket-actions", "unlink")
+        assert notices(app)[-1] == f"Problem: #3 unlinked from problem #{problem}"
+        assert not app.screen.query_one("#ticket-problem").display
+
+    desk.run(scenario)
+    triggers = [e.trigger for e in desk.workspace.desk.history(problem) if e.kind == "link"]
+    assert triggers == ["ticket_linked", "ticket_linked", "ticket_linked", "ticket_unlinked"]
