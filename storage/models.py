@@ -466,3 +466,15 @@ class ItemRelationRow(SQLModel, table=True):
     item: str = Field(primary_key=True, max_length=64, foreign_key="items.name")
     relation: str = Field(primary_key=True, max_length=16)
     target: str = Field(primary_key=True, max_length=64, foreign_key="items.name")
+
+
+class ProblemLinkRow(SQLModel, table=True):
+    """A ticket's link to the problem behind it: at most one per ticket. Each link and
+    unlink is journaled on both tickets (``problem_linked``, ``ticket_linked``)."""
+
+    __tablename__ = "problem_links"
+
+    ticket_id: int = Field(primary_key=True, foreign_key="tickets.id")
+    problem_id: int = Field(foreign_key="tickets.id", index=True)
+    linked_at: datetime = Field(sa_type=UTCDateTime)
+    linked_by: str = Field(max_length=64)

@@ -49,6 +49,7 @@ from storage.items import ItemRows
 from storage.journal_stream import sqlite_events
 from storage.mail import MailRows
 from storage.models import metadata
+from storage.problems import ProblemRows
 from storage.queries import ordered, ticket_filters, ticket_source
 from storage.requesters import RequesterRows
 from storage.webhooks import WebhookRows
@@ -64,7 +65,8 @@ STREAM_BATCH = 1000
 IDS_PER_QUERY = 500
 
 
-class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows, ItemRows):
+class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows, ItemRows,
+               ProblemRows):
     """Process versions, tickets, journals, timers, accounts, requesters, mail, API tokens,
     alerts and webhooks in one SQL database."""
 

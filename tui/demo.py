@@ -16,6 +16,7 @@ from typing import Any
 from engine.core.errors import SpecError, TicketflowError
 from engine.core.model import Account, Ticket, TicketQuery
 from engine.desk.items import Item, Items
+from engine.desk.problems import Problems
 from engine.process import yamlfile
 from engine.process.load import Process, load_process
 from engine.process.spec import FieldSpec, TransitionSpec
@@ -166,6 +167,7 @@ class Traffic:
             self.plan(moment, process=process)
         self.until(end - timedelta(hours=2))
         self.vendor_episode()
+        self.problem_episode()
         self.until(end)
         return tickets + 1
 
@@ -222,6 +224,24 @@ class Traffic:
         desk.fire(child.id, "open_access", sue, data={
             "vendor_account": "vendor_huawei_01", "access_expires_at": expires.isoformat(),
             "purpose": "Apply the vendor's firmware hotfix."})
+
+    def problem_episode(self) -> None:
+        """Faults on the storage array share a cause: a problem they link to, a known error
+        whose workaround their views show (docs/problems.md)."""
+        ann, hal = self.people["ann"], self.people["hal"]
+        desk, problems = self.desk, Problems(self.desk)
+        problem = desk.open("problem", ann, {
+            "summary": "Storage array firmware crashes under write bursts",
+            "item": "san-tpe-1", "priority": "high"})
+        for summary in ("Disk array degraded on OSS inventory", "Backup job failed on the "
+                        "base platform", "Slow query on the order database"):
+            fault = desk.open("fault_escalation", ann, {"summary": summary, "level": 2,
+                                                        "item": "san-tpe-1"})
+            problems.link(fault.id, problem.id, ann, "Same storage array, same crash.")
+        desk.fire(problem.id, "investigate", hal)
+        desk.fire(problem.id, "record_workaround", hal, data={
+            "workaround": "Fail the volume over to the second controller, then restart "
+                          "the service."})
 
     def opening_data(self, process: str) -> dict[str, Any]:
         spec = self.desk.current(process).spec

@@ -21,6 +21,7 @@ from engine.core.journal import Event
 from engine.core.model import Account, ProcessVersion, Ticket, Timer
 from engine.desk import approvals, plan
 from engine.desk.desk import JOURNAL_ONLY, SYSTEM
+from engine.desk.problems import LINKERS, ON_PROBLEM, ON_TICKET, PROBLEM
 from engine.process.compiler import CompiledProcess
 from engine.process.fields import parse_timestamp
 from engine.process.spec import TransitionSpec
@@ -58,7 +59,11 @@ class Legality:
         """Parent ticket → (moment, actor, process) of each child its steps started."""
         self._checks = {"open": self._open, "fire": self._fire, "timer": self._fire,
                         "event": self._event, "assign": self._assign,
-                        "migrate": self._migrate, "sla": self._alarm}
+                        "migrate": self._migrate, "sla": self._alarm, "link": self._link}
+        self.links: dict[int, int | None] = {}
+        """Ticket → the problem its journal links it to now (None: unlinked)."""
+        self.sides: list[tuple[bool, int, int, bool, datetime, str]] = []
+        """Every link event: (on the problem, ticket, problem, linked, moment, actor)."""
 
     def check(self, before: Ticket | None, event: Event) -> list[str]:
         """Every problem with this event, given the ticket as replayed just before it."""
@@ -301,6 +306,33 @@ class Legality:
         unknown = sorted(key for key in event.changes if key not in fields)
         if unknown:
             problems.append(f"an SLA alarm changed {', '.join(map(repr, unknown))}")
+        return problems
+
+    def _link(self, before: Ticket | None, event: Event) -> list[str]:
+        """A problem link or unlink: changes nothing, names the other ticket, on the side
+        its trigger says, by an account that may link."""
+        assert before is not None
+        problems = self._continues(before, event)
+        if event.dest != before.state or event.changes:
+            problems.append("a problem link changed the ticket")
+        on_problem = event.trigger in ON_PROBLEM.values()
+        if not on_problem and event.trigger not in ON_TICKET.values():
+            return [*problems, f"unknown kind of link {event.trigger!r}"]
+        if on_problem != (before.process == PROBLEM):
+            problems.append(f"{event.trigger} journaled on a {before.process} ticket")
+        other = event.details.get("ticket" if on_problem else "problem")
+        if not isinstance(other, int):
+            return [*problems, "the link names no other ticket"]
+        linked = event.trigger in (ON_PROBLEM[True], ON_TICKET[True])
+        ticket, problem = (other, before.id) if on_problem else (before.id, other)
+        self.sides.append((on_problem, ticket, problem, linked, event.at, event.actor))
+        if not on_problem:
+            self.links[ticket] = problem if linked else None
+        actor = self._actor(event)
+        if isinstance(actor, str):
+            return [*problems, actor]
+        if not set(LINKERS) & set(actor.roles):
+            problems.append(f"{actor.username!r} could not link tickets to problems")
         return problems
 
     # -- timers ----------------------------------------------------------------------

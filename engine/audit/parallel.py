@@ -19,7 +19,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from engine.audit.verify import Report, Verifier
+from engine.audit.verify import Report, Verifier, link_violations
 from engine.core.errors import DamagedVersion, TicketflowError
 from engine.core.model import TicketQuery
 from engine.desk.ports import Store
@@ -50,6 +50,9 @@ def verify_in_parallel(open_store: OpenStore, key: bytes | None, workers: int) -
             report.tickets += part.tickets
             report.events += part.events
             report.violations += part.violations
+            report.link_sides += part.link_sides
+            report.links.update(part.links)
+        report.violations += link_violations(store, report)
     report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
     report.seconds = time.perf_counter() - started
     return report

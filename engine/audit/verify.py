@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -34,6 +35,8 @@ from engine.process.load import digest_of, parse_stored
 from engine.time import sla
 
 PAGE = 1000
+LinkSide = tuple[bool, int, int, bool, datetime, str]
+"""A problem link event: (on the problem, ticket, problem, linked, moment, actor)."""
 LAST_ID = 2**31 - 1
 """The highest ticket id a column of SQL integers holds."""
 
@@ -63,10 +66,35 @@ class Report:
     seconds: float = 0.0
     violations: list[Violation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    link_sides: list[LinkSide] = field(default_factory=list)
+    """Every problem link event read (``Legality.sides``)."""
+    links: dict[int, int | None] = field(default_factory=dict)
+    """Ticket → the problem its journal links it to now (``Legality.links``)."""
 
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+def link_violations(store: Store, report: Report) -> list[Violation]:
+    """Each problem link journaled on both tickets, and the links stored as the journals
+    say: given the link events of every journal (a whole desk's report)."""
+    found = []
+    sides = Counter(side[1:] for side in report.link_sides)
+    for on_problem, ticket, problem, linked, at, actor in report.link_sides:
+        if sides[(ticket, problem, linked, at, actor)] != 2:
+            where, other = (problem, ticket) if on_problem else (ticket, problem)
+            found.append(Violation(where, None, f"the {'link' if linked else 'unlink'} with "
+                                                f"ticket {other} at {at.isoformat()} is not "
+                                                "in that ticket's journal"))
+    stored = {link.ticket_id: link.problem_id for link in store.problem_links()}
+    journaled = {t: p for t, p in report.links.items() if p is not None}
+    for ticket in sorted(set(stored) | set(journaled)):
+        if stored.get(ticket) != journaled.get(ticket):
+            found.append(Violation(ticket, None, f"the ticket is linked to problem "
+                                                 f"{stored.get(ticket)}, its journal says "
+                                                 f"{journaled.get(ticket)}"))
+    return found
 
 
 def event_hash(event: Event) -> str:
@@ -185,6 +213,9 @@ class Verifier:
         if span is not None:
             covered = set(range(span[0], span[1] + 1))
         self._seal_heads(None if ticket_ids is None else covered)
+        self.report.link_sides, self.report.links = legality.sides, legality.links
+        if ticket_ids is None and span is None:  # both sides of every link are here
+            self.report.violations += link_violations(self.store, self.report)
         self.report.violations.sort(key=lambda v: (v.ticket or 0, v.seq or 0))
 
     def _stored_timers(self, ticket_ids: list[int] | None, span: tuple[int, int] | None

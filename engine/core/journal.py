@@ -25,7 +25,7 @@ class Event:
     at: datetime
     actor: str
     kind: str
-    """open, fire, timer, event, assign, migrate."""
+    """open, fire, timer, event, assign, migrate, sla, link (a problem link)."""
     trigger: str | None
     source: str | None
     dest: str | None

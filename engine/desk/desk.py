@@ -37,7 +37,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
-from engine.desk import alarms, approvals, plan, reading
+from engine.desk import alarms, approvals, plan, problems, reading
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
 from engine.process.load import Process, parse_stored
@@ -274,7 +274,18 @@ class Desk:
         ended = self._child_end(ticket, change.ticket, now)
         if ended is not None:  # the parent's step, made durable in the child's transaction
             change = replace(change, arm=[*change.arm, ended])
+        if problems.is_problem(ticket) and not change.ticket.is_open:
+            change = self._problem_closing(ticket, change, now)
         return change, credentials, ended
+
+    def _problem_closing(self, ticket: Ticket, change: Change, now: datetime) -> Change:
+        """The change of a problem's closing step, with a notification to the holders of
+        each linked ticket still open (in the same transaction)."""
+        ids = [link.ticket_id for link in self.store.problem_links(ticket.id)]
+        linked = self.store.load_tickets(ids)
+        notes = problems.closing_notes(ticket, change.ticket,
+                                       [linked[i] for i in ids if i in linked], now)
+        return replace(change, notifications=[*change.notifications, *notes])
 
     def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                    actor: Account, data: dict[str, Any], note: str | None, now: datetime,
@@ -420,6 +431,13 @@ class Desk:
             raise BadRequest(f"{name!r} is not an entry the engine journals by itself")
         return self._event_change(ticket, plan.replace_fields(ticket), SYSTEM.username,
                                   "event", name, note, self.clock.now(), details)
+
+    def link_change(self, ticket: Ticket, name: str, actor: Account, note: str | None,
+                    details: dict[str, Any], now: datetime) -> Change:
+        """The journal entry of a problem link on one of its two tickets (kind ``link``),
+        planned but not applied: both are applied together with the link's row."""
+        return self._event_change(ticket, plan.replace_fields(ticket), actor.username,
+                                  problems.LINK, name, note, now, details)
 
     def _commit_event(self, before: Ticket, after: Ticket, actor: str, kind: str, name: str,
                       note: str | None, now: datetime,

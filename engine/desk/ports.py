@@ -39,6 +39,7 @@ from engine.core.model import (
 
 if TYPE_CHECKING:  # items bring the YAML loader and pydantic: not for the light reads
     from engine.desk.items import Item
+    from engine.desk.problems import ProblemLink
 
 
 class Store(Protocol):
@@ -214,6 +215,20 @@ class Store(Protocol):
 
     def list_items(self) -> list[Item]:
         """Every configuration item with its relations, by name."""
+        ...
+
+    # problem links
+    def problem_link(self, ticket_id: int) -> ProblemLink | None:
+        """The link of a ticket to its problem (None: none)."""
+        ...
+
+    def problem_links(self, problem_id: int | None = None) -> list[ProblemLink]:
+        """The links to a problem (None: every link), by ticket id."""
+        ...
+
+    def save_problem_link(self, changes: list[Change], *, add: ProblemLink | None = None,
+                          remove: ProblemLink | None = None) -> None:
+        """Apply both tickets' changes with the link's insert or delete, at once."""
         ...
 
     # requesters

@@ -19,7 +19,7 @@ from engine.core.errors import BadRequest
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 KINDS = ("received", "reply", "confirm", "sla_warning", "sla_breach", "escalation",
-         "notification")
+         "problem_closed", "notification")
 """Every kind of message, one template file each (``<kind>.txt``)."""
 
 

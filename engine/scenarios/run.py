@@ -18,7 +18,10 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 from pydantic import Field, ValidationError
 
-import engine.scenarios.assessment  # noqa: F401  (adds the expect_assessment and record steps)
+# the assessment adds the expect_assessment and record steps; problems the link, unlink,
+# expect_problem and expect_outbox steps
+import engine.scenarios.assessment
+import engine.scenarios.problems  # noqa: F401
 from engine.accounts.accounts import SUPERUSER, check_account, random_password
 from engine.core.admin_journal import ACCOUNT_CREATED, account_entry
 from engine.core.errors import Problem, SpecError, TicketflowError

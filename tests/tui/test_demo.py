@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.core.model import TicketQuery
 from engine.desk.items import Items
+from engine.desk.problems import Problems, workaround
 from engine.time.clock import VirtualClock
 from tests.tui.conftest import DeskCopy
 from tui.cli import run
@@ -25,14 +26,14 @@ def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
     desk, store = workspace.desk, workspace.store
     assert clock.now() == END
     assert {v.name for v in desk.versions()} == {"service_desk", "fault_escalation",
-                                                 "vendor_access"}
+                                                 "vendor_access", "problem"}
     accounts = {a.username: a for a in store.list_accounts()}
     assert {(a.roles[0], a.post) for a in accounts.values() if not a.vendor} == {
         (role, post) for _, _, role, post in PEOPLE}
     for login in LOGINS:
         assert workspace.accounts.login(login.username, login.password)
     tickets = desk.tickets(TicketQuery(limit=500))
-    assert len([t for t in tickets if t.parent_id is None]) == 61
+    assert len([t for t in tickets if t.parent_id is None]) == 65  # 61, a problem, 3 faults
     assert len({(t.process, t.state) for t in tickets}) >= 10
     events = list(store.iter_events())
     kinds = {(e.kind, e.trigger) for e in events}
@@ -45,6 +46,10 @@ def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
     assert {i.name for i in Items(store, clock).all()} == {i.name for i in ITEMS}
     linked = [t for t in tickets if desk.item_of(t) is not None]
     assert linked and any(desk.group_of(t) is not None for t in tickets)
+    problem = next(t for t in tickets if t.process == "problem")
+    faults = Problems(desk).linked(problem.id)
+    assert len(faults) == 3 and {t.process for t in faults} == {"fault_escalation"}
+    assert problem.state == "known_error" and workaround(problem)
 
 
 def test_the_demo_command_refuses_a_desk_that_is_not_the_demo(desk: DeskCopy,

@@ -69,6 +69,9 @@ COMMANDS: dict[str, Entry] = {
     **_entries("items", "Working tickets",
                ("items", "Configuration items (the CMDB): load a YAML or CSV file, list, show "
                          "one with its open tickets and impact.")),
+    **_entries("problems", "Working tickets",
+               ("problems", "Problem records: list, show one with its linked tickets, link or "
+                            "unlink a ticket.")),
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
     **_entries("serve", "Serving other systems",

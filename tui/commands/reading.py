@@ -14,7 +14,7 @@ import typer
 
 from engine.core.journal import Event
 from engine.core.model import Ticket
-from engine.desk import reading
+from engine.desk import problems, reading
 from engine.desk.reading import check_read
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
@@ -34,19 +34,27 @@ def show(ticket: int, db: Db = DEFAULT_DB, json: Json = False, actor: Actor = No
         found = check_read(account, source.store.load_ticket(ticket))
         timers = reading.timers(source.store, ticket)
         requester = reading.requester(source.store, ticket)
-        files = attachments(reading.history(source.store, ticket))
+        events = reading.history(source.store, ticket)
+        files = attachments(events)
         version = source.store.get_version(found.digest).number
+        problem = problems.journaled_problem(events)
+        behind = problems.problem_record(source.store.load_ticket(problem)) if problem else None
     finally:
         source.store.close()
     if json:
         print_json({**ticket_record(found, version), "timers": [timer_record(t) for t in timers],
                     "requester": requester_record(requester) if requester else None,
-                    "attachments": files})
+                    "attachments": files, "problem": behind})
         return
     echo_ticket(found, version)
     if requester is not None:
         typer.echo(f"  requester: {safe(requester.name)} <{safe(requester.email)}> "
                    f"(requester {requester.id})")
+    if behind is not None:
+        typer.echo(f"  problem: #{behind['id']} {behind['state']} "
+                   f"{safe(behind['summary'], 80)}")
+        if behind["workaround"]:
+            typer.echo(f"  workaround (known error): {safe(behind['workaround'], 400)}")
     for timer in timers:
         typer.echo(f"  timer {timer.trigger} due {safe(timer.due_at)}")
     for item in files:

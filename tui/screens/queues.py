@@ -25,6 +25,7 @@ from tui.screens.choice import ChoiceScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.notices import NoticesScreen
 from tui.screens.open_ticket import open_ticket
+from tui.screens.problems import ProblemsScreen
 from tui.screens.processes import ProcessesScreen
 from tui.screens.queue_bulk import act_on_each, summary
 from tui.screens.queue_columns import LABELS, cells, headed, next_sort
@@ -61,6 +62,7 @@ class QueueScreen(DeskScreen[None]):
         Binding("o", "order", "Order", show=False),
         Binding("v", "save_view", "Save view"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("p", "problems", "Problems"),
         Binding("P", "processes", "Processes"),
         Binding("U", "accounts", "Accounts"),
         Binding("R", "replay", "Replay"),
@@ -327,6 +329,9 @@ class QueueScreen(DeskScreen[None]):
         ticket = self.query_one(QueueList).current
         if ticket is not None:
             self.app.push_screen(GraphScreen(ticket.digest, ticket.state))
+
+    def action_problems(self) -> None:
+        self.app.push_screen(ProblemsScreen())
 
     def action_processes(self) -> None:
         self.app.push_screen(ProcessesScreen())

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from engine.core.errors import Forbidden
 from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery, Timer
+from engine.desk.problems import Problems, workaround
 from engine.desk.reading import check_read, readable
 from engine.desk.requesters import Requesters
 from engine.process.compiler import CompiledProcess
@@ -52,6 +53,14 @@ def sla_deadlines(slas: Any) -> list[Deadline]:
     return found
 
 
+def problem_lines(problem: Ticket, workaround: str | None) -> str:
+    """What a linked ticket shows of its problem (plain text)."""
+    closed = "" if problem.is_open else " (closed)"
+    head = f"#{problem.id} · {problem.state}{closed} · {safe(problem.data.get('summary'), 60)}"
+    return head + (f"\nWorkaround (known error): {safe(workaround, 400)}" if workaround
+                   else "")
+
+
 class TicketScreen(TicketActions):
     """One ticket; Enter on an action fires it through its form."""
 
@@ -82,6 +91,7 @@ class TicketScreen(TicketActions):
                 yield TicketCard(id="ticket-card")
                 yield SlaPanel(self.session.now, self.session.due, id="ticket-slas")
                 yield KeyList(id="ticket-children")
+                yield Static(id="ticket-problem")
                 yield Static(id="ticket-notices")
             with Vertical(id="ticket-right"):
                 yield KeyList(id="ticket-actions")
@@ -118,6 +128,7 @@ class TicketScreen(TicketActions):
         journal.scroll_end(animate=False)
         self.query_one(SlaPanel).show(self.attempt(lambda: self._deadlines(ticket)) or [])
         self._show_children(ticket)
+        self._show_problem(ticket)
         self._show_notices(ticket)
         self.show_actions()
         self.refresh_bindings()  # the footer offers only what this ticket now allows
@@ -148,6 +159,17 @@ class TicketScreen(TicketActions):
                                 + ("" if c.is_open else " (closed)"), id=str(c.id))
                          for c in children])
         box.display = bool(children)
+
+    def _show_problem(self, ticket: Ticket) -> None:
+        """The problem behind the ticket, with its workaround while it is a known error."""
+        problem = self.attempt(lambda: Problems(self.desk).problem_of(ticket))
+        box = self.query_one("#ticket-problem", Static)
+        box.display = problem is not None
+        if problem is None:
+            return
+        box.border_title = "Problem"
+        shown = workaround(problem)
+        box.update(Content(problem_lines(problem, shown)))  # plain: no markup in data
 
     def _show_notices(self, ticket: Ticket) -> None:
         notices = [n for n in self.session.notices if n.ticket_id == ticket.id]

@@ -14,8 +14,10 @@ from textual.widgets.option_list import Option
 from engine.core.errors import Conflict, Forbidden, GuardFailed, MissingField, TicketflowError
 from engine.core.model import Ticket
 from engine.desk import plan
+from engine.desk.problems import Problems, is_problem
 from engine.process.compiler import CompiledProcess
 from engine.process.spec import ANY, EventSpec, TransitionSpec
+from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.field_form import FieldFormScreen, FormField, FormResult
@@ -84,6 +86,7 @@ class TicketActions(DeskScreen[None]):
             options.append(Option("⇄ Assign…", id="assign"))
         options += [Option(Content(f"✎ {spec.title or name}"), id=f"event:{name}")
                     for name, spec in self.allowed_events().items()]
+        options += self.link_options()
         pane = self.query_one("#ticket-actions", OptionList)
         pane.border_title = "Actions"
         pane.clear_options()
@@ -103,6 +106,47 @@ class TicketActions(DeskScreen[None]):
             self.action_claim()
         elif kind == "assign":
             self.action_assign()
+        elif kind == "link":
+            self.start_link()
+        elif kind == "unlink":
+            self.finish_link(None)
+
+    # -- problems --------------------------------------------------------------------------
+
+    def link_options(self) -> list[Option]:
+        """Unlink from the ticket's problem, or link it to one of the open problems (for
+        agents and supervisors; docs/problems.md)."""
+        ticket = self.ticket
+        if ticket is None or is_problem(ticket) or not self.session.works_tickets:
+            return []
+        link = self.attempt(lambda: Problems(self.desk).of(ticket.id))
+        if link is not None:
+            return [Option(f"⛓ Unlink from problem #{link.problem_id}", id="unlink")]
+        if not self.open_problems():
+            return []
+        return [Option("⛓ Link to a problem…", id="link")]
+
+    def open_problems(self) -> list[Ticket]:
+        return self.attempt(lambda: Problems(self.desk).all(open_only=True)) or []
+
+    def start_link(self) -> None:
+        choices = [(str(p.id), f"#{p.id} {p.state} · {safe(p.data.get('summary'), 60)}")
+                   for p in self.open_problems()]
+        self.app.push_screen(ChoiceScreen(f"Link #{self.ticket_id} to the problem", choices),
+                             lambda chosen: self.finish_link(chosen) if chosen else None)
+
+    def finish_link(self, problem: str | None) -> None:
+        """Link the ticket to a problem (its id), or unlink it (None); journaled on both."""
+        problems, actor = Problems(self.desk), self.session.account
+        if problem is None:
+            done = self.attempt(lambda: problems.unlink(self.ticket_id, actor))
+            what = "unlinked from"
+        else:
+            done = self.attempt(lambda: problems.link(self.ticket_id, int(problem), actor))
+            what = "linked to"
+        if done is not None:
+            self.notify(f"#{self.ticket_id} {what} problem #{done.problem_id}", title="Problem")
+        self.reload()
 
     # -- firing --------------------------------------------------------------------------
 
