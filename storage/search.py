@@ -1,7 +1,7 @@
 """The full-text search index: one table per kind of document, kept in the transaction
 that changes the document.
 
-A document is a kind (``ticket``; the knowledge base may add ``article``), an integer id
+A document is a kind (``ticket``, ``article``), an integer id
 and a few text columns (:data:`KINDS`). On SQLite the table is an FTS5 virtual table whose
 rowid is the document's id; on PostgreSQL it is a plain table (``id`` primary key, the text
 columns) with a generated ``tsvector`` column under a GIN index. Both are outside the
@@ -19,7 +19,9 @@ space in it is one token, so it is found by its beginning only.
 
 For a ticket: ``fields`` are the values of its data (summary, description, every field),
 ``notes`` the notes of its journal events (comments among them, appended as they come)
-and ``requester`` the name, address and organisation of the person it is for.
+and ``requester`` the name, address and organisation of the person it is for. For an
+article (``KB-<id>``, the document's id is the article's number): its latest version's
+``title``, ``body`` and ``tags`` (with its items), replaced by each edit.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, TableClause, column, literal_column, table, text
 
-KINDS: dict[str, tuple[str, ...]] = {"ticket": ("fields", "notes", "requester")}
+KINDS: dict[str, tuple[str, ...]] = {"ticket": ("fields", "notes", "requester"),
+                                     "article": ("title", "body", "tags")}
 """Every kind of document with its text columns (a new kind needs a migration calling
 :func:`create_index`)."""
 _TOKEN = re.compile(r"[^\W_]+")

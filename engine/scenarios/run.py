@@ -18,7 +18,8 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 from pydantic import Field, ValidationError
 
-import engine.scenarios.assessment  # noqa: F401  (adds the expect_assessment and record steps)
+import engine.scenarios.assessment
+import engine.scenarios.knowledge  # noqa: F401  (adds the article step)
 from engine.accounts.accounts import SUPERUSER, check_account, random_password
 from engine.core.admin_journal import ACCOUNT_CREATED, account_entry
 from engine.core.errors import Problem, SpecError, TicketflowError
