@@ -3,6 +3,7 @@ one): written straight through the store, as an admin would with ``ticketflow kb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from engine.core.admin_journal import AdminEntry
@@ -24,3 +25,11 @@ def publish_articles(store: Store, up_to: int = 1) -> None:
         store.set_status(article.latest.number, 1, "published",
                          AdminEntry(at=AT, actor="root", kind=PUBLISHED,
                                     subject=article.id, details={"version": 1}))
+
+
+def publish_with(cli: Callable[..., tuple[int, str, str]], password: str) -> str:
+    """A published article written on the command line by ``root``: its id."""
+    text = "---\ntitle: VPN profile\n---\nSend a new VPN profile.\n"
+    assert cli("kb", "add", "-", stdin=text, user="root", password=password)[0] == 0
+    assert cli("kb", "publish", "KB-1", user="root", password=password)[0] == 0
+    return "KB-1"

@@ -69,6 +69,9 @@ COMMANDS: dict[str, Entry] = {
     **_entries("items", "Working tickets",
                ("items", "Configuration items (the CMDB): load a YAML or CSV file, list, show "
                          "one with its open tickets and impact.")),
+    **_entries("kb", "Working tickets",
+               ("kb", "The knowledge base: write, publish, retire, read and search articles; "
+                      "how often each solved a ticket.")),
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
     **_entries("serve", "Serving other systems",
