@@ -58,8 +58,8 @@ COMMANDS: dict[str, Entry] = {
                ("history", "Show a ticket's journal.")),
     **_entries("tickets", "Working tickets",
                ("list", "List the tickets you may read, newest first, a page at a time."),
-               ("search", "Find the tickets you may read by words and filters, newest first, "
-                          "a page at a time.")),
+               ("search", "Find the tickets you may read and the articles by words and "
+                          "filters, newest first.")),
     **_entries("clocks", "Working tickets",
                ("sla", "Show a ticket's open SLA clocks with their remaining working time."),
                ("outbox", "List notifications (SLA warnings and breaches), oldest first, a "

@@ -167,8 +167,7 @@ def search(words: Annotated[list[str], typer.Argument(
            after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
            actor: Actor = None) -> None:
-    """Find the tickets you may read by words and filters, newest first, a page at a time;
-    the knowledge-base articles with the words too (kind:ticket, kind:article: only those)."""
+    """Find the tickets you may read and the articles by words and filters, newest first."""
     workspace = open_workspace(db)
     reader = reading_account(workspace, actor)
     kinds, text, found_words = search_kinds(" ".join(words))
