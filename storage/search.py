@@ -121,6 +121,20 @@ def rebuild_tickets(connection: Connection) -> None:
         "FROM tickets t")
 
 
+def rebuild_articles(connection: Connection) -> None:
+    """Fill the article index from every article's latest version (after a restore)."""
+    name = index_name("article")
+    connection.exec_driver_sql(f"DELETE FROM {name}")
+    sqlite = connection.dialect.name == "sqlite"
+    words = ("(SELECT group_concat(value, ' ') FROM json_each({}))" if sqlite else
+             "(SELECT string_agg(value, ' ') FROM json_array_elements_text({}::json))")
+    tags = " || ' ' || ".join(f"coalesce({words.format(c)}, '')" for c in ("v.tags", "v.items"))
+    connection.exec_driver_sql(
+        f"INSERT INTO {name} ({'rowid' if sqlite else 'id'}, title, body, tags) "
+        f"SELECT a.id, v.title, v.body, {tags} FROM articles a JOIN article_versions v "
+        "ON v.article_id = a.id AND v.version = a.version")
+
+
 # -- writing, on a driver cursor inside the caller's transaction --------------------------
 
 class IndexWriter:

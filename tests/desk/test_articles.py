@@ -4,13 +4,16 @@ published article solve_at_desk requires, and how often each article solved a ti
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from engine.audit.audit import Audit
 from engine.core.errors import BadRequest, Conflict, Forbidden, MissingField, NotFound
 from engine.desk.articles import Articles, Content, parse_content
-from tests.desk.conftest import DeskWorld
+from tests.conftest import backend_url
+from tests.desk.conftest import DeskWorld, build_world
+from tui.wiring import backup_database, open_workspace, restore_database
 
 TEXT = """---
 title: Reset a forgotten password
@@ -131,3 +134,23 @@ def test_usage_counts_the_tickets_each_article_solved_per_month(world: DeskWorld
     assert [(r.id, r.solved, r.versions) for r in rows] == [("KB-2", 2, {1: 2}),
                                                             ("KB-1", 1, {1: 1})]
     assert kb(world).usage(start + timedelta(days=2), start + timedelta(days=30)) == []
+
+
+def test_a_restored_desk_finds_its_articles(shared_store_url: str, tmp_path: Path) -> None:
+    world = build_world(shared_store_url)
+    articles = kb(world)
+    articles.add(parse_content(TEXT, "a.md"), world.people["ann"])
+    articles.add(Content("Printer jams", "Open tray 2.\n", ("printer",), ("san-1",)),
+                 world.people["ann"])
+    copy = tmp_path / "backup"
+    kind = backup_database(shared_store_url, copy)
+    target = "sqlite-file" if kind == "sqlite" else "postgresql"
+    (tmp_path / "restored").mkdir()
+    with backend_url(target, tmp_path / "restored") as url:
+        assert restore_database(copy, url) > 0
+        restored = open_workspace(url)
+        found = Articles(restored.store, restored.desk.clock)
+        assert [a.id for a in found.find(words=("console",))] == ["KB-1"]
+        assert [a.id for a in found.find(words=("san",))] == ["KB-2"]
+        assert found.versions("KB-2")[0].content.items == ("san-1",)
+        restored.store.close()
