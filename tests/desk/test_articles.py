@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 
 from engine.audit.audit import Audit
-from engine.core.errors import BadRequest, Conflict, Forbidden, MissingField, NotFound
+from engine.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    MissingField,
+    NotFound,
+    SpecError,
+)
 from engine.desk.articles import Articles, Content, parse_content
+from engine.process.load import parse_process
 from tests.conftest import backend_url
-from tests.desk.conftest import DeskWorld, build_world
+from tests.desk.conftest import ROOT, DeskWorld, build_world
 from tui.wiring import backup_database, open_workspace, restore_database
 
 TEXT = """---
@@ -154,3 +162,15 @@ def test_a_restored_desk_finds_its_articles(shared_store_url: str, tmp_path: Pat
         assert [a.id for a in found.find(words=("san",))] == ["KB-2"]
         assert found.versions("KB-2")[0].content.items == ("san-1",)
         restored.store.close()
+
+
+def test_an_article_field_takes_no_pattern_and_a_default_must_be_an_id() -> None:
+    source = (ROOT / "flows" / "service_desk.yaml").read_text(encoding="utf-8")
+    field = ("    type: article                 # KB-<n>: an existing, published article "
+             "(ticketflow kb)")
+    assert field in source
+    with pytest.raises(SpecError, match="'pattern' applies to text and account fields only, "
+                                        "not article"):
+        parse_process(source.replace(field, field + '\n    pattern: "KB-1"'), "sd.yaml")
+    with pytest.raises(SpecError, match="not an article id"):
+        parse_process(source.replace(field, field + "\n    default: article one"), "sd.yaml")
