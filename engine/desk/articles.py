@@ -39,6 +39,7 @@ from engine.core.admin_journal import AdminEntry
 from engine.core.errors import BadRequest, NotFound
 from engine.core.model import Account, Ticket
 from engine.desk.citations import article_id, article_number
+from engine.desk.items import Item
 from engine.desk.reading import require_any
 from engine.process import yamlfile
 from engine.time.clock import Clock
@@ -194,6 +195,8 @@ class ArticleStore(Protocol):
 
     def admin_entries(self, *, since: datetime | None = None) -> list[AdminEntry]: ...
 
+    def list_items(self) -> list[Item]: ...
+
 
 def parse_content(text: str, name: str) -> Content:
     """An article's content from Markdown with a YAML front matter; BadRequest naming
@@ -257,6 +260,7 @@ class Articles:
     def add(self, content: Content, actor: Account) -> Article:
         """A new draft article (agents, supervisors, admins)."""
         require_any(actor, WRITERS, "writing articles")
+        self._check_items(content)
         now = self.clock.now()
         return self.store.add_article(content, actor.username, now, AdminEntry(
             at=now, actor=actor.username, kind=ADDED, details=_summary(content, 1)))
@@ -266,6 +270,7 @@ class Articles:
         """A new version of an article; a published article becomes a draft again."""
         require_any(actor, WRITERS, "editing articles")
         article = self.get(ident)
+        self._check_items(content)
         base = article.latest.version if expected is None else expected
         status = "draft" if article.status == "published" else article.status
         now = self.clock.now()
@@ -273,6 +278,16 @@ class Articles:
             article.latest.number, base, content, actor.username, now, status,
             AdminEntry(at=now, actor=actor.username, kind=EDITED, subject=article.id,
                        details={**_summary(content, base + 1), "status": status}))
+
+    def _check_items(self, content: Content) -> None:
+        """Refuse an article about an item the desk does not have (docs/items.md)."""
+        if not content.items:
+            return
+        known = {item.name for item in self.store.list_items()}
+        unknown = [name for name in content.items if name not in known]
+        if unknown:
+            raise BadRequest(f"no configuration item {unknown[0]!r} (items: "
+                             f"{', '.join(content.items)})")
 
     def publish(self, ident: str, actor: Account) -> Article:
         return self._move(ident, actor, "published", PUBLISHED, ("draft", "retired"))

@@ -18,6 +18,7 @@ from engine.core.errors import (
     SpecError,
 )
 from engine.desk.articles import Articles, Content, parse_content
+from engine.desk.items import Item, Items
 from engine.process.load import parse_process
 from tests.conftest import backend_url
 from tests.desk.conftest import ROOT, DeskWorld, build_world
@@ -87,6 +88,11 @@ def test_bad_article_text_is_refused_saying_what(text: str, message: str) -> Non
         parse_content(text, "a.md")
 
 
+def test_an_article_is_about_items_the_desk_has(world: DeskWorld) -> None:
+    with pytest.raises(BadRequest, match="no configuration item 'db-9'"):
+        kb(world).add(Content("T", "B\n", (), ("db-9",)), world.people["ann"])
+
+
 def test_the_source_reads_back_as_the_same_content() -> None:
     content = Content('Say "hi"', "Body\n", ("a b",), ("db-1",))
     assert parse_content(content.source(), "x.md") == content
@@ -146,6 +152,8 @@ def test_usage_counts_the_tickets_each_article_solved_per_month(world: DeskWorld
 
 def test_a_restored_desk_finds_its_articles(shared_store_url: str, tmp_path: Path) -> None:
     world = build_world(shared_store_url)
+    Items(world.workspace.store, world.clock).load([Item("san-1", "storage")],
+                                                   world.people["root"])
     articles = kb(world)
     articles.add(parse_content(TEXT, "a.md"), world.people["ann"])
     articles.add(Content("Printer jams", "Open tray 2.\n", ("printer",), ("san-1",)),
@@ -174,3 +182,13 @@ def test_an_article_field_takes_no_pattern_and_a_default_must_be_an_id() -> None
         parse_process(source.replace(field, field + '\n    pattern: "KB-1"'), "sd.yaml")
     with pytest.raises(SpecError, match="not an article id"):
         parse_process(source.replace(field, field + "\n    default: article one"), "sd.yaml")
+
+
+def test_an_article_given_at_opening_is_checked_and_recorded(world: DeskWorld) -> None:
+    ann = world.people["ann"]
+    with pytest.raises(MissingField, match="KB-1 does not exist"):
+        world.desk.open("service_desk", ann, {"summary": "x", "knowledge_article": "KB-1"})
+    article = published(world)
+    ticket = world.desk.open("service_desk", ann, {"summary": "x", "knowledge_article": article})
+    assert world.desk.history(ticket.id)[0].details["articles"] == {
+        "knowledge_article": {"id": "KB-1", "version": 1}}
