@@ -29,7 +29,7 @@ from storage.database import make_engine, revision, upgrade
 from storage.errors import StorageError, map_db_errors
 from storage.migrations import head
 from storage.models import UTCDateTime, metadata
-from storage.search import rebuild_tickets
+from storage.search import rebuild_articles, rebuild_tickets
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUMP_FORMAT = "ticketflow-dump"
@@ -257,6 +257,7 @@ def _copy(rows: Iterator[tuple[str, dict[str, Any]]], engine: Engine) -> int:
         _flush(connection, current, batch)
         _move_sequences(connection)
         rebuild_tickets(connection)  # the search index is not in a backup: it is derived
+        rebuild_articles(connection)
         connection.commit()
     return count
 

@@ -478,3 +478,30 @@ class ProblemLinkRow(SQLModel, table=True):
     problem_id: int = Field(foreign_key="tickets.id", index=True)
     linked_at: datetime = Field(sa_type=UTCDateTime)
     linked_by: str = Field(max_length=64)
+
+
+class ArticleRow(SQLModel, table=True):
+    """A knowledge-base article (``KB-<id>``): its status and latest version."""
+
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(max_length=16)
+    version: int
+    """The latest version's number: edits and status changes are conditional on it."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ArticleVersionRow(SQLModel, table=True):
+    """One version of an article: what it said, who wrote it and when (never changed)."""
+
+    __tablename__ = "article_versions"
+
+    article_id: int = Field(primary_key=True, foreign_key="articles.id")
+    version: int = Field(primary_key=True)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    items: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    author: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime)

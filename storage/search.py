@@ -1,7 +1,7 @@
 """The full-text search index: one table per kind of document, kept in the transaction
 that changes the document.
 
-A document is a kind (``ticket``; the knowledge base may add ``article``), an integer id
+A document is a kind (``ticket``, ``article``), an integer id
 and a few text columns (:data:`KINDS`). On SQLite the table is an FTS5 virtual table whose
 rowid is the document's id; on PostgreSQL it is a plain table (``id`` primary key, the text
 columns) with a generated ``tsvector`` column under a GIN index. Both are outside the
@@ -19,7 +19,9 @@ space in it is one token, so it is found by its beginning only.
 
 For a ticket: ``fields`` are the values of its data (summary, description, every field),
 ``notes`` the notes of its journal events (comments among them, appended as they come)
-and ``requester`` the name, address and organisation of the person it is for.
+and ``requester`` the name, address and organisation of the person it is for. For an
+article (``KB-<id>``, the document's id is the article's number): its latest version's
+``title``, ``body`` and ``tags`` (with its items), replaced by each edit.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, TableClause, column, literal_column, table, text
 
-KINDS: dict[str, tuple[str, ...]] = {"ticket": ("fields", "notes", "requester")}
+KINDS: dict[str, tuple[str, ...]] = {"ticket": ("fields", "notes", "requester"),
+                                     "article": ("title", "body", "tags")}
 """Every kind of document with its text columns (a new kind needs a migration calling
 :func:`create_index`)."""
 _TOKEN = re.compile(r"[^\W_]+")
@@ -116,6 +119,20 @@ def rebuild_tickets(connection: Connection) -> None:
         f"INSERT INTO {name} ({key}, fields, notes, requester) SELECT t.id, "
         f"coalesce({fields}, ''), coalesce({notes}, ''), coalesce({requester}, '') "
         "FROM tickets t")
+
+
+def rebuild_articles(connection: Connection) -> None:
+    """Fill the article index from every article's latest version (after a restore)."""
+    name = index_name("article")
+    connection.exec_driver_sql(f"DELETE FROM {name}")
+    sqlite = connection.dialect.name == "sqlite"
+    words = ("(SELECT group_concat(value, ' ') FROM json_each({}))" if sqlite else
+             "(SELECT string_agg(value, ' ') FROM json_array_elements_text({}::json))")
+    tags = " || ' ' || ".join(f"coalesce({words.format(c)}, '')" for c in ("v.tags", "v.items"))
+    connection.exec_driver_sql(
+        f"INSERT INTO {name} ({'rowid' if sqlite else 'id'}, title, body, tags) "
+        f"SELECT a.id, v.title, v.body, {tags} FROM articles a JOIN article_versions v "
+        "ON v.article_id = a.id AND v.version = a.version")
 
 
 # -- writing, on a driver cursor inside the caller's transaction --------------------------

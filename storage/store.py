@@ -42,6 +42,7 @@ from engine.core.model import (
 )
 from storage.accounts import AccountRows
 from storage.admin_journal import ADMIN, entry_from_row
+from storage.articles import ArticleRows
 from storage.errors import map_db_errors
 from storage.hotpath import EVENT_COLUMNS, TICKET_COLUMNS, HotPath
 from storage.integrations import IntegrationRows
@@ -66,9 +67,9 @@ IDS_PER_QUERY = 500
 
 
 class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRows, ItemRows,
-               ProblemRows):
+               ProblemRows, ArticleRows):
     """Process versions, tickets, journals, timers, accounts, requesters, mail, API tokens,
-    alerts and webhooks in one SQL database."""
+    alerts, webhooks, configuration items and articles in one SQL database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -12,5 +12,9 @@ class Piped:
     def readline(self) -> str:
         return self.lines.pop(0) if self.lines else ""
 
+    def read(self, size: int = -1) -> str:
+        text, self.lines = "".join(self.lines), []
+        return text
+
     def isatty(self) -> bool:
         return False

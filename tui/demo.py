@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.core.errors import SpecError, TicketflowError
 from engine.core.model import Account, Ticket, TicketQuery
+from engine.desk.articles import Articles, Content
 from engine.desk.items import Item, Items
 from engine.desk.problems import Problems
 from engine.process import yamlfile
@@ -50,6 +51,36 @@ ITEMS = [
     Item("eda-bus", "middleware", "system_software", "Oracle", "high", (), ("core-router-tpe",)),
 ]
 """The demo's configuration items: a small telecom CMDB (docs/items.md)."""
+ARTICLES = [
+    (Content("Reset a branch account's password", """\
+A branch user is locked out or forgot the password.
+
+1. Check the caller against the **branch contact list**.
+2. Reset the password in the directory console; tick *must change at next login*.
+3. Read the temporary password to the caller, never by mail.
+""", ("password", "accounts")), "published"),
+    (Content("Clear a frozen printer queue", """\
+The queue shows jobs that never print.
+
+- Restart the spooler on the print server.
+- Delete the stuck job if it comes back (`lpq`, then `lprm`).
+""", ("printer",)), "published"),
+    (Content("VPN gateway rejects new sessions", """\
+Usually the session table of the gateway is full.
+
+1. Look at the gateway's session count on the monitoring module.
+2. Clear idle sessions older than 12 hours.
+3. If it is still full, dispatch to *system_software*.
+""", ("vpn", "network"), ("core-router-tpe",)), "published"),
+    (Content("Top-up fails for prepaid accounts", """\
+Draft: collect the error codes the BSS returns before writing the steps.
+""", ("billing",), ("billing-bss",)), "draft"),
+    (Content("Restart the old fax gateway", """\
+The fax gateway was switched off in 2025.
+""", ("fax",)), "retired"),
+]
+"""The demo's knowledge base (docs/kb.md): solve_at_desk cites the published ones."""
+PUBLISHED = [number for number, (_, status) in enumerate(ARTICLES, 1) if status == "published"]
 
 TEXTS: dict[str, list[str]] = {
     "summary": ["Core router down in the Taipei data centre", "Billing batch (BSS) stuck at 40%",
@@ -122,8 +153,20 @@ def build_demo(workspace: Workspace, clock: VirtualClock, *, tickets: int = 220,
     """Create accounts, deploy, and work tickets from ``clock``'s time for three days."""
     people = _accounts(workspace)
     Items(workspace.store, clock).load(ITEMS, people["amy"])
+    _articles(Articles(workspace.store, clock), people)
     traffic = Traffic(workspace, clock, people, random.Random(seed))
     return traffic.run(tickets, clock.now() + SPAN)
+
+
+def _articles(articles: Articles, people: dict[str, Account]) -> None:
+    """The knowledge base: written by the desk's agent, published or retired by its
+    supervisor."""
+    for content, status in ARTICLES:
+        article = articles.add(content, people["ann"])
+        if status != "draft":
+            articles.publish(article.id, people["sue"])
+        if status == "retired":
+            articles.retire(article.id, people["sue"])
 
 
 def _accounts(workspace: Workspace) -> dict[str, Account]:
@@ -301,6 +344,6 @@ class Traffic:
             return (self.clock.now() + timedelta(hours=rng.randint(3, 30))).isoformat()
         if field.type == "account":
             return f"vendor_{rng.randint(100, 999)}"
-        if field.pattern and field.pattern.startswith("KB-"):
-            return f"KB-{rng.randint(1000, 9999)}"
+        if field.type == "article":
+            return f"KB-{rng.choice(PUBLISHED)}"
         return rng.choice(TEXTS.get(name, TEXTS["note"]))

@@ -7,7 +7,7 @@ as one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from engine.core.model import (
     TicketQuery,
     Timer,
 )
-from engine.desk import alarms, approvals, plan, problems, reading
+from engine.desk import alarms, approvals, citations, plan, problems, reading
 from engine.desk.ports import Store
 from engine.process.compiler import CompiledProcess, compile_process
 from engine.process.load import Process, parse_stored
@@ -171,6 +171,16 @@ class Desk:
                   if data.get(field) in (None, "") and getattr(item, attribute) is not None}
         return {**data, **filled}
 
+    def _citing(self, spec: ProcessSpec, given: dict[str, Any], ticket: Ticket | None
+                ) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+        """The check of the articles a step gives (its fields of type article): each must
+        exist and be published; the event journals the versions used (None: none given)."""
+        fields = [name for name in given if name in spec.fields
+                  and spec.fields[name].type == "article"]
+        if not fields:
+            return None
+        return lambda data: citations.cited(self.store, fields, data, ticket)
+
     def versions(self, name: str | None = None) -> list[ProcessVersion]:
         """Deployed process versions, oldest first."""
         return self.store.list_versions(name)
@@ -229,6 +239,8 @@ class Desk:
         if requester:
             details["requester"] = requester
         given = plan.take_input(compiled.spec, None, data or {}, None)
+        check = self._citing(compiled.spec, given, None)
+        details.update(check(given) if check else {})
         new = self._new_ticket(compiled, actor, given, now, parent_id, details or None)
         return replace(new, requester_id=requester)
 
@@ -290,7 +302,8 @@ class Desk:
     def _plan_fire(self, compiled: CompiledProcess, ticket: Ticket, trigger: str,
                    actor: Account, data: dict[str, Any], note: str | None, now: datetime,
                    timer: Timer | None, ballot: approvals.Ballot | None = None) -> Change:
-        step = plan.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer, ballot)
+        step = plan.plan_fire(compiled, ticket, trigger, actor, data, note, now, timer, ballot,
+                              cite=self._citing(compiled.spec, data, ticket))
         children = self._children(step.transition, step.change.ticket, actor, step.names, now)
         return replace(step.change, children=children) if children else step.change
 

@@ -7,6 +7,7 @@ journal event — nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -332,13 +333,19 @@ def joins(compiled: CompiledProcess, fork: str, branches: dict[str, str],
 
 def plan_fire(compiled: CompiledProcess, ticket: Ticket, trigger: str, actor: Account,
               data: dict[str, Any], note: str | None, now: datetime,
-              timer: Timer | None = None, ballot: Ballot | None = None) -> Step:
-    """Plan firing a trigger (child tickets aside); raise the error a refusal gives."""
+              timer: Timer | None = None, ballot: Ballot | None = None,
+              cite: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Step:
+    """Plan firing a trigger (child tickets aside); raise the error a refusal gives.
+
+    ``cite``: the desk's last check of the data after the step (the articles it names),
+    giving details to journal with it (the articles' versions), or refusing it.
+    """
     check_note(note, ticket)
     outcome = plan_outcome(compiled, ticket, trigger, actor, data, now, timer, ballot)
+    details = {**outcome.details, **cite(outcome.moved.data)} if cite else outcome.details
     event = new_event(
         outcome.moved, at=now, actor=actor.username, kind="timer" if timer else "fire",
-        trigger=trigger, source=ticket.state, note=note, details=outcome.details,
+        trigger=trigger, source=ticket.state, note=note, details=details,
         changes=outcome.changes)
     moved = advanced(outcome.moved, event, now)
     entered = moved.state != ticket.state

@@ -38,6 +38,7 @@ from engine.core.model import (
 )
 
 if TYPE_CHECKING:  # items bring the YAML loader and pydantic: not for the light reads
+    from engine.desk.articles import Article, Content, Use, Version
     from engine.desk.items import Item
     from engine.desk.problems import ProblemLink
 
@@ -230,6 +231,25 @@ class Store(Protocol):
                           remove: ProblemLink | None = None) -> None:
         """Apply both tickets' changes with the link's insert or delete, at once."""
         ...
+
+    # knowledge-base articles (engine.desk.articles.ArticleStore says what each does)
+    def add_article(self, content: Content, author: str, at: datetime,
+                    entry: AdminEntry) -> Article: ...
+
+    def add_version(self, number: int, expected: int, content: Content, author: str,
+                    at: datetime, status: str, entry: AdminEntry) -> Article: ...
+
+    def set_status(self, number: int, expected: int, status: str,
+                   entry: AdminEntry) -> Article: ...
+
+    def get_article(self, number: int) -> Article: ...
+
+    def article_versions(self, number: int) -> list[Version]: ...
+
+    def list_articles(self, *, status: str | None = None, words: tuple[str, ...] = (),
+                      limit: int = 100) -> list[Article]: ...
+
+    def article_uses(self, start: datetime, end: datetime) -> list[Use]: ...
 
     # requesters
     def add_requester(self, requester: Requester) -> Requester:

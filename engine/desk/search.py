@@ -7,7 +7,10 @@ handling whose summary, description, fields, comments or requester have the word
 - ``state:NAME``, ``post:NAME``, ``process:NAME``;
 - ``assignee:NAME`` (``assignee:-``: nobody);
 - ``requester:TEXT``: the requester's address or name starts with it (case ignored);
-- ``open:yes``, ``open:no``, ``open:all`` (``is:open``, ``is:closed``, ``is:all`` too).
+- ``open:yes``, ``open:no``, ``open:all`` (``is:open``, ``is:closed``, ``is:all`` too);
+- ``kind:ticket``, ``kind:article``: only tickets, only knowledge-base articles. Without it
+  the words find both (``ticketflow search``, ``/`` in the app), unless a ticket filter is
+  given: articles have words only.
 
 An unknown key is refused (BadRequest naming it), never an empty result. The words are
 matched by the store's full-text index (see ``storage.search``); every read goes through
@@ -23,9 +26,11 @@ from typing import Any
 from engine.core.errors import BadRequest
 from engine.core.model import TicketQuery
 
-FILTER_KEYS = ("state", "post", "process", "assignee", "requester", "open")
+FILTER_KEYS = ("state", "post", "process", "assignee", "requester", "open", "kind")
 SEARCH_HELP = ("words, state:NAME post:NAME process:NAME assignee:NAME (- nobody) "
-               "requester:TEXT open:yes|no|all")
+               "requester:TEXT open:yes|no|all kind:ticket|article")
+KINDS = ("ticket", "article")
+"""The kinds of document a search finds."""
 _FILTER = re.compile(r"^([A-Za-z_]+):(.*)$")
 _OPEN = {"yes": True, "open": True, "no": False, "closed": False, "all": None}
 _TICKET = re.compile(r"^#?(\d+)$")
@@ -45,6 +50,26 @@ def search_query(text: str, base: TicketQuery | None = None) -> TicketQuery:
     return replace(query, **changes, words=tuple(found))
 
 
+def search_kinds(text: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """The kinds of document a search text asks for, the text without its ``kind:``
+    filters, and its words (what an article search takes)."""
+    kinds: list[str] = []
+    rest: list[str] = []
+    filtered = False
+    for token in text.split():
+        matched = _FILTER.match(token)
+        if matched is None or matched.group(1).lower() != "kind":
+            rest.append(token)
+            filtered = filtered or matched is not None
+        elif matched.group(2).lower() in KINDS:
+            kinds.append(matched.group(2).lower())
+        else:
+            raise BadRequest(f"kind: takes {' or '.join(KINDS)}, not {matched.group(2)!r}")
+    words = tuple(token for token in rest if _FILTER.match(token) is None)
+    chosen = tuple(dict.fromkeys(kinds)) or (("ticket",) if filtered else KINDS)
+    return chosen, " ".join(rest), words
+
+
 def ticket_number(text: str) -> int | None:
     """The ticket id a search text names on its own (``#42`` or ``42``), if it does."""
     matched = _TICKET.match(text.strip())
@@ -56,6 +81,8 @@ def _filter(key: str, value: str) -> dict[str, Any]:
         raise BadRequest(f"the filter {key}: needs a value ({SEARCH_HELP})")
     if key in ("state", "post", "process"):
         return {key: value}
+    if key == "kind":  # which kinds of document: search_kinds reads it
+        return {}
     if key == "assignee":
         return ({"assignee": None, "unassigned": True} if value == "-"
                 else {"assignee": value, "unassigned": False})

@@ -153,6 +153,13 @@ def _account(spec: FieldSpec, value: Any) -> str:
     return text
 
 
+def _article(spec: FieldSpec, value: Any) -> str:
+    text = str(value).strip()
+    if isinstance(value, bool | dict | list) or not re.fullmatch(r"KB-[0-9]{1,9}", text):
+        raise ValueError(f"{value!r} is not an article id (KB-<number>)")
+    return text
+
+
 def _check_bounds(spec: FieldSpec, value: Any) -> None:
     if spec.type not in ("integer", "number"):
         return
@@ -165,4 +172,5 @@ def _check_bounds(spec: FieldSpec, value: Any) -> None:
 _CONVERTERS = {
     "text": _text, "integer": _integer, "number": _number, "boolean": _boolean,
     "choice": _choice, "timestamp": _timestamp, "account": _account,
+    "article": _article,
 }

@@ -16,7 +16,8 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length
 Source = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]*)$", max_length=64)]
 """A source state's name, or ``"*"`` for every state that is not an end state."""
 
-FieldType = Literal["text", "integer", "number", "boolean", "choice", "timestamp", "account"]
+FieldType = Literal["text", "integer", "number", "boolean", "choice", "timestamp", "account",
+                    "article"]
 StateKind = Literal["start", "task", "waiting", "end"]
 SYSTEM_ROLE = "system"
 """The role of the engine's own account, which fires timers; no person can hold it."""
@@ -43,7 +44,9 @@ class FieldSpec(Model):
     """One field of a ticket's data."""
 
     type: FieldType
-    """The kind of value: text, integer, number, boolean, choice, timestamp or account."""
+    """The kind of value: text, integer, number, boolean, choice, timestamp, account or
+    article (a knowledge-base article ``KB-<n>`` that must exist and be published when a
+    step gives it)."""
     title: str | None = None
     """A human label; the field name is shown when absent."""
     required: bool = False

@@ -19,8 +19,9 @@ from argon2 import PasswordHasher, profiles
 from pydantic import Field, ValidationError
 
 # the assessment adds the expect_assessment and record steps; problems the link, unlink,
-# expect_problem and expect_outbox steps
+# expect_problem and expect_outbox steps; the knowledge base the article step
 import engine.scenarios.assessment
+import engine.scenarios.knowledge
 import engine.scenarios.problems  # noqa: F401
 from engine.accounts.accounts import SUPERUSER, check_account, random_password
 from engine.core.admin_journal import ACCOUNT_CREATED, account_entry

@@ -20,6 +20,7 @@ from api.wiring import open_services
 from engine.desk.links import LinkSigner
 from engine.desk.requesters import Requesters
 from tests.api.conftest import ApiWorld, start_server
+from tests.articles import publish_articles
 from tests.browser import Tab, chromium, needs_chromium, tab
 
 SECRET = b"the requester page's secret, long enough"
@@ -49,6 +50,7 @@ def waiting_ticket(world: ApiWorld, email: str = MEI) -> Waiting:
     ticket = people.open_for("service_desk", email, ann,
                              {"summary": SUMMARY, "description": "It drops every hour."})
     desk.fire(ticket.id, "receive", ann)
+    publish_articles(desk.store, 12)
     desk.fire(ticket.id, "solve_at_desk", ann,
               data={"knowledge_article": "KB-12", "resolution": "a new VPN profile"})
     desk.record(ticket.id, "comment", ann, note=INTERNAL)

@@ -136,7 +136,7 @@ CASES: list[tuple[str, str, Story, Story]] = [
 def scenario(indicator: str, post: str, hit: Story, miss: Story) -> dict[str, Any]:
     """The walk over an indicator's tier bounds as a scenario with expect_assessment steps."""
     names = (f"t{number}" for number in count(1))
-    steps: Steps = []
+    steps: Steps = [{"article": "KB-1", "as": "sue", "title": "Reset a password"}]
     hits = total = 0
     for numerator, denominator in walk([bound for bound, _ in SEED_TIERS[indicator]]):
         for _ in range(numerator - hits):

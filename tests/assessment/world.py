@@ -14,6 +14,7 @@ from engine.assessment.table import Assessment, load_assessment
 from engine.core.model import Account
 from engine.process.load import load_process
 from engine.time.clock import VirtualClock
+from tests.articles import publish_articles
 from tui.wiring import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,7 @@ class World:
     def solved_at_desk(self) -> int:
         """A received ticket the desk solved itself (handled at the service desk)."""
         ticket = self.received_after(1)
+        publish_articles(self.workspace.store)
         self.fire(ticket, "solve_at_desk", "ann", knowledge_article="KB-1", resolution="reset")
         return ticket
 

@@ -11,6 +11,7 @@ import pytest
 from engine.core.model import TicketQuery
 from engine.desk.requesters import Requesters
 from engine.mail.incoming import Incoming
+from tests.articles import publish_articles
 from tests.desk.conftest import DeskWorld
 from tests.mail.conftest import DESK, mail_settings
 
@@ -76,6 +77,7 @@ def test_replies_comment_by_thread_or_subject_and_a_confirming_reply_confirms(
     notes = [(e.trigger, e.note) for e in world.desk.history(1)][1:]
     assert notes == [("comment", "Still jams."), ("comment", "Also on floor 4.")]
     world.desk.fire(1, "receive", ann)
+    publish_articles(world.desk.store)
     world.desk.fire(1, "solve_at_desk", ann, data={"knowledge_article": "KB-1",
                                                     "resolution": "new toner"})
     world.desk.fire(1, "reply", ann, note="New toner fitted.")

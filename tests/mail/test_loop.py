@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import start_server
+from tests.articles import publish_with
 from tests.desk.test_cli import ADMIN, AGENT, Cli
 from tests.mail.conftest import DESK, SECRET, Sink, free_port
 
@@ -131,7 +132,8 @@ def test_mail_opens_agent_replies_requester_confirms_ticket_closes(
 
     agent = {"user": "ann", "password": AGENT}
     assert cli("fire", "1", "receive", **agent)[0] == 0
-    assert cli("fire", "1", "solve_at_desk", "--set", "knowledge_article=KB-12",
+    publish_with(cli, ADMIN)
+    assert cli("fire", "1", "solve_at_desk", "--set", "knowledge_article=KB-1",
                "--set", "resolution=new VPN profile", **agent)[0] == 0
     assert cli("fire", "1", "reply", "--note", "We sent you a new VPN profile.", **agent)[0] == 0
     assert cli("worker", "--once", "--config", str(config))[0] == 0
@@ -227,7 +229,8 @@ def test_the_requester_answers_by_the_link_in_the_mail(
     ann, hal = {"user": "ann", "password": AGENT}, {"user": "hal", "password": AGENT}
     lmtp_send(port, first_mail())
     assert cli("fire", "1", "receive", **ann)[0] == 0
-    assert cli("fire", "1", "solve_at_desk", "--set", "knowledge_article=KB-12",
+    publish_with(cli, ADMIN)
+    assert cli("fire", "1", "solve_at_desk", "--set", "knowledge_article=KB-1",
                "--set", "resolution=new VPN profile", **ann)[0] == 0
     assert cli("fire", "1", "reply", "--note", "We sent you a new VPN profile.", **ann)[0] == 0
     assert cli("worker", "--once", "--config", str(config))[0] == 0

@@ -18,6 +18,7 @@ from engine.desk.links import LinkSigner
 from engine.desk.requesters import Requesters
 from engine.mail.outgoing import Outgoing
 from mail.smtp import SmtpSender
+from tests.articles import publish_articles
 from tests.desk.conftest import DeskWorld
 from tests.mail.conftest import SECRET, Sink, SinkHandler, free_port, mail_settings
 
@@ -56,6 +57,7 @@ def test_a_requester_gets_received_reply_and_confirm_once_threaded(
     assert people.follow(LinkSigner(SECRET.encode()), token)[0].id == ticket.id
 
     world.desk.fire(ticket.id, "receive", ann)
+    publish_articles(world.desk.store, 7)
     world.desk.fire(ticket.id, "solve_at_desk", ann,
                     data={"knowledge_article": "KB-7", "resolution": "cleaned the rollers"})
     world.desk.fire(ticket.id, "reply", ann, note="We cleaned the rollers; try again.")

@@ -11,6 +11,7 @@ from engine.core.errors import Conflict, Forbidden, InvalidLink, InvalidTrigger,
 from engine.core.model import Requester
 from engine.desk.links import LinkSigner
 from engine.desk.requesters import Requesters
+from tests.articles import publish_articles
 from tests.desk.conftest import DeskWorld
 
 SECRET = b"a desk secret of 32 bytes-------"
@@ -20,6 +21,7 @@ def to_confirming(world: DeskWorld, ticket_id: int, note: str = "fixed it") -> N
     ann = world.people["ann"]
     desk = world.desk
     desk.fire(ticket_id, "receive", ann)
+    publish_articles(desk.store)
     desk.fire(ticket_id, "solve_at_desk", ann,
               data={"knowledge_article": "KB-1", "resolution": "restarted"})
     desk.fire(ticket_id, "reply", ann, note=note)

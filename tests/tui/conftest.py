@@ -21,6 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from engine.core.model import Account
+from engine.desk.articles import Articles, Content
 from engine.process.load import load_process, parse_process
 from engine.time.clock import VirtualClock
 from tui.app import TicketflowApp
@@ -31,6 +32,13 @@ START = datetime(2026, 10, 5, 1, 0, tzinfo=UTC)
 NOW = START + timedelta(minutes=10)
 PASSWORD = "Str0ng-pass"
 SIZE = (120, 36)
+ROUTE_CACHE = Content("Clear a router's route cache", """\
+When a branch loses its routes:
+
+1. Log in to the **core router**.
+2. Run `clear ip route *`.
+""", ("network", "router"))
+"""KB-1, published; KB-2 (a printer) is a draft."""
 PEOPLE = {  # name: (role, post)
     "amy": ("admin", None), "ann": ("agent", "service_desk"), "ben": ("agent", "service_desk"),
     "hal": ("agent", "handling_group"), "sue": ("supervisor", "service_desk"),
@@ -79,6 +87,9 @@ def _populate(workspace: Workspace, clock: VirtualClock) -> None:
              if path.name not in ("assessment.yaml", "problem.yaml")]
     desk, ann, hal = workspace.desk, people["ann"], people["hal"]
     desk.deploy(flows, people["amy"])
+    articles = Articles(workspace.store, clock)
+    articles.publish(articles.add(ROUTE_CACHE, ann).id, people["amy"])
+    articles.add(Content("Printer queue frozen", "Restart the spooler.\n", ("printer",)), ann)
     first = desk.open("service_desk", ann, {"summary": "Core router down in Taipei"})
     desk.fire(first.id, "receive", ann, data={"customer": "Branch 12", "priority": "high"})
     second = desk.open("service_desk", ann, {"summary": "VPN gateway rejects sessions"})

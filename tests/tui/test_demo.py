@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.core.model import TicketQuery
+from engine.desk.articles import Articles
 from engine.desk.items import Items
 from engine.desk.problems import Problems, workaround
 from engine.time.clock import VirtualClock
 from tests.tui.conftest import DeskCopy
 from tui.cli import run
 from tui.commands.app_cmds import is_demo_desk
-from tui.demo import ITEMS, LOGINS, PEOPLE, build_demo
+from tui.demo import ARTICLES, ITEMS, LOGINS, PEOPLE, build_demo
 from tui.wiring import open_workspace
 
 END = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
@@ -44,6 +45,10 @@ def test_the_demo_desk_is_a_living_desk(tmp_path: Path) -> None:
     assert is_demo_desk(workspace)
     assert (accounts["hal"].group, accounts["val"].group) == ("hardware_platform", "Huawei")
     assert {i.name for i in Items(store, clock).all()} == {i.name for i in ITEMS}
+    articles = Articles(store, clock)
+    assert [a.status for a in reversed(articles.find())] == [s for _, s in ARTICLES]
+    solved = articles.usage(END - timedelta(days=4), END)
+    assert solved and {r.status for r in solved} == {"published"}
     linked = [t for t in tickets if desk.item_of(t) is not None]
     assert linked and any(desk.group_of(t) is not None for t in tickets)
     problem = next(t for t in tickets if t.process == "problem")

@@ -15,6 +15,7 @@ from engine.desk.requesters import Requesters
 from engine.mail.incoming import Incoming
 from storage.errors import SchemaError
 from storage.reader import Reader, open_reader
+from tests.articles import publish_articles
 from tests.mail.conftest import DESK, mail_settings
 from tests.stdin import Piped
 from tui.cli import run
@@ -50,6 +51,7 @@ def desk(shared_store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     Incoming(workspace.desk, mail_settings(25)).take(_letter().as_bytes(), "mei@example.com")
     ann, desk = people["ann"], workspace.desk
     desk.fire(1, "receive", ann)
+    publish_articles(workspace.store)
     desk.fire(1, "solve_at_desk", ann, data={"knowledge_article": "KB-1",
                                              "resolution": "new toner"})
     desk.fire(1, "reply", ann, note="New toner fitted.")

@@ -68,18 +68,19 @@ def test_a_trigger_form_checks_fields_as_you_type_then_fires(desk: DeskCopy) -> 
     desk.run(scenario)
 
 
-def test_a_pattern_field_explains_what_it_needs(desk: DeskCopy) -> None:
+def test_an_article_field_offers_the_published_articles(desk: DeskCopy) -> None:
     async def scenario(pilot, app):
         await login(pilot, "ann")
         await open_ticket(pilot, 1)
         await choose(pilot, "#ticket-actions", "fire:solve_at_desk")
-        await pilot.press(*"KB-x")
-        problem = app.screen.query(".field-problem").first(Static)
-        assert "does not match the pattern" in str(problem.content)
-        await pilot.press("backspace", *"42", "tab", *"Cleared the route cache")
+        article = app.screen.query_one("#field-knowledge_article", Select)
+        assert [value for _, value in article._options if value != Select.NULL] == ["KB-1"]
+        await pilot.press("enter", "down", "enter", "tab", *"Cleared the route cache")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert desk.workspace.desk.ticket(1).state == "replying"
+        event = desk.workspace.desk.history(1)[-1]
+        assert event.details["articles"]["knowledge_article"] == {"id": "KB-1", "version": 1}
 
     desk.run(scenario)
 

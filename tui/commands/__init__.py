@@ -58,8 +58,8 @@ COMMANDS: dict[str, Entry] = {
                ("history", "Show a ticket's journal.")),
     **_entries("tickets", "Working tickets",
                ("list", "List the tickets you may read, newest first, a page at a time."),
-               ("search", "Find the tickets you may read by words and filters, newest first, "
-                          "a page at a time.")),
+               ("search", "Find the tickets you may read and the articles by words and "
+                          "filters, newest first.")),
     **_entries("clocks", "Working tickets",
                ("sla", "Show a ticket's open SLA clocks with their remaining working time."),
                ("outbox", "List notifications (SLA warnings and breaches), oldest first, a "
@@ -72,6 +72,9 @@ COMMANDS: dict[str, Entry] = {
     **_entries("problems", "Working tickets",
                ("problems", "Problem records: list, show one with its linked tickets, link or "
                             "unlink a ticket.")),
+    **_entries("kb", "Working tickets",
+               ("kb", "The knowledge base: write, publish, retire, read and search articles; "
+                      "how often each solved a ticket.")),
     **_entries("mail_cmds", "Working tickets",
                ("mail", "The desk's mail: receive it, see it.")),
     **_entries("serve", "Serving other systems",

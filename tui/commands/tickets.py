@@ -10,10 +10,12 @@ import typer
 from engine.accounts.vendor import Credential
 from engine.core.errors import BadRequest
 from engine.core.model import Ticket, TicketQuery
+from engine.desk.articles import Articles
 from engine.desk.desk import parse_assignments
 from engine.desk.reading import readable
 from engine.desk.requesters import Requesters
-from engine.desk.search import search_query
+from engine.desk.search import search_kinds, search_query
+from tui.commands.kb import print_articles
 from tui.commands.reading import echo_ticket
 from tui.options import DEFAULT_DB, Actor, Db, Json
 from tui.output import print_json, print_table, safe
@@ -163,18 +165,30 @@ def list_(db: Db = DEFAULT_DB, json: Json = False,
 
 def search(words: Annotated[list[str], typer.Argument(
                help="Words and key:value filters: state: post: process: assignee: requester: "
-                    "open:yes|no|all.", show_default=False)],
+                    "open:yes|no|all kind:ticket|article.", show_default=False)],
            db: Db = DEFAULT_DB, json: Json = False,
            after: Annotated[int | None, typer.Option(help="Page after this id.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
            actor: Actor = None) -> None:
-    """Find the tickets you may read by words and filters, newest first, a page at a time."""
+    """Find the tickets you may read and the articles by words and filters, newest first."""
     workspace = open_workspace(db)
     reader = reading_account(workspace, actor)
+    kinds, text, found_words = search_kinds(" ".join(words))
     base = TicketQuery(is_open=None, after=after, limit=limit, descending=True)
-    tickets = workspace.desk.tickets(readable(reader, search_query(" ".join(words), base)))
+    tickets = (workspace.desk.tickets(readable(reader, search_query(text, base)))
+               if "ticket" in kinds else [])
+    articles = (Articles(workspace.store, workspace.desk.clock).find(words=found_words,
+                                                                    limit=limit)
+                if "article" in kinds and found_words and after is None else [])
     if json:
-        print_json([ticket_record(t) | {"summary": t.data.get("summary")} for t in tickets])
+        print_json([{"kind": "ticket", **ticket_record(t), "summary": t.data.get("summary")}
+                    for t in tickets]
+                   + [{"kind": "article", **a.as_dict(body=False)} for a in articles])
         return
-    print_table(["id", "state", "post", "assignee", "summary"],
-                [[t.id, t.state, t.post, t.assignee, t.data.get("summary")] for t in tickets])
+    if "ticket" in kinds:
+        print_table(["id", "state", "post", "assignee", "summary"],
+                    [[t.id, t.state, t.post, t.assignee, t.data.get("summary")]
+                     for t in tickets])
+    if articles or kinds == ("article",):
+        typer.echo("articles:")
+        print_articles(articles)

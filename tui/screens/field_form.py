@@ -32,6 +32,8 @@ class FormField:
     """A further rule beyond the field's type (a password rule, a known post)."""
     current: str = ""
     """The field's current value as text, filled in when there is no draft."""
+    labels: dict[str, str] | None = None
+    """For a choice: how each choice is shown (an article's id with its title)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
                 for field in self.fields:
                     yield FieldInput(field.name, field.spec, required=field.required,
                                      value=self.draft.get(field.name, field.current),
-                                     check=field.check)
+                                     check=field.check, labels=field.labels)
                 if self.note:
                     yield Label(_("Note") + (" *" if self.note == "required" else ""),
                                 classes="field-label")

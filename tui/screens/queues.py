@@ -16,9 +16,11 @@ from textual.widgets.option_list import Option
 
 from engine.core.errors import ServiceError
 from engine.core.model import SavedView, Ticket, TicketQuery
+from engine.desk.articles import Articles
 from engine.desk.reading import check_read, readable
-from engine.desk.search import search_query, ticket_number
+from engine.desk.search import search_kinds, search_query, ticket_number
 from tui.screens.accounts import AccountsScreen
+from tui.screens.articles import ArticlesScreen
 from tui.screens.assessment import AssessmentScreen
 from tui.screens.base import DeskScreen
 from tui.screens.choice import ChoiceScreen
@@ -67,6 +69,7 @@ class QueueScreen(DeskScreen[None]):
         Binding("U", "accounts", "Accounts"),
         Binding("R", "replay", "Replay"),
         Binding("K", "assessment", "Assessment"),
+        Binding("b", "articles", "Knowledge base"),
         Binding("N", "notices", "Notices", show=False),
         Binding("L", "logout", "Log out", show=False),
         Binding("q", "app.quit", "Quit", show=False),
@@ -222,14 +225,30 @@ class QueueScreen(DeskScreen[None]):
             return
         try:
             search_query(text)
+            kinds, _rest, words = search_kinds(text)
         except ServiceError as exc:  # an unknown key: said, and the list stays as it was
             self.notify(str(exc), title="Search", severity="error")
             return
+        if kinds == ("article",):  # only articles: the knowledge base, searched
+            event.input.value = self.filter_text
+            self.app.push_screen(ArticlesScreen(words))
+            return
+        if "article" in kinds and words:
+            self.tell_articles(words)
         self.filter_text = text
         if not text:
             event.input.remove_class("shown")
         self.load()
         self.query_one(QueueList).focus()
+
+    def tell_articles(self, words: tuple[str, ...]) -> None:
+        """Say which articles have the words too (``kind:article`` lists them)."""
+        found = self.attempt(lambda: Articles(self.desk.store, self.desk.clock).find(
+            words=words, limit=4)) or []
+        if found:
+            self.notify("; ".join(f"{a.id} {a.title}" for a in found[:3])
+                        + (" …" if len(found) > 3 else "")
+                        + "  (kind:article or b lists them)", title="Articles")
 
     def action_order(self) -> None:
         self.descending = not self.descending
@@ -343,6 +362,9 @@ class QueueScreen(DeskScreen[None]):
         ticket = self.query_one(QueueList).current
         if ticket is not None:
             self.app.push_screen(ReplayScreen(ticket.id))
+
+    def action_articles(self) -> None:
+        self.app.push_screen(ArticlesScreen())
 
     def action_assessment(self) -> None:
         self.app.push_screen(AssessmentScreen())

@@ -14,9 +14,10 @@ from textual.widgets.option_list import Option
 from engine.core.errors import Conflict, Forbidden, GuardFailed, MissingField, TicketflowError
 from engine.core.model import Ticket
 from engine.desk import plan
+from engine.desk.articles import article_choices
 from engine.desk.problems import Problems, is_problem
 from engine.process.compiler import CompiledProcess
-from engine.process.spec import ANY, EventSpec, TransitionSpec
+from engine.process.spec import ANY, EventSpec, FieldSpec, TransitionSpec
 from tui.output import safe
 from tui.screens.base import DeskScreen
 from tui.screens.choice import ChoiceScreen
@@ -168,14 +169,24 @@ class TicketActions(DeskScreen[None]):
                             explain=f"{ticket.state} → {destination(transition)}"),
             lambda result: self.finish_fire(trigger, version, result))
 
-    @staticmethod
-    def _form_fields(transition: TransitionSpec, ticket: Ticket,
+    def _form_fields(self, transition: TransitionSpec, ticket: Ticket,
                      compiled: CompiledProcess) -> list[FormField]:
         fields = compiled.spec.fields
         names = list(dict.fromkeys([*transition.requires, *transition.accepts]))
-        return [FormField(name, fields[name], required=name in transition.requires
-                          and ticket.data.get(name) in (None, ""),
-                          current=as_text(ticket.data.get(name))) for name in names]
+        return [self._form_field(name, fields[name], required=name in transition.requires
+                                 and ticket.data.get(name) in (None, ""),
+                                 current=as_text(ticket.data.get(name))) for name in names]
+
+    def _form_field(self, name: str, spec: FieldSpec, *, required: bool,
+                    current: str) -> FormField:
+        """A field of the form; an article field offers the published articles."""
+        if spec.type != "article":
+            return FormField(name, spec, required=required, current=current)
+        published = article_choices(self.desk.store)
+        return FormField(name, FieldSpec(type="choice", title=spec.title,
+                                         choices=[ident for ident, _ in published]),
+                         required=required, current=current,
+                         labels={ident: f"{ident}  {title}" for ident, title in published})
 
     def finish_fire(self, trigger: str, version: int, result: FormResult | None) -> None:
         """Fire with what the form gave, as of the version the form was opened on."""

@@ -90,8 +90,9 @@ class FieldInput(Vertical):
         valid: bool
 
     def __init__(self, name: str, spec: FieldSpec, *, required: bool, value: str = "",
-                 check: Check | None = None) -> None:
+                 check: Check | None = None, labels: dict[str, str] | None = None) -> None:
         super().__init__(classes="field-input")
+        self.labels = labels or {}
         self.field_name = name
         self.spec = spec
         self.required = required
@@ -112,7 +113,8 @@ class FieldInput(Vertical):
         """The widget that fits the field's type."""
         spec, ident = self.spec, f"field-{self.field_name}"
         if spec.type == "choice":
-            options = [(Content(str(c)), str(c)) for c in spec.choices or []]
+            options = [(Content(self.labels.get(str(c), str(c))), str(c))
+                       for c in spec.choices or []]
             known = self.initial in {value for _, value in options}
             return Select(options, value=self.initial if known else Select.NULL, id=ident,
                           allow_blank=True, prompt=_("choose…") if self.required else _("(none)"))
