@@ -427,13 +427,13 @@ class Desk:
     def _check_actor(self, ticket: Ticket, actor: Account,
                      posts: list[str] | None = None) -> None:
         """A requester acts only on their own tickets, an account only on those it may read
-        (its answer would show it what it may not read) — unless the process lets every
-        post take this step (``posts: ["*"]``)."""
+        (its answer would show it what it may not read) — unless the process names the
+        account's post (or every post, ``"*"``) for this step: that is its grant."""
         requester = plan.requester_of(actor)
         if requester is not None:
             if self.store.ticket_requester(ticket.id) != requester:
                 raise Forbidden("this ticket is not yours", ticket=ticket.id)
-        elif actor is not SYSTEM and ANY not in (posts or ()):
+        elif actor is not SYSTEM and not (posts and (ANY in posts or actor.post in posts)):
             reading.check_read(actor, ticket)
 
     def journal_change(self, ticket: Ticket, name: str, note: str | None,
