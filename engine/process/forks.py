@@ -117,6 +117,7 @@ def problems(spec: ProcessSpec) -> Found:
 
 
 def _fork_problems(loc: Loc, state: StateSpec, spec: ProcessSpec) -> Found:
+    """One state's fork: its kind, branches, ``then:`` (another state outside them)."""
     if not state.fork:
         return [((*loc, key), f"'{key}:' is for a state that forks (give 'fork:')")
                 for key in ("join", "then") if getattr(state, key) is not None]
@@ -127,6 +128,8 @@ def _fork_problems(loc: Loc, state: StateSpec, spec: ProcessSpec) -> Found:
         found.append(((*loc, "fork"), "a fork needs at least two branches"))
     if state.then is None:
         found.append((loc, "a fork needs 'then:', the state its branches join into"))
+    elif state.then == loc[-1]:
+        found.append(((*loc, "then"), "a fork cannot join into itself"))
     elif state.then in {inner for _, _, _, inner, _ in _branch_states(spec)}:
         found.append(((*loc, "then"), f"state {state.then!r} is inside a branch; a fork "
                       "joins into a state outside its branches"))

@@ -210,3 +210,23 @@ def test_show_list_and_fire_in_branches_from_the_cli(shared_store_url: str,
     shown = cli.json("show", str(ticket.id), user="root", password=PASSWORD)
     assert shown["branches"] == {"hardware": "hardware_check", "software": "software_checked"}
     assert ADMIN  # (the desk's own admin password is the world's, not the CLI fixture's)
+
+
+def test_the_auditors_replay_shows_each_step_s_branches() -> None:
+    from rich.console import Console
+
+    from tui.screens.replay import rebuild, step_table
+
+    world = _staffed("sqlite://")
+    ticket = _forked(world)
+    world.desk.fire(ticket.id, "report_software", world.people["rob"],
+                    data={"software_result": "sound"})
+    steps = rebuild(world.desk.history(ticket.id), {})
+    assert [s.branches for s in steps[-2:]] == [
+        {"hardware": "hardware_check", "software": "software_check"},
+        {"hardware": "hardware_check", "software": "software_checked"}]
+    console = Console(width=100, record=True)
+    console.print(step_table(steps[-1]))
+    shown = console.export_text()
+    assert "branch software  software_checked" in shown
+    assert "branch hardware  hardware_check" in shown

@@ -111,6 +111,7 @@ def test_branch_states_join_the_flat_machine_and_star_leaves_them_out() -> None:
      "  - {trigger: hw_checked, from: sw_checking, to: sw_waiting}",
      "33:15: 'hw_checked' is fired in 'hardware' and in 'software' of the fork 'checking'; "
      "name each branch's triggers apart"),
+    ("    then: deciding", "    then: checking", "27:11: a fork cannot join into itself"),
     ("  deciding: {post: desk}", "  deciding: {post: desk, then: closed}",
      "28:32: 'then:' is for a state that forks (give 'fork:')"),
     ("        post: software_team", "        post: software_teem",

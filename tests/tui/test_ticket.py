@@ -322,5 +322,7 @@ def test_a_forked_ticket_shows_its_branches_and_fires_its_branch_step(desk: Desk
         assert isinstance(app.screen, TicketScreen)
         assert "hardware: hardware_checked" in app.screen.sub_title
         assert "done" in plain(app, "#ticket-card")
+        assert ("report_hardware  [hardware: hardware_check → hardware_checked]"
+                in plain(app, "#ticket-timeline"))
 
     desk.run(scenario)

@@ -3,7 +3,7 @@ rebuilt at each step from the events' recorded changes; v runs the verifier when
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -33,6 +33,8 @@ class Step:
     post: str | None
     assignee: str | None
     data: dict[str, Any]
+    branches: dict[str, str] = field(default_factory=dict)
+    """In a fork: branch → its active state (as replay rebuilds them)."""
 
 
 def rebuild(events: list[Event], start_posts: dict[str, str | None]) -> list[Step]:
@@ -40,6 +42,7 @@ def rebuild(events: list[Event], start_posts: dict[str, str | None]) -> list[Ste
     steps: list[Step] = []
     state = post = assignee = None
     data: dict[str, Any] = {}
+    branches: dict[str, str] = {}
     for event in events:
         if event.kind == "open":
             post = start_posts.get(event.dest or "")
@@ -53,7 +56,9 @@ def rebuild(events: list[Event], start_posts: dict[str, str | None]) -> list[Ste
             else:
                 data[name] = after
         state = event.dest or state
-        steps.append(Step(event, state, post, assignee, dict(data)))
+        if event.kind in ("fire", "timer"):
+            branches = dict(event.details.get("branches", {}))
+        steps.append(Step(event, state, post, assignee, dict(data), branches))
     return steps
 
 
@@ -63,10 +68,12 @@ def step_table(step: Step) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     changed = {name.lstrip("_") for name in step.event.changes}
-    for name, value in [("state", step.state), ("post", step.post),
+    branches = [(f"branch {name}", inner) for name, inner in step.branches.items()]
+    for name, value in [("state", step.state), *branches, ("post", step.post),
                         ("assignee", step.assignee), *step.data.items()]:
         style = "bold yellow" if name in changed or (
-            name == "state" and step.event.source != step.event.dest) else ""
+            name == "state" and step.event.source != step.event.dest) or (
+            name == f"branch {step.event.details.get('branch')}") else ""
         grid.add_row(Text(name, style=style), Text(shown(value, 300), style=style))
     return grid
 

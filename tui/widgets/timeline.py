@@ -43,6 +43,9 @@ def event_line(event: Event) -> str:
         return f"opened in {event.dest}"
     what = event.trigger or event.kind
     moved = f"  {event.source} → {event.dest}" if event.source != event.dest else ""
+    step = event.details.get("branch"), event.details.get("step")
+    if isinstance(step[1], list) and len(step[1]) == 2:  # a step in a parallel branch
+        what += f"  [{step[0]}: {step[1][0]} → {step[1][1]}]"
     return f"{what}{moved}"
 
 
