@@ -24,7 +24,16 @@ from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import Conflict, NotFound, TicketflowError
 from engine.core.journal import GENESIS, Event, seal
-from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer, sla_due
+from engine.core.model import (
+    NO_DUE,
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    Ticket,
+    Timer,
+    sla_due,
+)
 from storage.admin_journal import AdminWriter
 from storage.codec import Codec
 from storage.connections import DriverConnections
@@ -117,6 +126,7 @@ class HotPath:
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
+        self._no_due = self.codec.time(NO_DUE)
         self._event_params = params_getter(self.sql.insert_event)
         self._cancel_params = params_getter(self.sql.cancel)
         self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
@@ -362,6 +372,8 @@ class HotPath:
                ) -> None:
         """Keep the ticket's search document: its fields when they changed, the events'
         notes appended."""
+        if not fields and all(event.note is None for event in events):
+            return  # nothing to index (most steps): no text to build
         notes = document_text(event.note for event in events)
         self.search.change(cursor, "ticket", ticket.id,
                            set_={"fields": document_text(ticket.data.values())} if fields else {},
@@ -497,12 +509,13 @@ class HotPath:
     def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
         """The values of :data:`TICKET_CHANGES` (what an update sets)."""
         time, json = self.codec.time, self.codec.json
+        due = sla_due(ticket.sla) if ticket.sla else NO_DUE
         return {"process": ticket.process, "digest": ticket.digest, "state": ticket.state,
                 "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
                 "state_since": time(ticket.state_since), "sla": json(ticket.sla),
-                "sla_due": time(sla_due(ticket.sla))}
+                "sla_due": self._no_due if due is NO_DUE else time(due)}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)
