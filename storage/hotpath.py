@@ -127,6 +127,11 @@ class HotPath:
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
         self._no_due = self.codec.time(NO_DUE)
+        self._batch_order = {statement.sql: at for at, statement in enumerate((
+            self.sql.fire, self.sql.cancel, self.sql.cancel_kind, self.sql.insert_timer,
+            self.sql.insert_notification, self.sql.insert_event))}
+        """A change's writes after its ticket update, in the order :meth:`_write` makes
+        them."""
         self._event_params = params_getter(self.sql.insert_event)
         self._cancel_params = params_getter(self.sql.cancel)
         self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
@@ -265,20 +270,23 @@ class HotPath:
 
     def _pipeline(self, changes: list[Change]) -> list[int]:
         """Send ``changes`` in one pipelined transaction; committed when every row count
-        checks out, else rolled back: the positions of the changes whose did not."""
+        checks out, else rolled back: the positions of the changes whose did not.
+
+        The writes are gathered across the changes and sent once per statement
+        (:class:`_Batch`): a round trip, and psycopg's work, per statement was most of a
+        firing's time."""
         connections = self.connections
         with map_db_errors(), connections.exclusive:
             cursor = connections.cursor()
             try:
                 with cursor.connection.pipeline() as pipeline:
                     cursor.execute(connections.begin)
-                    checks: list[list[Any]] = []
-                    for change in changes:
-                        checks.append([])
-                        self._write(cursor, change.ticket, change, checks[-1])
+                    batch = _Batch(self._batch_order)
+                    for batch.change, change in enumerate(changes):
+                        self._write(cursor, change.ticket, change, batch)
+                    batch.send(cursor, connections.spares)
                     pipeline.sync()
-                    moved = [at for at, mine in enumerate(checks)
-                             if any(own.rowcount != 1 for own in mine)]
+                    moved = batch.moved()
                     cursor.execute("ROLLBACK" if moved else "COMMIT")
             except BaseException:
                 connections.rollback()
@@ -309,26 +317,27 @@ class HotPath:
         return None
 
     def _write(self, cursor: Any, ticket: Ticket, change: Change,
-               checks: list[Any] | None = None) -> None:
+               batch: _Batch | None = None) -> None:
         """The writes of :meth:`apply`, inside its transaction.
 
-        ``checks`` (pipeline mode): the ticket update and the timer firing each run on a
-        cursor of their own, added there for the caller to check that each changed one row
-        once the results are in, instead of checking at once.
+        ``batch`` (pipeline mode): the writes wait there to be sent with those of the
+        other changes; the ticket update and the timer firing are checked to have changed
+        one row each once the results are in, instead of at once.
         """
-        changed = self._update_ticket(cursor, ticket, change.expected_version, checks)
+        changed = self._update_ticket(cursor, ticket, change.expected_version, batch)
         self._index(cursor, ticket, change.events, fields="data" in changed)
         if change.fired_timer is not None:
-            self._fire_timer(cursor, ticket, change.fired_timer, checks)
+            self._fire_timer(cursor, ticket, change.fired_timer, batch)
+        later = batch if batch is not None else cursor
         if change.cancel_states:
-            self._cancel_timers(cursor, ticket.id, change.cancel_states)
+            self._cancel_timers(later, ticket.id, change.cancel_states)
         if change.cancel_kinds:
-            self._cancel_kinds(cursor, ticket.id, change.cancel_kinds)
+            self._cancel_kinds(later, ticket.id, change.cancel_kinds)
         if change.arm:
-            self._insert_timers(cursor, change.arm)
+            self._insert_timers(later, change.arm)
         if change.notifications:
-            self._insert_notifications(cursor, change.notifications)
-        self._insert_events(cursor, change.events)
+            self._insert_notifications(later, change.notifications)
+        self._insert_events(later, change.events)
         for child in change.children:
             self._insert_ticket(cursor, child, parent_id=ticket.id)
         if change.admin or change.accounts:
@@ -380,17 +389,17 @@ class HotPath:
                            append={"notes": notes} if notes else {})
 
     def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int,
-                       checks: list[Any] | None = None) -> tuple[str, ...]:
+                       batch: _Batch | None = None) -> tuple[str, ...]:
         """Update the ticket from the version it was read at; the columns it set.
 
-        ``checks`` (pipeline mode): the update is added there, its row count checked by
+        ``batch`` (pipeline mode): the update is sent there, its row count checked by
         the caller once the results are in."""
         values = self._changed_values(ticket)
         names, sql, params = self._update_for(values,
                                               self._loaded.pop((ticket.id, expected), None))
         values["b_id"], values["b_version"] = ticket.id, expected
-        if checks is not None:
-            checks.append(_checked(cursor, sql, params(values)))
+        if batch is not None:
+            batch.checked(sql, params(values))
             return names
         cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
@@ -416,11 +425,11 @@ class HotPath:
         return (names, *found)
 
     def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int,
-                    checks: list[Any] | None = None) -> None:
+                    batch: _Batch | None = None) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,
                   "fired_at": self.codec.time(ticket.updated_at)}
-        if checks is not None:
-            checks.append(_checked(cursor, self.sql.fire.sql, self.sql.fire.params(values)))
+        if batch is not None:
+            batch.checked(self.sql.fire.sql, self.sql.fire.params(values))
             return
         if self._run(cursor, self.sql.fire, values).rowcount != 1:
             raise Conflict(f"timer {timer_id} was already fired or cancelled",
@@ -540,12 +549,56 @@ class HotPath:
                       read_json(sla))
 
 
-def _checked(cursor: Any, sql: str, params: Any) -> Any:
-    """Send a statement on a new cursor of ``cursor``'s connection (pipeline mode: its row
-    count is read once the results are in); that cursor."""
-    own = cursor.connection.cursor()
-    own.execute(sql, params)
-    return own
+class _Batch:
+    """The writes of several changes sent in one pipelined transaction, one
+    ``executemany`` per statement (psycopg converts a statement once, not per change):
+    first the checked ones (ticket updates, then timer firings), each statement on a spare
+    cursor of its own whose result per change is read once the results are in, then the
+    unchecked ones, in the order a single change makes them (cancelling a kind of timer
+    before arming new ones). It stands in for the cursor of the unchecked writes."""
+
+    def __init__(self, order: Mapping[str, int]) -> None:
+        self._order = order
+        """Rank of each statement but the ticket updates (which come first)."""
+        self._checked: dict[str, list[tuple[int, Any]]] = {}
+        self._later: dict[str, list[Any]] = {}
+        self._sent: list[tuple[Any, list[int]]] = []
+        self.change = -1
+        """The position of the change whose writes are being made."""
+
+    def checked(self, sql: str, params: Any) -> None:
+        """A write of the current change that must change exactly one row."""
+        self._checked.setdefault(sql, []).append((self.change, params))
+
+    def execute(self, sql: str, params: Any) -> None:
+        self._later.setdefault(sql, []).append(params)
+
+    def executemany(self, sql: str, params: Sequence[Any]) -> None:
+        self._later.setdefault(sql, []).extend(params)
+
+    def send(self, cursor: Any, spares: Callable[[int], list[Any]]) -> None:
+        """Send every write: the checked ones on ``spares``' cursors, the rest on
+        ``cursor``."""
+        rank = self._order.get
+        checked = sorted(self._checked, key=lambda sql: rank(sql, -1))
+        for own, sql in zip(spares(len(checked)), checked, strict=True):
+            own.executemany(sql, [params for _, params in self._checked[sql]],
+                            returning=True)
+            self._sent.append((own, [at for at, _ in self._checked[sql]]))
+        for sql in sorted(self._later, key=self._order.__getitem__):
+            cursor.executemany(sql, self._later[sql])
+
+    def moved(self) -> list[int]:
+        """Once the results are in: the positions of the changes a checked write of
+        which changed no row (the ticket or the timer moved on meanwhile)."""
+        moved: set[int] = set()
+        for own, positions in self._sent:
+            for number, at in enumerate(positions):
+                if number:
+                    own.nextset()
+                if own.rowcount != 1:
+                    moved.add(at)
+        return sorted(moved)
 
 
 def params_getter(statement: Rendered) -> Callable[[Mapping[str, Any]], Any]:
