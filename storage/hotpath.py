@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from copy import copy
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,7 @@ TICKET_CHANGES = (*(name for name in TICKET_COLUMNS if name not in _FIXED), *DER
 _CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES
                    if name not in DERIVED)
 _VERSION_AT = TICKET_COLUMNS.index("version")
+_DATA_AT, _SLA_AT = TICKET_COLUMNS.index("data"), TICKET_COLUMNS.index("sla")
 LOADED_ROWS = 256
 """Rows :meth:`HotPath.load_ticket` keeps (by id and version) for the updates that follow."""
 
@@ -136,7 +138,7 @@ class HotPath:
         self._cancel_params = params_getter(self.sql.cancel)
         self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
             TICKET_CHANGES: (self.sql.update.sql, params_getter(self.sql.update))}
-        self._loaded: dict[tuple[int, int], Sequence[Any]] = {}
+        self._loaded: dict[tuple[int, int], tuple[Sequence[Any], Ticket]] = {}
         """The rows :meth:`load_ticket` read, by ticket id and version. Every committed
         change increments the version, so the row a change from version v finds (its
         version check) is the row read at v: the update sets only the columns whose values
@@ -162,11 +164,12 @@ class HotPath:
             if compiled.positional else values
         with map_db_errors():
             rows = self._fetch(str(compiled), params, again=not keep)
-        if keep:
-            for row in rows:
-                self._keep(row)
         with map_db_errors():  # decoding (a damaged column)
-            return [self._ticket(row) for row in rows]
+            tickets = [self._ticket(row) for row in rows]
+        if keep:
+            for row, ticket in zip(rows, tickets, strict=True):
+                self._keep(row, ticket)
+        return tickets
 
     def _fetch(self, sql: str, params: Any, *, again: bool) -> list[Any]:
         """The rows of a read on this thread's connection. With ``again``, a read on a
@@ -187,7 +190,9 @@ class HotPath:
             return list(cursor.fetchall())
 
     def load_ticket(self, ticket_id: int) -> Ticket:
-        """The ticket as stored now."""
+        """The ticket as stored now. Its ``data`` and ``sla`` are for reading: a change is
+        made with new ones (copies, as planning makes), never by changing them in place —
+        the store writes only the JSON columns whose values are not those it read."""
         with map_db_errors(ticket=ticket_id):  # reading, and decoding (a damaged column)
             with self.connections.exclusive:
                 cursor = self.connections.cursor()
@@ -195,14 +200,17 @@ class HotPath:
                 rows = cursor.fetchall()
             if not rows:
                 raise NotFound("no such ticket", ticket=ticket_id)
-            self._keep(rows[0])
-            return self._ticket(rows[0])
+            ticket = self._ticket(rows[0])
+            self._keep(rows[0], ticket)
+            return ticket
 
-    def _keep(self, row: Sequence[Any]) -> None:
+    def _keep(self, row: Sequence[Any], ticket: Ticket) -> None:
+        """Remember a row read and the ticket decoded from it (a copy: its ``data`` and
+        ``sla`` are the very objects handed out)."""
         loaded = self._loaded
         if len(loaded) >= LOADED_ROWS:
             loaded.clear()
-        loaded[(row[0], row[_VERSION_AT])] = row
+        loaded[(row[0], row[_VERSION_AT])] = (row, copy(ticket))
 
     def apply(self, change: Change, then: Along | None = None) -> None:
         """Commit a state change, or raise Conflict and write nothing.
@@ -394,9 +402,9 @@ class HotPath:
 
         ``batch`` (pipeline mode): the update is sent there, its row count checked by
         the caller once the results are in."""
-        values = self._changed_values(ticket)
-        names, sql, params = self._update_for(values,
-                                              self._loaded.pop((ticket.id, expected), None))
+        kept = self._loaded.pop((ticket.id, expected), None)
+        values = self._changed_values(ticket, kept)
+        names, sql, params = self._update_for(values, kept[0] if kept else None)
         values["b_id"], values["b_version"] = ticket.id, expected
         if batch is not None:
             batch.checked(sql, params(values))
@@ -515,15 +523,27 @@ class HotPath:
                 "head": ticket.head, "state_since": time(ticket.state_since),
                 "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla))}
 
-    def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
-        """The values of :data:`TICKET_CHANGES` (what an update sets)."""
+    def _changed_values(self, ticket: Ticket,
+                        kept: tuple[Sequence[Any], Ticket] | None = None) -> dict[str, Any]:
+        """The values of :data:`TICKET_CHANGES` (what an update sets). ``kept``: the row
+        the change is made from and the ticket read from it; a ``data`` or ``sla`` made of
+        the very values read (:func:`_copied`) is given as the row holds it, not encoded
+        again — the update then leaves it out, as it does any column whose value is the
+        row's."""
         time, json = self.codec.time, self.codec.json
-        due = sla_due(ticket.sla) if ticket.sla else NO_DUE
+        data, sla = ticket.data, ticket.sla
+        if kept is None:
+            data_value, sla_value = json(data), json(sla)
+        else:
+            row, read = kept
+            data_value = row[_DATA_AT] if _copied(data, read.data) else json(data)
+            sla_value = row[_SLA_AT] if _copied(sla, read.sla) else json(sla)
+        due = sla_due(sla) if sla else NO_DUE
         return {"process": ticket.process, "digest": ticket.digest, "state": ticket.state,
-                "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
+                "data": data_value, "post": ticket.post, "assignee": ticket.assignee,
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
-                "state_since": time(ticket.state_since), "sla": json(ticket.sla),
+                "state_since": time(ticket.state_since), "sla": sla_value,
                 "sla_due": self._no_due if due is NO_DUE else time(due)}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
@@ -547,6 +567,25 @@ class HotPath:
                       parent_id, version, seq, head,
                       read_time(state_since) if state_since is not None else None,
                       read_json(sla))
+
+
+def _copied(after: Any, before: Any) -> bool:
+    """Whether ``after`` is ``before`` or a copy of it made of the very same values (its
+    dicts and lists rebuilt, the same keys in the same order): then it encodes to the same
+    JSON text. Planning builds a step's data and SLA that way — copying, never changing a
+    value the store handed out in place (:meth:`HotPath.load_ticket`). Equality would not
+    do: ``True == 1 == 1.0``, ``0.0 == -0.0`` and dicts equal in another key order all
+    encode differently."""
+    if after is before:
+        return True
+    kind = type(after)
+    if kind is not type(before) or kind not in (dict, list) or len(after) != len(before):
+        return False
+    if kind is list:
+        return all(map(_copied, after, before))
+    return all(key is old or (type(key) is str and key == old)
+               for key, old in zip(after, before, strict=True)) and all(
+        map(_copied, after.values(), before.values()))
 
 
 class _Batch:
