@@ -139,12 +139,12 @@ class HotPath:
         self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
             TICKET_CHANGES: (self.sql.update.sql, params_getter(self.sql.update))}
         self._loaded: dict[tuple[int, int], tuple[Sequence[Any], Ticket]] = {}
-        """The rows :meth:`load_ticket` read, by ticket id and version. Every committed
-        change increments the version, so the row a change from version v finds (its
-        version check) is the row read at v: the update sets only the columns whose values
-        differ from it — the same row results, and SQLite rewrites only the index entries
-        of columns that changed (an unchanged post, assignee, process or open flag costs
-        nothing)."""
+        """The rows :meth:`load_ticket` read and the tickets it handed out, by ticket id
+        and version. Every committed change increments the version, so the row a change
+        from version v finds (its version check) is the row read at v: the update sets
+        only the columns whose values differ from it — the same row results, and SQLite
+        rewrites only the index entries of columns that changed (an unchanged post,
+        assignee, process or open flag costs nothing)."""
 
     def select_tickets(self, statement: Select[Any], *, keep: bool = False) -> list[Ticket]:
         """The tickets a SELECT of every ticket column (in ``TICKET_COLUMNS`` order)
@@ -421,9 +421,12 @@ class HotPath:
     def _update_for(self, values: dict[str, Any], before: Sequence[Any] | None
                     ) -> tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], Any]]:
         """The columns whose values differ from the row read (all of them when that row is
-        not at hand), their update and its parameter layout."""
+        not at hand; the version alone, to its own value, when none does: the update is
+        the version check), their update and its parameter layout. A JSON column given as
+        the row holds it (:meth:`_changed_values`) is never set: on PostgreSQL that value
+        is the decoded object, not text."""
         names = TICKET_CHANGES if before is None else tuple(
-            name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
+            name for name, at in _CHANGE_AT if values[name] != before[at]) or ("version",)
         if "sla" in names and "sla_due" not in names:
             names = (*names, "sla_due")
         found = self._updates.get(names)

@@ -9,7 +9,7 @@ import pytest
 
 from engine.core.errors import Conflict, NotFound
 from engine.core.journal import GENESIS, seal
-from engine.core.model import TicketQuery
+from engine.core.model import Change, TicketQuery
 from storage import IntegrityViolation, SqlStore
 from tests.storage.samples import chain_problems, opening, step, ticket, timer
 
@@ -221,3 +221,16 @@ def test_data_rebuilt_from_the_values_read_is_left_out_of_the_update(
     assert values["data"] is deployed._hot._loaded[(loaded.id, loaded.version)][0][4]
     deployed.apply(changed)
     assert deployed.load_ticket(opened.id).data == {"summary": "printer", "n": [1, {}]}
+
+
+def test_a_change_that_changes_no_column_still_checks_the_version(
+        deployed: SqlStore) -> None:
+    """Every column equal to the row read (its JSON given as the row holds it, a decoded
+    object on PostgreSQL): the update sets the version alone, to itself."""
+    opened = deployed.open_ticket(opening(ticket(data={"summary": "printer", "n": 1})))
+    loaded = deployed.load_ticket(opened.id)
+    deployed.apply(Change(ticket=replace(loaded), expected_version=loaded.version, events=[]))
+    assert vars(deployed.load_ticket(opened.id)) == vars(loaded)
+    with pytest.raises(Conflict):
+        deployed.apply(Change(ticket=replace(loaded), expected_version=loaded.version - 1,
+                              events=[]))
