@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from copy import copy
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,16 @@ from sqlalchemy import Engine, Select, Table, bindparam, insert, select, update
 from engine.core.admin_journal import AdminEntry
 from engine.core.errors import Conflict, NotFound, TicketflowError
 from engine.core.journal import GENESIS, Event, seal
-from engine.core.model import Account, Change, NewTicket, Notification, Ticket, Timer, sla_due
+from engine.core.model import (
+    NO_DUE,
+    Account,
+    Change,
+    NewTicket,
+    Notification,
+    Ticket,
+    Timer,
+    sla_due,
+)
 from storage.admin_journal import AdminWriter
 from storage.codec import Codec
 from storage.connections import DriverConnections
@@ -46,6 +56,8 @@ TICKET_CHANGES = (*(name for name in TICKET_COLUMNS if name not in _FIXED), *DER
 _CHANGE_AT = tuple((name, TICKET_COLUMNS.index(name)) for name in TICKET_CHANGES
                    if name not in DERIVED)
 _VERSION_AT = TICKET_COLUMNS.index("version")
+_DATA_AT, _SLA_AT = TICKET_COLUMNS.index("data"), TICKET_COLUMNS.index("sla")
+_BRANCHES_AT = TICKET_COLUMNS.index("branches")
 LOADED_ROWS = 256
 """Rows :meth:`HotPath.load_ticket` keeps (by id and version) for the updates that follow."""
 
@@ -117,17 +129,23 @@ class HotPath:
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
+        self._no_due = self.codec.time(NO_DUE)
+        self._batch_order = {statement.sql: at for at, statement in enumerate((
+            self.sql.fire, self.sql.cancel, self.sql.cancel_kind, self.sql.insert_timer,
+            self.sql.insert_notification, self.sql.insert_event))}
+        """A change's writes after its ticket update, in the order :meth:`_write` makes
+        them."""
         self._event_params = params_getter(self.sql.insert_event)
         self._cancel_params = params_getter(self.sql.cancel)
         self._updates: dict[tuple[str, ...], tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
             TICKET_CHANGES: (self.sql.update.sql, params_getter(self.sql.update))}
-        self._loaded: dict[tuple[int, int], Sequence[Any]] = {}
-        """The rows :meth:`load_ticket` read, by ticket id and version. Every committed
-        change increments the version, so the row a change from version v finds (its
-        version check) is the row read at v: the update sets only the columns whose values
-        differ from it — the same row results, and SQLite rewrites only the index entries
-        of columns that changed (an unchanged post, assignee, process or open flag costs
-        nothing)."""
+        self._loaded: dict[tuple[int, int], tuple[Sequence[Any], Ticket]] = {}
+        """The rows :meth:`load_ticket` read and the tickets it handed out, by ticket id
+        and version. Every committed change increments the version, so the row a change
+        from version v finds (its version check) is the row read at v: the update sets
+        only the columns whose values differ from it — the same row results, and SQLite
+        rewrites only the index entries of columns that changed (an unchanged post,
+        assignee, process or open flag costs nothing)."""
 
     def select_tickets(self, statement: Select[Any], *, keep: bool = False) -> list[Ticket]:
         """The tickets a SELECT of every ticket column (in ``TICKET_COLUMNS`` order)
@@ -147,11 +165,12 @@ class HotPath:
             if compiled.positional else values
         with map_db_errors():
             rows = self._fetch(str(compiled), params, again=not keep)
-        if keep:
-            for row in rows:
-                self._keep(row)
         with map_db_errors():  # decoding (a damaged column)
-            return [self._ticket(row) for row in rows]
+            tickets = [self._ticket(row) for row in rows]
+        if keep:
+            for row, ticket in zip(rows, tickets, strict=True):
+                self._keep(row, ticket)
+        return tickets
 
     def _fetch(self, sql: str, params: Any, *, again: bool) -> list[Any]:
         """The rows of a read on this thread's connection. With ``again``, a read on a
@@ -172,7 +191,9 @@ class HotPath:
             return list(cursor.fetchall())
 
     def load_ticket(self, ticket_id: int) -> Ticket:
-        """The ticket as stored now."""
+        """The ticket as stored now. Its ``data`` and ``sla`` are for reading: a change is
+        made with new ones (copies, as planning makes), never by changing them in place —
+        the store writes only the JSON columns whose values are not those it read."""
         with map_db_errors(ticket=ticket_id):  # reading, and decoding (a damaged column)
             with self.connections.exclusive:
                 cursor = self.connections.cursor()
@@ -180,14 +201,17 @@ class HotPath:
                 rows = cursor.fetchall()
             if not rows:
                 raise NotFound("no such ticket", ticket=ticket_id)
-            self._keep(rows[0])
-            return self._ticket(rows[0])
+            ticket = self._ticket(rows[0])
+            self._keep(rows[0], ticket)
+            return ticket
 
-    def _keep(self, row: Sequence[Any]) -> None:
+    def _keep(self, row: Sequence[Any], ticket: Ticket) -> None:
+        """Remember a row read and the ticket decoded from it (a copy: its ``data`` and
+        ``sla`` are the very objects handed out)."""
         loaded = self._loaded
         if len(loaded) >= LOADED_ROWS:
             loaded.clear()
-        loaded[(row[0], row[_VERSION_AT])] = row
+        loaded[(row[0], row[_VERSION_AT])] = (row, copy(ticket))
 
     def apply(self, change: Change, then: Along | None = None) -> None:
         """Commit a state change, or raise Conflict and write nothing.
@@ -255,20 +279,23 @@ class HotPath:
 
     def _pipeline(self, changes: list[Change]) -> list[int]:
         """Send ``changes`` in one pipelined transaction; committed when every row count
-        checks out, else rolled back: the positions of the changes whose did not."""
+        checks out, else rolled back: the positions of the changes whose did not.
+
+        The writes are gathered across the changes and sent once per statement
+        (:class:`_Batch`): a round trip, and psycopg's work, per statement was most of a
+        firing's time."""
         connections = self.connections
         with map_db_errors(), connections.exclusive:
             cursor = connections.cursor()
             try:
                 with cursor.connection.pipeline() as pipeline:
                     cursor.execute(connections.begin)
-                    checks: list[list[Any]] = []
-                    for change in changes:
-                        checks.append([])
-                        self._write(cursor, change.ticket, change, checks[-1])
+                    batch = _Batch(self._batch_order)
+                    for batch.change, change in enumerate(changes):
+                        self._write(cursor, change.ticket, change, batch)
+                    batch.send(cursor, connections.spares)
                     pipeline.sync()
-                    moved = [at for at, mine in enumerate(checks)
-                             if any(own.rowcount != 1 for own in mine)]
+                    moved = batch.moved()
                     cursor.execute("ROLLBACK" if moved else "COMMIT")
             except BaseException:
                 connections.rollback()
@@ -299,26 +326,27 @@ class HotPath:
         return None
 
     def _write(self, cursor: Any, ticket: Ticket, change: Change,
-               checks: list[Any] | None = None) -> None:
+               batch: _Batch | None = None) -> None:
         """The writes of :meth:`apply`, inside its transaction.
 
-        ``checks`` (pipeline mode): the ticket update and the timer firing each run on a
-        cursor of their own, added there for the caller to check that each changed one row
-        once the results are in, instead of checking at once.
+        ``batch`` (pipeline mode): the writes wait there to be sent with those of the
+        other changes; the ticket update and the timer firing are checked to have changed
+        one row each once the results are in, instead of at once.
         """
-        changed = self._update_ticket(cursor, ticket, change.expected_version, checks)
+        changed = self._update_ticket(cursor, ticket, change.expected_version, batch)
         self._index(cursor, ticket, change.events, fields="data" in changed)
         if change.fired_timer is not None:
-            self._fire_timer(cursor, ticket, change.fired_timer, checks)
+            self._fire_timer(cursor, ticket, change.fired_timer, batch)
+        later = batch if batch is not None else cursor
         if change.cancel_states:
-            self._cancel_timers(cursor, ticket.id, change.cancel_states)
+            self._cancel_timers(later, ticket.id, change.cancel_states)
         if change.cancel_kinds:
-            self._cancel_kinds(cursor, ticket.id, change.cancel_kinds)
+            self._cancel_kinds(later, ticket.id, change.cancel_kinds)
         if change.arm:
-            self._insert_timers(cursor, change.arm)
+            self._insert_timers(later, change.arm)
         if change.notifications:
-            self._insert_notifications(cursor, change.notifications)
-        self._insert_events(cursor, change.events)
+            self._insert_notifications(later, change.notifications)
+        self._insert_events(later, change.events)
         for child in change.children:
             self._insert_ticket(cursor, child, parent_id=ticket.id)
         if change.admin or change.accounts:
@@ -362,23 +390,25 @@ class HotPath:
                ) -> None:
         """Keep the ticket's search document: its fields when they changed, the events'
         notes appended."""
+        if not fields and all(event.note is None for event in events):
+            return  # nothing to index (most steps): no text to build
         notes = document_text(event.note for event in events)
         self.search.change(cursor, "ticket", ticket.id,
                            set_={"fields": document_text(ticket.data.values())} if fields else {},
                            append={"notes": notes} if notes else {})
 
     def _update_ticket(self, cursor: Any, ticket: Ticket, expected: int,
-                       checks: list[Any] | None = None) -> tuple[str, ...]:
+                       batch: _Batch | None = None) -> tuple[str, ...]:
         """Update the ticket from the version it was read at; the columns it set.
 
-        ``checks`` (pipeline mode): the update is added there, its row count checked by
+        ``batch`` (pipeline mode): the update is sent there, its row count checked by
         the caller once the results are in."""
-        values = self._changed_values(ticket)
-        names, sql, params = self._update_for(values,
-                                              self._loaded.pop((ticket.id, expected), None))
+        kept = self._loaded.pop((ticket.id, expected), None)
+        values = self._changed_values(ticket, kept)
+        names, sql, params = self._update_for(values, kept[0] if kept else None)
         values["b_id"], values["b_version"] = ticket.id, expected
-        if checks is not None:
-            checks.append(_checked(cursor, sql, params(values)))
+        if batch is not None:
+            batch.checked(sql, params(values))
             return names
         cursor.execute(sql, params(values))
         if cursor.rowcount != 1:
@@ -392,9 +422,12 @@ class HotPath:
     def _update_for(self, values: dict[str, Any], before: Sequence[Any] | None
                     ) -> tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], Any]]:
         """The columns whose values differ from the row read (all of them when that row is
-        not at hand), their update and its parameter layout."""
+        not at hand; the version alone, to its own value, when none does: the update is
+        the version check), their update and its parameter layout. A JSON column given as
+        the row holds it (:meth:`_changed_values`) is never set: on PostgreSQL that value
+        is the decoded object, not text."""
         names = TICKET_CHANGES if before is None else tuple(
-            name for name, at in _CHANGE_AT if values[name] != before[at]) or TICKET_CHANGES
+            name for name, at in _CHANGE_AT if values[name] != before[at]) or ("version",)
         if "sla" in names and "sla_due" not in names:
             names = (*names, "sla_due")
         found = self._updates.get(names)
@@ -404,11 +437,11 @@ class HotPath:
         return (names, *found)
 
     def _fire_timer(self, cursor: Any, ticket: Ticket, timer_id: int,
-                    checks: list[Any] | None = None) -> None:
+                    batch: _Batch | None = None) -> None:
         values = {"b_ticket": ticket.id, "b_id": timer_id,
                   "fired_at": self.codec.time(ticket.updated_at)}
-        if checks is not None:
-            checks.append(_checked(cursor, self.sql.fire.sql, self.sql.fire.params(values)))
+        if batch is not None:
+            batch.checked(self.sql.fire.sql, self.sql.fire.params(values))
             return
         if self._run(cursor, self.sql.fire, values).rowcount != 1:
             raise Conflict(f"timer {timer_id} was already fired or cancelled",
@@ -495,15 +528,32 @@ class HotPath:
                 "sla": json(ticket.sla), "sla_due": time(sla_due(ticket.sla)),
                 "branches": json(ticket.branches)}
 
-    def _changed_values(self, ticket: Ticket) -> dict[str, Any]:
-        """The values of :data:`TICKET_CHANGES` (what an update sets)."""
+    def _changed_values(self, ticket: Ticket,
+                        kept: tuple[Sequence[Any], Ticket] | None = None) -> dict[str, Any]:
+        """The values of :data:`TICKET_CHANGES` (what an update sets). ``kept``: the row
+        the change is made from and the ticket read from it; a ``data``, ``sla`` or
+        ``branches`` made of
+        the very values read (:func:`_copied`) is given as the row holds it, not encoded
+        again — the update then leaves it out, as it does any column whose value is the
+        row's."""
         time, json = self.codec.time, self.codec.json
+        data, sla, branches = ticket.data, ticket.sla, ticket.branches
+        if kept is None:
+            data_value, sla_value, branches_value = json(data), json(sla), json(branches)
+        else:
+            row, read = kept
+            data_value = row[_DATA_AT] if _copied(data, read.data) else json(data)
+            sla_value = row[_SLA_AT] if _copied(sla, read.sla) else json(sla)
+            branches_value = (row[_BRANCHES_AT] if _copied(branches, read.branches)
+                              else json(branches))
+        due = sla_due(sla) if sla else NO_DUE
         return {"process": ticket.process, "digest": ticket.digest, "state": ticket.state,
-                "data": json(ticket.data), "post": ticket.post, "assignee": ticket.assignee,
+                "data": data_value, "post": ticket.post, "assignee": ticket.assignee,
                 "is_open": ticket.is_open, "updated_at": time(ticket.updated_at),
                 "version": ticket.version, "seq": ticket.seq, "head": ticket.head,
-                "state_since": time(ticket.state_since), "sla": json(ticket.sla),
-                "sla_due": time(sla_due(ticket.sla)), "branches": json(ticket.branches)}
+                "state_since": time(ticket.state_since), "sla": sla_value,
+                "sla_due": self._no_due if due is NO_DUE else time(due),
+                "branches": branches_value}
 
     def _event_values(self, event: Event) -> dict[str, Any]:
         values = dict(event.__dict__)
@@ -528,12 +578,75 @@ class HotPath:
                       read_json(sla), read_json(branches))
 
 
-def _checked(cursor: Any, sql: str, params: Any) -> Any:
-    """Send a statement on a new cursor of ``cursor``'s connection (pipeline mode: its row
-    count is read once the results are in); that cursor."""
-    own = cursor.connection.cursor()
-    own.execute(sql, params)
-    return own
+def _copied(after: Any, before: Any) -> bool:
+    """Whether ``after`` is ``before`` or a copy of it made of the very same values (its
+    dicts and lists rebuilt, the same keys in the same order): then it encodes to the same
+    JSON text. Planning builds a step's data and SLA that way — copying, never changing a
+    value the store handed out in place (:meth:`HotPath.load_ticket`). Equality would not
+    do: ``True == 1 == 1.0``, ``0.0 == -0.0`` and dicts equal in another key order all
+    encode differently."""
+    if after is before:
+        return True
+    kind = type(after)
+    if kind is not type(before) or kind not in (dict, list) or len(after) != len(before):
+        return False
+    if kind is list:
+        return all(map(_copied, after, before))
+    return all(key is old or (type(key) is str and key == old)
+               for key, old in zip(after, before, strict=True)) and all(
+        map(_copied, after.values(), before.values()))
+
+
+class _Batch:
+    """The writes of several changes sent in one pipelined transaction, one
+    ``executemany`` per statement (psycopg converts a statement once, not per change):
+    first the checked ones (ticket updates, then timer firings), each statement on a spare
+    cursor of its own whose result per change is read once the results are in, then the
+    unchecked ones, in the order a single change makes them (cancelling a kind of timer
+    before arming new ones). It stands in for the cursor of the unchecked writes."""
+
+    def __init__(self, order: Mapping[str, int]) -> None:
+        self._order = order
+        """Rank of each statement but the ticket updates (which come first)."""
+        self._checked: dict[str, list[tuple[int, Any]]] = {}
+        self._later: dict[str, list[Any]] = {}
+        self._sent: list[tuple[Any, list[int]]] = []
+        self.change = -1
+        """The position of the change whose writes are being made."""
+
+    def checked(self, sql: str, params: Any) -> None:
+        """A write of the current change that must change exactly one row."""
+        self._checked.setdefault(sql, []).append((self.change, params))
+
+    def execute(self, sql: str, params: Any) -> None:
+        self._later.setdefault(sql, []).append(params)
+
+    def executemany(self, sql: str, params: Sequence[Any]) -> None:
+        self._later.setdefault(sql, []).extend(params)
+
+    def send(self, cursor: Any, spares: Callable[[int], list[Any]]) -> None:
+        """Send every write: the checked ones on ``spares``' cursors, the rest on
+        ``cursor``."""
+        rank = self._order.get
+        checked = sorted(self._checked, key=lambda sql: rank(sql, -1))
+        for own, sql in zip(spares(len(checked)), checked, strict=True):
+            own.executemany(sql, [params for _, params in self._checked[sql]],
+                            returning=True)
+            self._sent.append((own, [at for at, _ in self._checked[sql]]))
+        for sql in sorted(self._later, key=self._order.__getitem__):
+            cursor.executemany(sql, self._later[sql])
+
+    def moved(self) -> list[int]:
+        """Once the results are in: the positions of the changes a checked write of
+        which changed no row (the ticket or the timer moved on meanwhile)."""
+        moved: set[int] = set()
+        for own, positions in self._sent:
+            for number, at in enumerate(positions):
+                if number:
+                    own.nextset()
+                if own.rowcount != 1:
+                    moved.add(at)
+        return sorted(moved)
 
 
 def params_getter(statement: Rendered) -> Callable[[Mapping[str, Any]], Any]:

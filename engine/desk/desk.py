@@ -504,9 +504,26 @@ class Desk:
     # -- timers ------------------------------------------------------------------------
 
     def fire_due(self, *, limit: int = 100) -> int:
-        """Fire every timer due now, earliest first; how many were handled."""
-        return sum(self.fire_timer(timer)
-                   for timer in self.store.due_timers(self.clock.now(), limit))
+        """Fire up to ``limit`` timers due now, in batches as :meth:`fire_together` does;
+        how many fired (a timer an earlier firing cancelled, or another worker fired first,
+        is not counted).
+
+        A batch holds one timer per ticket, each ticket's earliest first: a ticket's later
+        timers (an SLA warning and its breach, both due) go in the next batch, planned on
+        the ticket as the earlier one left it — the order firing them one by one gave.
+        """
+        due = self.store.due_timers(self.clock.now(), limit)
+        fired = 0
+        while due:
+            batch: list[Timer] = []
+            later: list[Timer] = []
+            tickets: set[int] = set()
+            for timer in due:
+                (later if timer.ticket_id in tickets else batch).append(timer)
+                tickets.add(timer.ticket_id)
+            fired += self.fire_together(batch)
+            due = later
+        return fired
 
     def fire_claimed(self, worker: str, *, limit: int = 100,
                      lease: timedelta = timedelta(minutes=1)) -> int:
@@ -516,7 +533,7 @@ class Desk:
         self.fire_together(claimed)
         return len(claimed)
 
-    def fire_together(self, timers: list[Timer]) -> None:
+    def fire_together(self, timers: list[Timer]) -> int:
         """Fire due timers of different tickets in one transaction, each as
         :meth:`fire_timer` would alone: their tickets are read in one query, every firing is
         planned, then all are applied together, each in a savepoint of its own. One that
@@ -526,6 +543,7 @@ class Desk:
         A commit (and its sync to disk) per firing was what bounded a worker, above all on
         PostgreSQL; the timers must belong to different tickets (a claim takes each
         ticket's earliest pending one), since each firing is planned from its ticket as read.
+        How many fired (a timer fired meanwhile by another is not counted).
         """
         tickets = self.store.load_tickets([timer.ticket_id for timer in timers])
         now = self.clock.now()
@@ -545,8 +563,7 @@ class Desk:
                 alone.append(timer)
             elif ended is not None:
                 self._bring_end(ended)
-        for timer in alone:
-            self.fire_timer(timer)
+        return failed.count(None) + sum(self.fire_timer(timer) for timer in alone)
 
     def _timer_change(self, ticket: Ticket, timer: Timer, now: datetime
                       ) -> tuple[Change, Timer | None]:

@@ -37,6 +37,11 @@ class CompiledProcess:
         self.process = process
         self.spec = process.spec
         self._by_source: dict[tuple[str, str], TransitionSpec] = {}
+        self._direct: dict[tuple[str, str], str] = {}
+        """(source, trigger) → destination of the transitions with one destination and
+        no condition: all the machine does for those is set the state (it has no
+        callbacks), so :meth:`fire` sets it without the machine's ~9 µs of event
+        dispatch. Guarded transitions and gateways go through the machine."""
         self.machine = Machine(
             model=None, states=list(self.spec.states), initial=self.spec.start_state(),
             transitions=self._transitions(), auto_transitions=False, send_event=True,
@@ -46,7 +51,10 @@ class CompiledProcess:
         result = []
         for transition in self.spec.transitions:
             for source in self._expand(transition.sources):
-                self._by_source.setdefault((source, transition.trigger), transition)
+                key = (source, transition.trigger)
+                if key not in self._by_source and transition.to and not transition.when:
+                    self._direct[key] = transition.to
+                self._by_source.setdefault(key, transition)
                 result.extend(self._edges(transition, source))
         return result
 
@@ -115,6 +123,10 @@ class CompiledProcess:
         ``names`` are the values expressions see. Returns the destination state; raises
         InvalidTrigger or GuardFailed and leaves the ticket as it was.
         """
+        direct = self._direct.get((ticket.state, trigger))
+        if direct is not None:
+            ticket.state = direct
+            return direct
         event = self.machine.events.get(trigger)
         if event is None or (ticket.state, trigger) not in self._by_source:
             raise InvalidTrigger(f"{trigger!r} is not possible now", ticket=ticket.id,

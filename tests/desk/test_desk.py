@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,12 +16,13 @@ from engine.core.errors import (
     InvalidTrigger,
     MissingField,
     NotFound,
+    TicketflowError,
 )
 from engine.core.journal import GENESIS, compute_hash
-from engine.core.model import TicketQuery
+from engine.core.model import Change, TicketQuery
 from engine.desk.desk import Desk
 from engine.process.load import load_process
-from tests.desk.conftest import ROOT, DeskWorld
+from tests.desk.conftest import ROOT, DeskWorld, build_world
 
 
 def mini(world: DeskWorld, **data: object) -> int:
@@ -194,6 +196,48 @@ def test_timers_fire_as_the_system_after_their_delay(world: DeskWorld) -> None:
     assert (ticket.state, last.kind, last.actor) == ("closed", "timer", "system")
     assert last.details["due_at"] == timer.due_at.isoformat()
     assert world.desk.timers(ticket_id) == [] and world.desk.fire_due() == 0
+
+
+def test_fire_due_fires_in_batches_what_one_by_one_firing_did(
+        world: DeskWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several tickets each with an SLA warning, a breach and a timeout due: fire_due
+    commits them batch by batch (one timer per ticket in each) and every journal, hash
+    for hash, and every ticket row is what firing each timer alone in due order gave."""
+    alone = build_world(f"sqlite:///{tmp_path / 'alone.db'}")
+    for desk_world in (world, alone):
+        for number in range(5):
+            desk_world.desk.fire(mini(desk_world, level=number % 4 + 1), "receive",
+                                 desk_world.people["ann"])
+        desk_world.clock.advance(timedelta(hours=25))
+    batches: list[int] = []
+    apply_all = world.desk.store.apply_all
+
+    def counted(changes: list[Change]) -> list[TicketflowError | None]:
+        batches.append(len(changes))
+        return apply_all(changes)
+
+    monkeypatch.setattr(world.desk.store, "apply_all", counted)
+    one_by_one = sum(alone.desk.fire_timer(timer)
+                     for timer in alone.desk.store.due_timers(alone.clock.now(), 100))
+    assert world.desk.fire_due() == one_by_one == 15
+    assert batches == [5, 5, 5]
+    for ticket_id in range(1, 6):
+        assert world.desk.history(ticket_id) == alone.desk.history(ticket_id)
+        assert vars(world.desk.ticket(ticket_id)) == vars(alone.desk.ticket(ticket_id))
+        assert_chain(world, ticket_id)
+    assert world.desk.ticket(1).state == "closed" and world.desk.fire_due() == 0
+
+
+def test_a_batch_does_not_count_a_timer_another_worker_fired_first(
+        world: DeskWorld) -> None:
+    for _ in range(3):
+        world.desk.fire(mini(world), "receive", world.people["ann"])
+    world.clock.advance(timedelta(minutes=50))  # each ticket's SLA warning is due
+    due = world.desk.store.due_timers(world.clock.now(), 100)
+    assert sorted(timer.ticket_id for timer in due) == [1, 2, 3]
+    assert world.desk.fire_timer(due[0])  # another worker, first
+    assert world.desk.fire_together(due) == 2
+    assert all(len(world.desk.history(ticket_id)) == 3 for ticket_id in (1, 2, 3))
 
 
 def test_leaving_a_state_cancels_its_timers(world: DeskWorld) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from engine.core.errors import Conflict, NotFound
 from engine.core.journal import GENESIS, seal
-from engine.core.model import TicketQuery
+from engine.core.model import Change, TicketQuery
 from storage import IntegrityViolation, SqlStore
 from tests.storage.samples import chain_problems, opening, step, ticket, timer
 
@@ -187,3 +187,50 @@ def test_a_change_from_a_row_read_updates_only_what_changed_to_the_same_row(
         assert "data=" not in updates[0] and "state=" in updates[0]
         assert "assignee=" in updates[1] and "data=" in updates[1] and "sla=" not in updates[1]
         assert all(f"{name}=" in updates[2] for name in ("post", "data", "sla", "is_open"))
+
+
+@pytest.mark.parametrize("before, after", [
+    ({"flag": 1}, {"flag": True}),  # equal in Python, not in JSON
+    ({"spent": 0.0}, {"spent": -0.0}),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}),  # equal dicts, keys in another order
+    ({"tags": ["x", 1]}, {"tags": ["x", 1.0]}),
+    ({"n": {"k": 1}}, {"n": {"k": 1, "j": None}}),
+])
+def test_data_equal_in_python_but_not_in_json_is_written(
+        deployed: SqlStore, before: dict[str, object], after: dict[str, object]) -> None:
+    """The store leaves out of an update a JSON column made of the very values it read;
+    values merely equal to them (``True == 1``) encode differently and are written."""
+    opened = deployed.open_ticket(opening(ticket(data=before)))
+    loaded = deployed.load_ticket(opened.id)
+    deployed.apply(step(loaded, dest="received", data=after))
+    deployed._hot._loaded.clear()
+    stored = deployed.load_ticket(opened.id).data
+    assert list(stored.items()) == list(after.items())
+    assert [type(value) for value in stored.values()] == [type(v) for v in after.values()]
+    assert repr(stored) == repr(after)
+
+
+def test_data_rebuilt_from_the_values_read_is_left_out_of_the_update(
+        deployed: SqlStore) -> None:
+    opened = deployed.open_ticket(opening(ticket(data={"summary": "printer", "n": [1, {}]})))
+    loaded = deployed.load_ticket(opened.id)
+    rebuilt = {key: value for key, value in loaded.data.items()}
+    changed = step(loaded, dest="received", data=rebuilt)
+    values = deployed._hot._changed_values(changed.ticket, deployed._hot._loaded[
+        (loaded.id, loaded.version)])
+    assert values["data"] is deployed._hot._loaded[(loaded.id, loaded.version)][0][4]
+    deployed.apply(changed)
+    assert deployed.load_ticket(opened.id).data == {"summary": "printer", "n": [1, {}]}
+
+
+def test_a_change_that_changes_no_column_still_checks_the_version(
+        deployed: SqlStore) -> None:
+    """Every column equal to the row read (its JSON given as the row holds it, a decoded
+    object on PostgreSQL): the update sets the version alone, to itself."""
+    opened = deployed.open_ticket(opening(ticket(data={"summary": "printer", "n": 1})))
+    loaded = deployed.load_ticket(opened.id)
+    deployed.apply(Change(ticket=replace(loaded), expected_version=loaded.version, events=[]))
+    assert vars(deployed.load_ticket(opened.id)) == vars(loaded)
+    with pytest.raises(Conflict):
+        deployed.apply(Change(ticket=replace(loaded), expected_version=loaded.version - 1,
+                              events=[]))
