@@ -66,6 +66,8 @@ async def revision(if_match: Annotated[str | None, Header(
 async def known_query(request: Request) -> None:
     """Refuse query parameters the route does not take, or one given twice (bad input, not
     silently ignored)."""
+    if not request.scope.get("query_string"):  # most requests: nothing to check
+        return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from api.answers import answer
 from api.deps import Acting, Desk, Revision
 from api.schemas import (
     Assign,
@@ -21,6 +22,7 @@ from api.schemas import (
     TicketDetail,
     TicketOut,
     clock_out,
+    credential_out,
     ticket_out,
     timer_out,
 )
@@ -32,20 +34,20 @@ from engine.desk.reading import check_read, readable
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-def _tag(response: Response, ticket: Ticket) -> dict[str, Any]:
-    """The ticket's body, its revision in the ETag header."""
-    response.headers["ETag"] = f'"{ticket.version}"'
-    return ticket_out(ticket)
+def _tag(ticket: Ticket, model: type[TicketOut] = TicketOut, *, status: int = 200,
+         headers: dict[str, str] | None = None, **more: Any) -> Response:
+    """The ticket's body (with the ``more`` fields of a larger model), its revision in the
+    ETag header."""
+    return answer(model, {**ticket_out(ticket), **more}, status=status,
+                  headers={"ETag": f'"{ticket.version}"', **(headers or {})})
 
 
 @router.post("", status_code=201, response_model=TicketOut)
-def open_ticket(body: OpenTicket, services: Desk, caller: Acting,
-                response: Response) -> dict[str, Any]:
+def open_ticket(body: OpenTicket, services: Desk, caller: Acting) -> Response:
     """Open a ticket of a process's current version."""
     actor = caller.account()
     ticket = services.desk.open(body.process, actor, body.data, parent_id=body.parent)
-    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
-    return _tag(response, ticket)
+    return _tag(ticket, status=201, headers={"Location": f"/api/v1/tickets/{ticket.id}"})
 
 
 @router.get("", response_model=Page)
@@ -59,7 +61,7 @@ def list_tickets(
                                                    "absent: both.")] = None,
     after: Annotated[Id | None, Query(description="The `next` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """Tickets the account may read, newest first, a page at a time (keyset paging on the
     id)."""
     actor = caller.account()
@@ -67,65 +69,63 @@ def list_tickets(
                         is_open=open, after=after, limit=limit, descending=True)
     tickets = services.desk.tickets(readable(actor, query))
     more = len(tickets) == limit and tickets[-1].id > 1
-    return {"items": [ticket_out(t) for t in tickets], "next": tickets[-1].id if more else None}
+    return answer(Page, {"items": [TicketOut.model_construct(**ticket_out(t)) for t in tickets],
+                         "next": tickets[-1].id if more else None})
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def show(ticket_id: Id, services: Desk, caller: Acting, response: Response) -> dict[str, Any]:
+def show(ticket_id: Id, services: Desk, caller: Acting) -> Response:
     """A ticket with its pending timers and the triggers this account may fire."""
     actor = caller.account()
     ticket = check_read(actor, services.desk.ticket(ticket_id))
     actions = [t.trigger for t in services.desk.actions(ticket, actor)]
-    return {**_tag(response, ticket), "actions": sorted(set(actions)),
-            "timers": [timer_out(t) for t in services.desk.timers(ticket_id)]}
+    return _tag(ticket, TicketDetail, actions=sorted(set(actions)),
+                timers=[timer_out(t) for t in services.desk.timers(ticket_id)])
 
 
 @router.post("/{ticket_id}/fire", response_model=Fired)
-def fire(ticket_id: Id, body: Fire, services: Desk, caller: Acting, revision: Revision,
-         response: Response) -> dict[str, Any]:
+def fire(ticket_id: Id, body: Fire, services: Desk, caller: Acting, revision: Revision
+         ) -> Response:
     """Fire a trigger (roles, post, guard and fields checked as everywhere)."""
     actor = caller.account()
     received: list[Credential] = []
     ticket = services.desk.fire(ticket_id, body.trigger, actor, data=body.data, note=body.note,
                                 expected_version=revision, deliver=received.append)
-    credentials = [{"username": c.username, "password": c.password,
-                    "expires_at": c.expires_at} for c in received]
-    return {**_tag(response, ticket), "credentials": credentials}
+    return _tag(ticket, Fired, credentials=[credential_out(c) for c in received])
 
 
 @router.post("/{ticket_id}/comments", response_model=TicketOut)
-def comment(ticket_id: Id, body: Comment, services: Desk, caller: Acting, revision: Revision,
-            response: Response) -> dict[str, Any]:
+def comment(ticket_id: Id, body: Comment, services: Desk, caller: Acting, revision: Revision
+            ) -> Response:
     """Add a comment to the ticket's journal."""
     actor = caller.account()
-    return _tag(response, services.desk.record(ticket_id, "comment", actor, note=body.text,
-                                                expected_version=revision))
+    return _tag(services.desk.record(ticket_id, "comment", actor, note=body.text,
+                                 expected_version=revision))
 
 
 @router.post("/{ticket_id}/events", response_model=TicketOut)
-def record(ticket_id: Id, body: Record, services: Desk, caller: Acting, revision: Revision,
-           response: Response) -> dict[str, Any]:
+def record(ticket_id: Id, body: Record, services: Desk, caller: Acting, revision: Revision
+           ) -> Response:
     """Record an event of the process that changes no state (a customer reply, ...)."""
     actor = caller.account()
-    return _tag(response, services.desk.record(ticket_id, body.event, actor, note=body.note,
-                                                expected_version=revision))
+    return _tag(services.desk.record(ticket_id, body.event, actor, note=body.note,
+                                 expected_version=revision))
 
 
 @router.post("/{ticket_id}/claim", response_model=TicketOut)
-def claim(ticket_id: Id, services: Desk, caller: Acting, revision: Revision,
-          response: Response) -> dict[str, Any]:
+def claim(ticket_id: Id, services: Desk, caller: Acting, revision: Revision) -> Response:
     """Take a ticket of your post for yourself."""
     actor = caller.account()
-    return _tag(response, services.desk.claim(ticket_id, actor, expected_version=revision))
+    return _tag(services.desk.claim(ticket_id, actor, expected_version=revision))
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketOut)
-def assign(ticket_id: Id, body: Assign, services: Desk, caller: Acting, revision: Revision,
-           response: Response) -> dict[str, Any]:
+def assign(ticket_id: Id, body: Assign, services: Desk, caller: Acting, revision: Revision
+           ) -> Response:
     """Give a ticket to an account of its post (null: unassign)."""
     actor = caller.account()
-    return _tag(response, services.desk.assign(ticket_id, body.assignee, actor,
-                                                expected_version=revision))
+    return _tag(services.desk.assign(ticket_id, body.assignee, actor,
+                                 expected_version=revision))
 
 
 @router.get("/{ticket_id}/history", response_model=list[Event])
