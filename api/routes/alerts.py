@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.answers import answer
-from api.deps import Acting, Desk
+from api.deps import Acting, Checked, Desk
 from api.schemas import AlertIn, AlertOut, TicketOut, ticket_out
 from engine.desk.intake import Alert
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(tags=["alerts"], route_class=Checked)
 
 
 @router.post("/alerts", response_model=AlertOut, responses={201: {"model": AlertOut}})

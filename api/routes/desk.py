@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import Acting, Desk
+from api.deps import Acting, Checked, Desk
 from api.schemas import Me, Name, ProcessDetail, ProcessOut, process_out
 from engine.desk.reading import READ_ALL, require_any
 
-router = APIRouter(tags=["desk"])
+router = APIRouter(tags=["desk"], route_class=Checked)
 
 
 @router.get("/me", response_model=Me)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.answers import answer
-from api.deps import Acting, Desk, Revision
+from api.deps import Acting, Checked, Desk, Revision
 from api.schemas import (
     Assign,
     Clocks,
@@ -31,7 +31,7 @@ from engine.core.journal import Event
 from engine.core.model import Ticket, TicketQuery
 from engine.desk.reading import check_read, readable
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=Checked)
 
 
 def _tag(ticket: Ticket, model: type[TicketOut] = TicketOut, *, status: int = 200,
