@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from engine.accounts import vendor
 from engine.core.model import ProcessVersion, Ticket, Timer
 from engine.process.durations import format_duration
 from engine.time.sla import RunningSla
@@ -176,6 +177,11 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
             "assignee": ticket.assignee, "open": ticket.is_open, "parent": ticket.parent_id,
             "opened_at": ticket.opened_at, "opened_by": ticket.opened_by,
             "updated_at": ticket.updated_at, "revision": ticket.version, "events": ticket.seq}
+
+
+def credential_out(credential: vendor.Credential) -> Credential:
+    return Credential(username=credential.username, password=credential.password,
+                      expires_at=credential.expires_at)
 
 
 def timer_out(timer: Timer) -> TimerOut:
