@@ -74,6 +74,8 @@ class TicketScreen(TicketActions):
         self.ticket: Ticket | None = None
         self.compiled: CompiledProcess | None = None
         self.events: list[Event] = []
+        self.shown: set[int] = {ticket_id}
+        """The tickets this view shows: the ticket and its children."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +98,10 @@ class TicketScreen(TicketActions):
 
     def desk_changed(self) -> None:
         self.reload()
+
+    def tickets_changed(self, tickets: frozenset[int]) -> None:
+        if not tickets or not self.shown.isdisjoint(tickets):
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -148,6 +154,7 @@ class TicketScreen(TicketActions):
                                 + ("" if c.is_open else " (closed)"), id=str(c.id))
                          for c in children])
         box.display = bool(children)
+        self.shown = {ticket.id, *(c.id for c in children)}
 
     def _show_notices(self, ticket: Ticket) -> None:
         notices = [n for n in self.session.notices if n.ticket_id == ticket.id]
