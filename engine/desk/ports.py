@@ -203,6 +203,10 @@ class Store(Protocol):
         """An account's saved views, by name."""
         ...
 
+    def delete_view(self, username: str, name: str) -> bool:
+        """Delete an account's view of that name; whether there was one."""
+        ...
+
     def requester_names(self, ticket_ids: list[int]) -> dict[int, str]:
         """The requester's name of each of these tickets that has one."""
         ...
