@@ -270,3 +270,35 @@ def test_sla_times_read_as_people_say_them(desk: DeskCopy) -> None:
         assert "PT" not in panel and not re.search(r"\b\d\d:\d\d:\d\d\b", panel)
 
     desk.run(scenario)
+
+
+def footer_shown(app) -> list[tuple[str, int]]:
+    """The keys the top screen's footer shows, with the column each ends at."""
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return [(key.key, key.region.right) for key in footer.query("FooterKey")]
+
+
+def test_the_trigger_form_footer_shows_its_own_keys_whole_at_80_columns(desk: DeskCopy
+                                                                        ) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.resize_terminal(80, 24)
+        await choose(pilot, "#ticket-actions", "fire:solve_at_desk")
+        assert isinstance(app.screen, FieldFormScreen)
+        await pilot.pause()
+        shown = footer_shown(app)
+        assert [key for key, _ in shown] == ["escape", "ctrl+s"]  # not the ticket view's
+        assert all(0 < end <= 80 for _, end in shown)
+        assert app.screen.query_one("#form-submit").region.bottom <= 23  # above the footer
+        await pilot.press("ctrl+s")  # each key shown does something: Submit checks fields
+        assert notices(app)[-1].startswith("Invalid fields: ")
+        await pilot.press("tab", "tab")  # the note, below the fold: scrolled into view
+        note = app.screen.query_one("#form-note")
+        assert note.has_focus and note.region.bottom <= 23
+        await pilot.press("escape")  # and Cancel closes the form
+        assert isinstance(app.screen, TicketScreen)
+
+    desk.run(scenario)
