@@ -83,7 +83,9 @@ class Store(Protocol):
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]: ...
 
-    def count_tickets(self, query: TicketQuery) -> int: ...
+    def count_tickets(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets match (paging fields ignored), counted up to ``at_most``."""
+        ...
 
     def last_change(self) -> int:
         """A marker that grows with every committed change: the highest journal event id."""

@@ -149,8 +149,8 @@ class QueueScreen(DeskScreen[None]):
             self.requesters.update(desk.store.requester_names([t.id for t in tickets]))
             return tickets
 
-        def count() -> int:
-            return desk.store.count_tickets(query)
+        def count(at_most: int | None) -> int:
+            return desk.store.count_tickets(query, at_most=at_most)
 
         self.attempt(lambda: self.query_one(QueueList).show(fetch, count))
 
@@ -160,7 +160,8 @@ class QueueScreen(DeskScreen[None]):
     @on(QueueList.Highlighted)
     def show_position(self, event: QueueList.Highlighted) -> None:
         queue = self.queues[self.queue_index].title
-        shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
+        shown = (f"{event.position:,} of {event.queue_list.total_text}" if event.ticket
+                 else "empty")
         search = self.filter_text
         order = (("newest first" if self.descending else "oldest first") if self.sort == "id"
                  else f"by {LABELS[self.sort]} {'▼' if self.descending else '▲'}")
