@@ -108,6 +108,7 @@ class QueueList(ScrollView, can_focus=True):
         self.cursor = 0
         self._resized()
         self._scroll(0)
+        self.refresh()  # the same number of rows in another order: nothing else repaints
         self._announce()
 
     def reload(self) -> None:
@@ -120,6 +121,7 @@ class QueueList(ScrollView, can_focus=True):
             self.cursor = ids.index(current.id)
         self.cursor = min(self.cursor, max(len(ids) - 1, 0))
         self._resized()
+        self.refresh()
         self._announce()
 
     @property
