@@ -302,3 +302,27 @@ def test_the_trigger_form_footer_shows_its_own_keys_whole_at_80_columns(desk: De
         assert isinstance(app.screen, TicketScreen)
 
     desk.run(scenario)
+
+
+def test_every_dialog_footer_shows_only_its_own_keys_and_each_closes_it(desk: DeskCopy
+                                                                       ) -> None:
+    from tui.screens.help import HelpScreen
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        for opener, dialog in (("a", ChoiceScreen), ("question_mark", HelpScreen)):
+            await pilot.press(opener)
+            await pilot.pause()
+            assert isinstance(app.screen, dialog)
+            shown = [key for key, _ in footer_shown(app)]
+            assert shown and set(shown) <= footer_keys(app)  # the dialog's, none from below
+            for key in shown:  # each one does something: here, it closes the dialog
+                if not isinstance(app.screen, dialog):
+                    await pilot.press(opener)
+                    await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, TicketScreen), key
+
+    desk.run(scenario)
