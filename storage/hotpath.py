@@ -39,6 +39,7 @@ from storage.admin_journal import AdminWriter
 from storage.codec import Codec
 from storage.connections import DriverConnections
 from storage.errors import DatabaseBusy, DatabaseUnavailable, map_db_errors
+from storage.live import NOTIFY
 from storage.models import metadata
 from storage.rendered import Rendered, render, rows_getter
 from storage.search import IndexWriter, document_text
@@ -126,6 +127,9 @@ class HotPath:
         self.connections = DriverConnections(engine)
         self.admin = AdminWriter(engine)
         self.search = IndexWriter(engine.dialect.name)
+        self._notify = NOTIFY if engine.dialect.name == "postgresql" else None
+        """Sent with each changed ticket's id in its transaction: listeners hear of the
+        change when it commits (:mod:`storage.live`; SQLite's listeners need nothing)."""
         self._event_row = rows_getter(self.sql.insert_event.order or EVENT_COLUMNS)
         self._timer_row = rows_getter(self.sql.insert_timer.order or TIMER_COLUMNS)
         self._load_params = params_getter(self.sql.load)
@@ -351,6 +355,7 @@ class HotPath:
             self._insert_ticket(cursor, child, parent_id=ticket.id)
         if change.admin or change.accounts:
             self.admin.write(cursor, change.admin, change.accounts)
+        self._announce(cursor, ticket.id)
 
     def open_ticket(self, new: NewTicket, then: Along | None = None) -> Ticket:
         """Insert a ticket with its first events and timers; return it with its id.
@@ -381,6 +386,11 @@ class HotPath:
             except BaseException:
                 self.connections.rollback()
                 raise
+
+    def _announce(self, cursor: Any, ticket_id: int) -> None:
+        """Tell listeners (PostgreSQL) that this ticket changes, once the change commits."""
+        if self._notify is not None:
+            cursor.execute(self._notify, (str(ticket_id),))
 
     def _run(self, cursor: Any, statement: Rendered, values: dict[str, Any]) -> Any:
         cursor.execute(statement.sql, statement.params(values))
@@ -508,6 +518,7 @@ class HotPath:
         self.search.put(cursor, "ticket", ticket_id, {
             "fields": document_text(ticket.data.values()),
             "notes": document_text(event.note for event in events), "requester": requester})
+        self._announce(cursor, ticket_id)
         return ticket
 
     def _requester_text(self, cursor: Any, requester_id: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, update
+from sqlalchemy import Connection, Select, delete, select, update
 
 from engine.core.errors import Conflict, NotFound
 from engine.core.model import Requester, SavedView
@@ -97,6 +97,13 @@ class RequesterRows(Rows):
             upsert = self._dialect_insert(connection)(VIEWS).values(values)
             connection.execute(upsert.on_conflict_do_update(
                 index_elements=[VIEWS.c.username, VIEWS.c.name], set_=values))
+
+    def delete_view(self, username: str, name: str) -> bool:
+        """Delete an account's view of that name; whether there was one."""
+        with self._writing() as connection:
+            gone = connection.execute(delete(VIEWS).where(VIEWS.c.username == username,
+                                                          VIEWS.c.name == name))
+            return bool(gone.rowcount)
 
     def saved_views(self, username: str) -> list[SavedView]:
         """An account's saved views, by name."""

@@ -166,13 +166,18 @@ class SqlStore(AccountRows, RequesterRows, MailRows, IntegrationRows, WebhookRow
                             dialect=dialect).limit(max(query.limit, 0))
         return self._hot.select_tickets(statement)
 
-    def count_tickets(self, query: TicketQuery) -> int:
-        """How many tickets match the filters (paging fields ignored)."""
+    def count_tickets(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets match the filters (paging fields ignored); counting stops at
+        ``at_most`` (a word every ticket has would count the whole desk)."""
         dialect = self.engine.dialect.name
         source, _ = ticket_source(query, tickets=TICKETS, dialect=dialect)
         conditions = ticket_filters(query, tickets=TICKETS, dialect=dialect)
-        rows = self._read(select(func.count()).select_from(source).where(*conditions))
-        return int(rows[0][0])
+        if at_most is None:
+            statement = select(func.count()).select_from(source).where(*conditions)
+        else:
+            hits = select(TICKETS.c.id).select_from(source).where(*conditions).limit(at_most)
+            statement = select(func.count()).select_from(hits.subquery())
+        return int(self._read(statement)[0][0])
 
     def last_change(self) -> int:
         """The highest journal event id: it grows with every committed change (one index read)."""

@@ -1,8 +1,11 @@
-"""Noticing what others did: a cheap change marker polled every few seconds, due timers
-fired on a single-user desk, and the post's new notifications."""
+"""Noticing what others did: the database's word that tickets changed, heard at once
+(:func:`listen`), a cheap change marker polled every few seconds, due timers fired on a
+single-user desk, and the post's new notifications."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +13,11 @@ from typing import Any
 from engine.core.errors import TicketflowError
 from tui.output import safe
 from tui.screens.session import Notice, Session, Severity
+from tui.wiring import UNAVAILABLE, ChangeFeed
+
+WAIT_SECONDS = 0.5
+"""How long one wait for news lasts: the listening thread notices that it should stop
+within this time."""
 
 BACKLOG = 50
 """How many of the post's earlier notifications the notices screen shows after login."""
@@ -73,3 +81,29 @@ class DeskWatch:
                 self.last_notice = page[-1].id
             if len(page) < 200:
                 return [notice(n) for n in found]
+
+
+def listen(open_feed: Callable[[], ChangeFeed | None], tell: Callable[[frozenset[int]], object],
+           stop: threading.Event) -> None:
+    """Until ``stop`` is set, wait for the database's news of changed tickets and ``tell``
+    each (the ids; empty: which is unknown). A lost connection is opened again; with no
+    feed at all (an in-memory database) there is nothing to hear and polling does it all."""
+    feed: ChangeFeed | None = None
+    try:
+        while not stop.is_set():
+            try:
+                feed = feed or open_feed()
+                if feed is None:
+                    return
+                changed = feed.wait(WAIT_SECONDS)
+            except UNAVAILABLE:  # the server went away: open a new feed when it is back
+                if feed is not None:
+                    feed.close()
+                feed = None
+                stop.wait(WAIT_SECONDS)
+                continue
+            if changed is not None and not stop.is_set():
+                tell(changed)
+    finally:
+        if feed is not None:
+            feed.close()

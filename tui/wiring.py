@@ -92,6 +92,26 @@ def reading_of(workspace: Workspace) -> Reading:
     return Reading(url=workspace.url, store=workspace.store, clock=workspace.desk.clock)
 
 
+class ChangeFeed(Protocol):
+    """Hears other connections' ticket changes (:mod:`storage.live`)."""
+
+    def wait(self, seconds: float) -> frozenset[int] | None:
+        """The tickets changed within ``seconds`` (empty: which is unknown); None: none.
+        Raises one of :data:`UNAVAILABLE` when the connection is lost."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_feed(url: str) -> ChangeFeed | None:
+    """A feed of the ticket changes committed to the database at ``url``: PostgreSQL's
+    LISTEN/NOTIFY, SQLite's data version; None when there is none (an in-memory database,
+    a server out of reach now)."""
+    from storage.live import open_feed as feed
+
+    return feed(url)
+
+
 def backup_database(url: str, path: Path) -> str:
     """A consistent copy of the database at ``url`` in a new file; the kind of copy."""
     from storage import backup

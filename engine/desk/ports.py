@@ -85,7 +85,9 @@ class Store(Protocol):
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]: ...
 
-    def count_tickets(self, query: TicketQuery) -> int: ...
+    def count_tickets(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets match (paging fields ignored), counted up to ``at_most``."""
+        ...
 
     def last_change(self) -> int:
         """A marker that grows with every committed change: the highest journal event id."""
@@ -203,6 +205,10 @@ class Store(Protocol):
 
     def saved_views(self, username: str) -> list[SavedView]:
         """An account's saved views, by name."""
+        ...
+
+    def delete_view(self, username: str, name: str) -> bool:
+        """Delete an account's view of that name; whether there was one."""
         ...
 
     def requester_names(self, ticket_ids: list[int]) -> dict[int, str]:

@@ -169,3 +169,12 @@ def test_at_risk_tickets_run_an_sla_clock_past_its_warning_not_its_limit(
     assert ids(deployed, at_risk_at=NOW + timedelta(minutes=11)) == []
     assert ids(deployed, states=("submitted", "nowhere")) == [
         t.id for t in deployed.list_tickets(TicketQuery())]
+
+
+def test_a_count_stops_at_most_where_asked(deployed: SqlStore) -> None:
+    for _ in range(5):
+        deployed.open_ticket(opening(ticket()))
+    query = TicketQuery(is_open=True, words=("printer",))
+    assert deployed.count_tickets(query) == 5
+    assert deployed.count_tickets(query, at_most=3) == 3
+    assert deployed.count_tickets(query, at_most=9) == 5

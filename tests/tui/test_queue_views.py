@@ -73,6 +73,33 @@ def test_a_saved_view_is_the_accounts_and_brings_back_search_and_sort(desk: Desk
     assert desk.workspace.store.saved_views("ben") == []
 
 
+def test_d_on_a_saved_view_deletes_it_and_is_offered_only_there(desk: DeskCopy) -> None:
+    from tests.tui.test_ticket import footer_keys
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await pilot.press("5", "v", "1", "v")
+        assert [v.name for v in desk.workspace.store.saved_views("ann")] == [
+            "All open · by age", "My tickets · by age"]
+        assert "d" not in footer_keys(app)  # on the list of tickets: nothing to delete
+        nav = app.screen.query_one("#queue-nav", OptionList)
+        nav.focus()
+        nav.highlighted = 0
+        await pilot.pause()
+        assert "d" not in footer_keys(app)  # on a queue: queues stay
+        nav.highlighted = nav.option_count - 2
+        await pilot.pause()
+        assert "d" in footer_keys(app)
+        await pilot.press("d")
+        assert notices(app)[-1] == "View deleted: All open · by age"
+        assert [str(nav.get_option_at_index(at).prompt) for at in range(nav.option_count)
+                ][-1:] == ["★ My tickets · by age"]
+
+    desk.run(scenario)
+    assert [v.name for v in desk.workspace.store.saved_views("ann")] == [
+        "My tickets · by age"]
+
+
 def test_at_risk_and_the_supervisors_approvals_inbox(desk: DeskCopy) -> None:
     from datetime import datetime
 

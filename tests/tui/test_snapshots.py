@@ -13,7 +13,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.conftest import ROOT, SIZE, DeskCopy, login
+from engine.core.model import TicketQuery
+from tests.tui.conftest import ROOT, SIZE, DeskCopy, fill, login
 from tui.app import TicketflowApp
 from tui.screens.editor import EditorScreen
 from tui.screens.login import DemoLogin
@@ -134,3 +135,89 @@ def test_assessment_trend_per_post(desk: DeskCopy, snap_compare: Any) -> None:
         await still(pilot)
 
     assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_search_results(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("5", "slash")
+        await fill(pilot, "#queue-filter", "branch open:all")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_queue_sorted_by_sla_due(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "sue")
+        await pilot.press("5", "greater_than_sign", "greater_than_sign")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_at_risk_queue(desk: DeskCopy, snap_compare: Any) -> None:
+    from datetime import datetime
+
+    warned = min(datetime.fromisoformat(clock["warn"])
+                 for ticket in desk.workspace.desk.tickets(TicketQuery(is_open=True))
+                 for clock in ticket.sla.get("clocks", {}).values()
+        if clock.get("warn") and clock.get("since") and not clock.get("breached"))
+    desk.clock.set(warned)
+
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "sue")
+        await pilot.press("6")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_approvals_inbox(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "sue")
+        await pilot.press("7")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_bulk_selection(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("5", "space", "j", "space")
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_typed_form_with_its_choices_open(desk: DeskCopy, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "ann")
+        await pilot.press("enter", "down", "enter")  # the second action: dispatch
+        await still(pilot)
+        await pilot.press("enter")  # the group's choices
+        await pilot.pause()
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_yaml_editor_finding_a_word(desk: DeskCopy, snap_compare: Any) -> None:
+    source = (ROOT / "flows" / "vendor_access.yaml").read_text(encoding="utf-8")
+
+    async def before(pilot: Pilot[None]) -> None:
+        await login(pilot, "amy")
+        pilot.app.push_screen(EditorScreen(Path("flows/vendor_access.yaml"), source))
+        await pilot.pause()
+        await pilot.press("ctrl+f", *"trigger: approve", "enter", "ctrl+f")  # found, asked again
+        await still(pilot)
+
+    assert snap_compare(app_for(desk), terminal_size=SIZE, run_before=before)
+
+
+def test_the_docs_screenshots_are_the_snapshots() -> None:
+    from tests.tui.screenshots import IMAGES, SHOTS, source
+
+    stale = [image for image in SHOTS
+             if (IMAGES / image).read_bytes() != source(image).read_bytes()]
+    assert not stale, f"run python -m tests.tui.screenshots: {stale} differ"

@@ -326,3 +326,59 @@ def test_a_forked_ticket_shows_its_branches_and_fires_its_branch_step(desk: Desk
                 in plain(app, "#ticket-timeline"))
 
     desk.run(scenario)
+
+
+def footer_shown(app) -> list[tuple[str, int]]:
+    """The keys the top screen's footer shows, with the column each ends at."""
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return [(key.key, key.region.right) for key in footer.query("FooterKey")]
+
+
+def test_the_trigger_form_footer_shows_its_own_keys_whole_at_80_columns(desk: DeskCopy
+                                                                        ) -> None:
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        await pilot.resize_terminal(80, 24)
+        await choose(pilot, "#ticket-actions", "fire:solve_at_desk")
+        assert isinstance(app.screen, FieldFormScreen)
+        await pilot.pause()
+        shown = footer_shown(app)
+        assert [key for key, _ in shown] == ["escape", "ctrl+s"]  # not the ticket view's
+        assert all(0 < end <= 80 for _, end in shown)
+        assert app.screen.query_one("#form-submit").region.bottom <= 23  # above the footer
+        await pilot.press("ctrl+s")  # each key shown does something: Submit checks fields
+        assert notices(app)[-1].startswith("Invalid fields: ")
+        await pilot.press("tab", "tab")  # the note, below the fold: scrolled into view
+        note = app.screen.query_one("#form-note")
+        assert note.has_focus and note.region.bottom <= 23
+        await pilot.press("escape")  # and Cancel closes the form
+        assert isinstance(app.screen, TicketScreen)
+
+    desk.run(scenario)
+
+
+def test_every_dialog_footer_shows_only_its_own_keys_and_each_closes_it(desk: DeskCopy
+                                                                       ) -> None:
+    from tui.screens.help import HelpScreen
+
+    async def scenario(pilot, app):
+        await login(pilot, "ann")
+        await open_ticket(pilot, 1)
+        for opener, dialog in (("a", ChoiceScreen), ("question_mark", HelpScreen)):
+            await pilot.press(opener)
+            await pilot.pause()
+            assert isinstance(app.screen, dialog)
+            shown = [key for key, _ in footer_shown(app)]
+            assert shown and set(shown) <= footer_keys(app)  # the dialog's, none from below
+            for key in shown:  # each one does something: here, it closes the dialog
+                if not isinstance(app.screen, dialog):
+                    await pilot.press(opener)
+                    await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, TicketScreen), key
+
+    desk.run(scenario)

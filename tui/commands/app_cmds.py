@@ -33,7 +33,7 @@ def tui(db: Db = DEFAULT_DB, web: Web = None) -> None:
         serve(["tui", "--db", db], web)
         return
     workspace = open_workspace(db)
-    TicketflowApp(workspace, fire_timers=db.startswith("sqlite")).run()
+    TicketflowApp(workspace, fire_timers=db.startswith("sqlite"), live=True).run()
 
 
 def demo(db: Db = DEFAULT_DB, web: Web = None) -> None:
@@ -46,7 +46,8 @@ def demo(db: Db = DEFAULT_DB, web: Web = None) -> None:
     if web:
         serve(["demo", "--db", db], web)
         return
-    TicketflowApp(workspace, demo=LOGINS, fire_timers=db.startswith("sqlite")).run()
+    TicketflowApp(workspace, demo=LOGINS, fire_timers=db.startswith("sqlite"),
+                  live=True).run()
 
 
 def create_demo(db: str) -> None:

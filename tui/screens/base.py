@@ -106,6 +106,11 @@ class DeskScreen(DeskView, Screen[ResultT], Generic[ResultT]):
     def desk_changed(self) -> None:
         """Someone changed tickets: reload what this screen shows (override to act)."""
 
+    def tickets_changed(self, tickets: frozenset[int]) -> None:
+        """These tickets changed (empty: some did, which is unknown): reload what this
+        screen shows (override to skip changes it does not show)."""
+        self.desk_changed()
+
 
 class DeskModal(DeskView, ModalScreen[ResultT], Generic[ResultT]):
     """A dialog over a screen; Esc cancels it."""

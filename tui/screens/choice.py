@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.widgets.key_lists import KeyList
@@ -31,6 +31,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             yield Static(Content(self.choice_title), id="choice-title")
             yield KeyList(*[Option(Content(label), id=key) for key, label in self.choices],
                              id="choice-list")
+        yield Footer()  # this dialog's keys, not those of the screen under it
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:

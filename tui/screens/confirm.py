@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -36,6 +36,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes}  y", variant="warning", id="confirm-yes")
                 yield Button("No  n", id="confirm-no")
+        yield Footer()  # this dialog's keys, not those of the screen under it
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from engine.process.spec import FieldSpec
 from tui.i18n import _
@@ -77,6 +77,7 @@ class FieldFormScreen(ModalScreen[FormResult | None]):
             with Horizontal(id="form-buttons"):
                 yield Button(_("Submit") + "  ^s", variant="primary", id="form-submit")
                 yield Button(_("Cancel") + "  esc", id="form-cancel")
+        yield Footer()  # this dialog's keys, not those of the screen under it
 
     def on_mount(self) -> None:
         self.focus_next()

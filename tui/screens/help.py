@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 CONVENTIONS = [
     ("↑ ↓ / j k", "move"), ("g G / Home End", "first / last"), ("PgUp PgDn", "page"),
@@ -55,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
             title = self.below.title or self.below.__class__.__name__
             yield Static(Content(f"Keys — {title}"), id="help-title")
             yield Static(keys_table(self.below))
+        yield Footer()  # this dialog's keys, not those of the screen under it
 
     def action_close(self) -> None:
         self.dismiss(None)

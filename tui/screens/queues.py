@@ -63,6 +63,7 @@ class QueueScreen(DeskScreen[None]):
         Binding("less_than_sign", "sort(-1)", "Sort back", show=False, key_display="<"),
         Binding("o", "order", "Order", show=False),
         Binding("v", "save_view", "Save view"),
+        Binding("d", "delete_view", "Delete view"),
         Binding("r", "reload", "Reload", show=False),
         Binding("p", "problems", "Problems"),
         Binding("P", "processes", "Processes"),
@@ -153,8 +154,8 @@ class QueueScreen(DeskScreen[None]):
             self.requesters.update(desk.store.requester_names([t.id for t in tickets]))
             return tickets
 
-        def count() -> int:
-            return desk.store.count_tickets(query)
+        def count(at_most: int | None) -> int:
+            return desk.store.count_tickets(query, at_most=at_most)
 
         self.attempt(lambda: self.query_one(QueueList).show(fetch, count))
 
@@ -164,7 +165,8 @@ class QueueScreen(DeskScreen[None]):
     @on(QueueList.Highlighted)
     def show_position(self, event: QueueList.Highlighted) -> None:
         queue = self.queues[self.queue_index].title
-        shown = f"{event.position:,} of {event.queue_list.total:,}" if event.ticket else "empty"
+        shown = (f"{event.position:,} of {event.queue_list.total_text}" if event.ticket
+                 else "empty")
         search = self.filter_text
         order = (("newest first" if self.descending else "oldest first") if self.sort == "id"
                  else f"by {LABELS[self.sort]} {'▼' if self.descending else '▲'}")
@@ -275,6 +277,27 @@ class QueueScreen(DeskScreen[None]):
         if self.attempt(save):
             self.show_nav()
             self.notify(name, title="View saved")
+
+    def action_delete_view(self) -> None:
+        """Delete the saved view highlighted in the list of queues and views."""
+        view = self.highlighted_view()
+        if view is None:
+            return
+        username = self.session.account.username
+        if self.attempt(lambda: self.desk.store.delete_view(username, view.name)) is not None:
+            self.show_nav()
+            self.notify(view.name, title="View deleted")
+            self.refresh_bindings()
+
+    def highlighted_view(self) -> SavedView | None:
+        """The saved view highlighted in the focused list of queues and views, if any."""
+        nav = self.query_one("#queue-nav", OptionList)
+        at = (nav.highlighted if nav.highlighted is not None else -1) - len(self.queues)
+        return self.views[at] if nav.has_focus and 0 <= at < len(self.views) else None
+
+    @on(OptionList.OptionHighlighted, "#queue-nav")
+    def nav_moved(self) -> None:
+        self.refresh_bindings()  # Delete view is offered on a saved view
 
     def action_reload(self) -> None:
         self.load()
@@ -410,4 +433,6 @@ class QueueScreen(DeskScreen[None]):
             return selected
         if action == "new_ticket":
             return session.works_tickets or session.has("admin")
+        if action == "delete_view":
+            return self.highlighted_view() is not None
         return super().check_action(action, parameters)

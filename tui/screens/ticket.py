@@ -83,6 +83,8 @@ class TicketScreen(TicketActions):
         self.ticket: Ticket | None = None
         self.compiled: CompiledProcess | None = None
         self.events: list[Event] = []
+        self.shown: set[int] = {ticket_id}
+        """The tickets this view shows: the ticket and its children."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,6 +108,10 @@ class TicketScreen(TicketActions):
 
     def desk_changed(self) -> None:
         self.reload()
+
+    def tickets_changed(self, tickets: frozenset[int]) -> None:
+        if not tickets or not self.shown.isdisjoint(tickets):
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -159,6 +165,7 @@ class TicketScreen(TicketActions):
                                 + ("" if c.is_open else " (closed)"), id=str(c.id))
                          for c in children])
         box.display = bool(children)
+        self.shown = {ticket.id, *(c.id for c in children)}
 
     def _show_problem(self, ticket: Ticket) -> None:
         """The problem behind the ticket, with its workaround while it is a known error."""

@@ -2,7 +2,8 @@
 as the cursor nears either end of what is held (see :mod:`tui.widgets.queue_window`).
 
 Unlike ``DataTable``, nothing here grows with the size of the queue: opening a queue of
-100,000 tickets costs one count and one page.
+100,000 tickets costs one page and a count that stops at :data:`COUNTED` ("1,000+"); the
+whole queue is counted only when ``G`` jumps to its end.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from textual.strip import Strip
 
 from engine.core.model import Ticket
 from tui.widgets.queue_window import Fetch, QueueWindow
+
+COUNTED = 1000
+"""Tickets counted at most when a queue is shown: a search for a word every ticket has
+would count the whole desk before its first page."""
+Count = Callable[[int | None], int]
+"""How many tickets the queue has, counted up to a number (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,16 @@ class QueueList(ScrollView, can_focus=True):
         ticket: Ticket
 
     def __init__(self, columns: Sequence[Column], cells: Cells, *, page: int = 100,
-                 capacity: int = 1000, id: str | None = None) -> None:
+                 capacity: int = 1000, counted: int = COUNTED, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
         self.cells = cells
         self.window = QueueWindow(lambda after, limit, back: [], page=page, capacity=capacity)
-        self.count: Callable[[], int] = lambda: 0
+        self.count: Count = lambda at_most: 0
         self.total = 0
+        """How many tickets the queue has; past :data:`COUNTED` only when counted whole."""
+        self.counted_all = True
+        self.counted = counted
         self.cursor = 0
         self._steering = False
         """True while the list scrolls itself (so that it does not take it for the mouse)."""
@@ -89,27 +99,43 @@ class QueueList(ScrollView, can_focus=True):
 
     # -- feeding -------------------------------------------------------------------------
 
-    def show(self, fetch: Fetch, count: Callable[[], int]) -> None:
+    def show(self, fetch: Fetch, count: Count) -> None:
         """Show another queue (or the same one filtered): count it, fetch its first page."""
         self.window.fetch, self.count = fetch, count
-        self.total = count()
+        self.total, self.counted_all = 0, True
+        self._count()
         self.window.load_head()
         self.cursor = 0
         self._resized()
         self._scroll(0)
+        self.refresh()  # the same number of rows in another order: nothing else repaints
         self._announce()
 
     def reload(self) -> None:
         """Fetch the held stretch again, keeping the cursor on the same ticket if it is there."""
         current = self.current
-        self.total = self.count()
+        self._count()
         self.window.reload()
         ids = [ticket.id for ticket in self.window.rows]
         if current is not None and current.id in ids:
             self.cursor = ids.index(current.id)
         self.cursor = min(self.cursor, max(len(ids) - 1, 0))
         self._resized()
+        self.refresh()
         self._announce()
+
+    @property
+    def total_text(self) -> str:
+        """The queue's size as people read it: "1,000+" when not counted past that."""
+        return f"{self.total:,}" if self.counted_all else f"{self.counted:,}+"
+
+    def _count(self) -> None:
+        """Count the queue up to :attr:`counted` (wholly once ``G`` counted it whole)."""
+        if self.counted_all and self.total > self.counted:
+            self.total = self.count(None)
+            return
+        self.total = self.count(self.counted + 1)
+        self.counted_all = self.total <= self.counted
 
     @property
     def current(self) -> Ticket | None:
@@ -138,7 +164,7 @@ class QueueList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         if not self.window.at_tail:
-            self.total = self.count()
+            self.total, self.counted_all = self.count(None), True
             self.window.load_tail(self.total)
             self._resized()
         self.move_to(len(self.window.rows) - 1)
