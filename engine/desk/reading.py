@@ -47,12 +47,24 @@ def reads_all(account: Account) -> bool:
 
 
 def may_read(account: Account, ticket: Ticket) -> bool:
-    """Whether the account may read this ticket."""
+    """Whether the account may read this ticket: in a fork, the posts of its branches too."""
     if reads_all(account):
         return True
     if account.username in (ticket.assignee, ticket.opened_by):
         return True
-    return not account.vendor and account.post is not None and ticket.post == account.post
+    if account.vendor or account.post is None:
+        return False
+    return ticket.post == account.post or account.post in branch_posts(ticket)
+
+
+def branch_posts(ticket: Ticket) -> set[str]:
+    """The posts working a forked ticket's branches, as their SLA clocks name them (each
+    branch's clock is keyed by the branch and owned by its post)."""
+    if not ticket.branches:
+        return set()
+    clocks = ticket.sla.get("clocks") or {}
+    return {str(clocks[branch]["post"]) for branch in ticket.branches
+            if isinstance(clocks.get(branch), dict) and clocks[branch].get("post")}
 
 
 def check_read(account: Account, ticket: Ticket) -> Ticket:

@@ -19,6 +19,7 @@ from engine.audit.migration import Migration
 from engine.audit.replay import differences
 from engine.core.errors import BadRequest, Forbidden, InvalidTrigger, MissingField
 from engine.core.model import Ticket
+from engine.desk.reading import may_read
 from engine.process.load import parse_process
 from tests.desk.conftest import PASSWORD, DeskWorld, build_world
 from tests.desk.test_cli import ADMIN, Cli
@@ -53,6 +54,8 @@ def test_fork_branch_steps_and_join_when_all_are_done(store_url: str) -> None:
     assert (ticket.state, ticket.post, ticket.branches) == (
         "checks", "handling_group", {"hardware": "hardware_check", "software": "software_check"})
     assert [t.trigger for t in desk.actions(ticket, p["rob"])] == ["report_software"]
+    assert may_read(p["rob"], ticket) and desk.ticket(ticket.id).branches  # his branch's
+
     assert [t.trigger for t in desk.actions(ticket, p["hal"])] == ["report_hardware"]
     with pytest.raises(Forbidden, match="post response_group, not handling_group"):
         desk.fire(ticket.id, "report_software", p["hal"], data={"software_result": "sound"})
@@ -107,6 +110,7 @@ def test_the_join_condition_joins_before_every_branch_is_done(store_url: str) ->
                        data={"hardware_result": "faulty"})
     assert (joined.state, joined.branches) == ("handling_tier", {})
     assert "software" not in joined.sla["clocks"]  # the branch left undone stops its clock
+    assert not may_read(p["rob"], joined)
     with pytest.raises(Forbidden, match="'rob' may not read"):  # back at the handling group
         desk.fire(ticket.id, "report_software", p["rob"], data={"software_result": "sound"})
     with pytest.raises(InvalidTrigger):
