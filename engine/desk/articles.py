@@ -39,7 +39,7 @@ from engine.core.admin_journal import AdminEntry
 from engine.core.errors import BadRequest, NotFound
 from engine.core.model import Account, Ticket
 from engine.desk.citations import article_id, article_number
-from engine.desk.items import Item
+from engine.desk.items import Item, Text
 from engine.desk.reading import require_any
 from engine.process import yamlfile
 from engine.time.clock import Clock
@@ -54,8 +54,6 @@ ADDED, EDITED, PUBLISHED, RETIRED = ("article_added", "article_edited", "article
 """The admin journal's kinds of article entries."""
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 MAX_BODY = 100_000
-Word = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.&:/-]*$")]
 
 
 @dataclass(frozen=True)
@@ -152,8 +150,8 @@ class ContentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    tags: list[Word] = []
-    items: list[Word] = []
+    tags: list[Text] = []
+    items: list[Text] = []
 
 
 class ArticleStore(Protocol):

@@ -32,6 +32,7 @@ RELATIONS = ("runs_on", "depends_on")
 CRITICALITIES = ("low", "medium", "high", "critical")
 Text = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.&:/-]*$")]
+"""A name, group, vendor, kind or tag: 1 to 64 letters, digits, spaces and . _ & : / -."""
 
 
 @dataclass(frozen=True)

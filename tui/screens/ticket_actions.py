@@ -6,6 +6,8 @@ the form again with what the agent typed — drafts live in the session until a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.content import Content
 from textual.widgets import OptionList
@@ -190,20 +192,27 @@ class TicketActions(DeskScreen[None]):
 
     def finish_fire(self, trigger: str, version: int, result: FormResult | None) -> None:
         """Fire with what the form gave, as of the version the form was opened on."""
-        if result is None:
-            return
+        if result is not None:
+            self._submit(lambda: self.desk.fire(
+                self.ticket_id, trigger, self.session.account, data=result.values,
+                note=result.note or None, expected_version=version),
+                lambda: self.start_fire(trigger), trigger, f"#{self.ticket_id}: {trigger}", "Done")
+
+    def _submit(self, act: Callable[[], object], again: Callable[[], None], draft: str,
+                done: str, title: str) -> None:
+        """Take a step from a form: on success the draft is dropped; on a refusal the form
+        opens again with the agent's input (or the refusal is told)."""
         try:
-            self.desk.fire(self.ticket_id, trigger, self.session.account, data=result.values,
-                           note=result.note or None, expected_version=version)
+            act()
         except RETRY as exc:
-            self.refused_with_draft(exc, lambda: self.start_fire(trigger))
+            self.refused_with_draft(exc, again)
             return
         except TicketflowError as exc:
             self.report(exc)
             self.reload()
             return
-        self.session.drafts.pop((self.ticket_id, trigger), None)
-        self.notify(f"#{self.ticket_id}: {trigger}", title="Done")
+        self.session.drafts.pop((self.ticket_id, draft), None)
+        self.notify(done, title=title)
         self.reload()
 
     def refused_with_draft(self, error: TicketflowError, again: object) -> None:
@@ -226,21 +235,11 @@ class TicketActions(DeskScreen[None]):
                              lambda result: self.finish_reject(trigger, result))
 
     def finish_reject(self, trigger: str, result: FormResult | None) -> None:
-        if result is None:
-            return
-        try:
-            self.desk.approve(self.ticket_id, self.session.account, reject=True,
-                              trigger=trigger, note=result.note or None)
-        except RETRY as exc:
-            self.refused_with_draft(exc, lambda: self.start_reject(trigger))
-            return
-        except TicketflowError as exc:
-            self.report(exc)
-            self.reload()
-            return
-        self.session.drafts.pop((self.ticket_id, "reject:" + trigger), None)
-        self.notify(f"#{self.ticket_id}: voted against {trigger}", title="Rejected")
-        self.reload()
+        if result is not None:
+            self._submit(lambda: self.desk.approve(
+                self.ticket_id, self.session.account, reject=True, trigger=trigger,
+                note=result.note or None), lambda: self.start_reject(trigger),
+                "reject:" + trigger, f"#{self.ticket_id}: voted against {trigger}", "Rejected")
 
     # -- recording, claiming, assigning -------------------------------------------------
 
@@ -255,20 +254,11 @@ class TicketActions(DeskScreen[None]):
                              lambda result: self.finish_record(name, result))
 
     def finish_record(self, name: str, result: FormResult | None) -> None:
-        if result is None:
-            return
-        try:
-            self.desk.record(self.ticket_id, name, self.session.account,
-                             note=result.note or None)
-        except RETRY as exc:
-            self.refused_with_draft(exc, lambda: self.start_record(name))
-            return
-        except TicketflowError as exc:
-            self.report(exc)
-            return
-        self.session.drafts.pop((self.ticket_id, "event:" + name), None)
-        self.notify(f"#{self.ticket_id}: {name} recorded", title="Recorded")
-        self.reload()
+        if result is not None:
+            self._submit(lambda: self.desk.record(
+                self.ticket_id, name, self.session.account, note=result.note or None),
+                lambda: self.start_record(name), "event:" + name,
+                f"#{self.ticket_id}: {name} recorded", "Recorded")
 
     def action_comment(self) -> None:
         self.start_record("comment")
