@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BindParameter,
@@ -142,11 +142,20 @@ class SlaOverdue(ColumnElement[bool]):
     already, or running with its due time passed (its breach timer not fired yet).
 
     Clocks live in the ticket's ``sla`` JSON (see :mod:`engine.time.sla`); due times are
-    UTC ISO 8601 strings, which compare in time order as text.
+    UTC ISO 8601 strings, which compare in time order as text. ``WHERE`` holds the
+    condition on one clock per dialect (``{moment}`` is the moment's parameter).
     """
 
     type = Boolean()
     inherit_cache = False
+    WHERE: ClassVar[dict[str, str]] = {
+        "sqlite": "json_extract(clock.value, '$.breached') = 1 "
+                  "OR (json_extract(clock.value, '$.since') IS NOT NULL "
+                  "AND json_extract(clock.value, '$.due') < {moment})",
+        "postgresql": "(clock.value ->> 'breached')::boolean "
+                      "OR (clock.value ->> 'since' IS NOT NULL "
+                      "AND clock.value ->> 'due' < {moment})",
+    }
 
     def __init__(self, sla: ColumnElement[Any], moment: datetime) -> None:
         self.sla = sla
@@ -154,47 +163,35 @@ class SlaOverdue(ColumnElement[bool]):
             None, moment.astimezone(UTC).isoformat(), unique=True)
 
 
-@compiles(SlaOverdue, "sqlite")
-def _sqlite_overdue(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -> str:
-    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
-    return (f"EXISTS (SELECT 1 FROM json_each({sla}, '$.clocks') AS clock "
-            f"WHERE json_extract(clock.value, '$.breached') = 1 "
-            f"OR (json_extract(clock.value, '$.since') IS NOT NULL "
-            f"AND json_extract(clock.value, '$.due') < {moment}))")
-
-
-@compiles(SlaOverdue, "postgresql")
-def _postgresql_overdue(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -> str:
-    sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
-    return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
-            f"WHERE (clock.value ->> 'breached')::boolean "
-            f"OR (clock.value ->> 'since' IS NOT NULL AND clock.value ->> 'due' < {moment}))")
-
-
 class SlaAtRisk(SlaOverdue):
     """Whether one of a ticket's SLA clocks runs past its warning point at a moment, not yet
     past its limit (nor breached)."""
 
     inherit_cache = False
+    WHERE: ClassVar[dict[str, str]] = {
+        "sqlite": "json_extract(clock.value, '$.since') IS NOT NULL "
+                  "AND NOT json_extract(clock.value, '$.breached') "
+                  "AND json_extract(clock.value, '$.warn') <= {moment} "
+                  "AND json_extract(clock.value, '$.due') > {moment}",
+        "postgresql": "clock.value ->> 'since' IS NOT NULL "
+                      "AND NOT (clock.value ->> 'breached')::boolean "
+                      "AND clock.value ->> 'warn' <= {moment} "
+                      "AND clock.value ->> 'due' > {moment}",
+    }
 
 
-@compiles(SlaAtRisk, "sqlite")
-def _sqlite_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(SlaOverdue, "sqlite")
+def _sqlite_clocks(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -> str:
     sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
-    return (f"EXISTS (SELECT 1 FROM json_each({sla}, '$.clocks') AS clock "
-            f"WHERE json_extract(clock.value, '$.since') IS NOT NULL "
-            f"AND NOT json_extract(clock.value, '$.breached') "
-            f"AND json_extract(clock.value, '$.warn') <= {moment} "
-            f"AND json_extract(clock.value, '$.due') > {moment})")
+    where = element.WHERE["sqlite"].format(moment=moment)
+    return f"EXISTS (SELECT 1 FROM json_each({sla}, '$.clocks') AS clock WHERE {where})"
 
 
-@compiles(SlaAtRisk, "postgresql")
-def _postgresql_at_risk(element: SlaAtRisk, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(SlaOverdue, "postgresql")
+def _postgresql_clocks(element: SlaOverdue, compiler: SQLCompiler, **kw: Any) -> str:
     sla, moment = compiler.process(element.sla, **kw), compiler.process(element.moment, **kw)
-    return (f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock "
-            f"WHERE clock.value ->> 'since' IS NOT NULL "
-            f"AND NOT (clock.value ->> 'breached')::boolean "
-            f"AND clock.value ->> 'warn' <= {moment} AND clock.value ->> 'due' > {moment})")
+    where = element.WHERE["postgresql"].format(moment=moment)
+    return f"EXISTS (SELECT 1 FROM json_each({sla} -> 'clocks') AS clock WHERE {where})"
 
 
 class DataText(ColumnElement[str]):

@@ -22,14 +22,19 @@ def linked(desk: DeskCopy) -> tuple[int, int]:
     return first, second
 
 
+async def open_item(pilot, name: str, ticket: int) -> None:
+    """Log in as ``name``, open the ticket and its item with ``i``."""
+    await login(pilot, name)
+    await open_ticket(pilot, ticket)
+    await pilot.press("i")
+    await pilot.pause()
+
+
 def test_the_item_of_a_ticket_with_impact_and_open_tickets(desk: DeskCopy) -> None:
     first, second = linked(desk)
 
     async def scenario(pilot, app):
-        await login(pilot, "ann")
-        await open_ticket(pilot, first)
-        await pilot.press("i")
-        await pilot.pause()
+        await open_item(pilot, "ann", first)
         assert isinstance(app.screen, ItemScreen)
         card = plain(app, "#item-card")
         assert "san-1 · storage · critical" in card and "owner group: hardware_platform" in card
@@ -45,10 +50,7 @@ def test_an_admin_changes_the_criticality(desk: DeskCopy) -> None:
     first, _ = linked(desk)
 
     async def scenario(pilot, app):
-        await login(pilot, "amy")
-        await open_ticket(pilot, first)
-        await pilot.press("i")
-        await pilot.pause()
+        await open_item(pilot, "amy", first)
         await pilot.press("p")
         await pilot.pause()
         await choose(pilot, "#choice-list", "medium")
