@@ -422,7 +422,10 @@ class Desk:
         views = [ticket, *(plan.in_branch(compiled, ticket, inner)
                            for inner in ticket.branches.values())]
         seen = next((view for view in views if reading.may_read(actor, view)), ticket)
-        self._check_actor(seen, actor, transition.posts if transition else None)
+        posts = (transition.posts if transition else  # not possible now: the trigger's grant
+                 [post for t in compiled.spec.transitions if t.trigger == trigger
+                  for post in t.posts or ()])
+        self._check_actor(seen, actor, posts)
 
     def _check_actor(self, ticket: Ticket, actor: Account,
                      posts: list[str] | None = None) -> None:
